@@ -1,0 +1,47 @@
+/* nn-private.h - engine internals shared between the engine's own files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Not installed, not included by the app or the CLI (tests may include it).
+ */
+#ifndef NN_PRIVATE_H
+#define NN_PRIVATE_H
+
+#include "nn.h"
+
+/* Output size of a conv or pool along one axis, PyTorch's formula:
+ *   floor_or_ceil((in + 2*pad - dil*(k-1) - 1) / stride) + 1
+ * with ceil_mode's rule that the last window must start inside the input or left
+ * padding. Returns -1 when the (dilated) kernel does not fit. One function serves
+ * Conv2d, MaxPool2d and AvgPool2d (propagation and kernels alike). */
+int64_t nn_conv_out_size (int64_t in, int64_t kernel, int64_t stride, int64_t pad,
+                          int64_t dilation, bool ceil_mode);
+
+/* Computes one layer: in is [N, in_shape...], out is preallocated [N, out_shape...]
+ * (shapes from net->info[index]); uses net's workspace for scratch (im2col). */
+nn_status nn_layer_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                            nn_error *err);
+
+/* Grows net->workspace to at least bytes (kept for the next call); NULL on failure. */
+void *nn_workspace_get (nn_net *net, size_t bytes);
+void nn_workspace_free (nn_net *net);
+
+/* C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, row-major. cblas when
+ * HAVE_CBLAS, a naive loop otherwise. */
+void nn_sgemm (bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+               float *C, int64_t ldc);
+
+/* Deterministic random numbers (splitmix64 seeding xoshiro256**), for init and inputs. */
+typedef struct nn_rng {
+  uint64_t s[4];
+} nn_rng;
+
+void nn_rng_seed (nn_rng *rng, uint64_t seed);
+uint64_t nn_rng_next (nn_rng *rng);
+/* uniform in [lo, hi) */
+float nn_rng_uniform (nn_rng *rng, float lo, float hi);
+/* standard normal */
+float nn_rng_normal (nn_rng *rng);
+
+#endif /* NN_PRIVATE_H */

@@ -1,0 +1,356 @@
+/* nn.h - the public API of Layerlab's compute engine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine is pure C17 + libm + cblas + libhdf5: no GLib, no GTK. Everything the
+ * app, the CLI, the renderer and the tests know about networks goes through this header.
+ *
+ * Conventions
+ *  - Tensors are contiguous float32 NCHW; shapes are int64_t.
+ *  - Functions that can fail on user data return an nn_status and, when given a non-NULL
+ *    nn_error, fill it with a message a person understands (naming file, layer, key).
+ *    The engine never exit()s or aborts on user data; assert() is for programmer errors.
+ *  - Names, defaults, printed text and weight layouts follow PyTorch (torch.nn).
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NN_VERSION_STRING "0.1.0"
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum nn_status {
+  NN_OK = 0,
+  NN_STATUS_INVALID_ARG,   /* impossible parameter (negative size, zero stride, ...) */
+  NN_STATUS_SHAPE,         /* shapes do not fit together */
+  NN_STATUS_NOMEM,         /* allocation failed */
+  NN_STATUS_TOO_LARGE,     /* a size overflows or exceeds the memory budget */
+  NN_STATUS_IO,            /* cannot open/read/write/rename a file */
+  NN_STATUS_FORMAT,        /* a file is corrupt, foreign, truncated or inconsistent */
+  NN_STATUS_UNSUPPORTED,   /* valid but not supported (other major version, dtype, ...) */
+  NN_STATUS_MISMATCH,      /* strict weight loading: keys or shapes differ */
+  NN_STATUS_ABORTED,       /* the abort callback asked to stop */
+  NN_STATUS_NOT_FOUND,     /* no such layer / key */
+} nn_status;
+
+const char *nn_status_to_string (nn_status status);
+
+#define NN_ERROR_MAX 1024
+
+typedef struct nn_error {
+  nn_status status;
+  int layer;                  /* layer index the error is about, or -1 */
+  char message[NN_ERROR_MAX]; /* one or more lines, no trailing newline */
+} nn_error;
+
+/* Sets *err (if err != NULL) and returns status. printf-style. */
+nn_status nn_error_set (nn_error *err, nn_status status, int layer, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+void nn_error_clear (nn_error *err);
+
+/* ---------------------------------------------------------------- tensors */
+
+#define NN_MAX_DIMS 4
+
+typedef struct nn_tensor {
+  int32_t n_dims;
+  int64_t shape[NN_MAX_DIMS];
+  float *data;
+  bool owns_data;
+} nn_tensor;
+
+/* Allocates a zero-filled tensor. Checks every dim >= 0, the element count for
+ * overflow and against nn_memory_budget(); returns NULL and sets err on failure. */
+nn_tensor *nn_tensor_new (int32_t n_dims, const int64_t *shape, nn_error *err);
+nn_tensor *nn_tensor_new_4d (int64_t n, int64_t c, int64_t h, int64_t w, nn_error *err);
+nn_tensor *nn_tensor_copy (const nn_tensor *t, nn_error *err);
+void nn_tensor_free (nn_tensor *t);
+int64_t nn_tensor_numel (const nn_tensor *t);
+bool nn_tensor_same_shape (const nn_tensor *a, const nn_tensor *b);
+/* Seeded fills (torch.rand / torch.randn analogues; not the same stream as torch). */
+void nn_tensor_fill_uniform (nn_tensor *t, uint64_t seed, float lo, float hi);
+void nn_tensor_fill_normal (nn_tensor *t, uint64_t seed);
+void nn_tensor_fill (nn_tensor *t, float value);
+/* "[64, 32, 5, 5]" into buf; returns buf. */
+char *nn_shape_format (int32_t n_dims, const int64_t *shape, char *buf, size_t size);
+
+/* Bytes the engine may allocate for one tensor / one forward pass (default 8 GiB).
+ * Sizes read from files or typed by users are checked against it before allocating. */
+uint64_t nn_memory_budget (void);
+void nn_set_memory_budget (uint64_t bytes);
+/* a*b*... with overflow check: returns false on overflow or negative factor */
+bool nn_checked_mul (int64_t a, int64_t b, int64_t *out);
+
+/* ---------------------------------------------------------------- layers */
+
+typedef enum nn_layer_type {
+  NN_LAYER_CONV2D = 0,
+  NN_LAYER_RELU,
+  NN_LAYER_MAXPOOL2D,
+  NN_LAYER_AVGPOOL2D,
+  NN_LAYER_FLATTEN,
+  NN_LAYER_LINEAR,
+  NN_LAYER_BATCHNORM2D,
+  NN_LAYER_DROPOUT,
+  NN_LAYER_LEAKYRELU,
+  NN_LAYER_SIGMOID,
+  NN_LAYER_TANH,
+  NN_LAYER_SOFTMAX,
+  NN_LAYER_N_TYPES
+} nn_layer_type;
+
+/* "Conv2d", "ReLU", ... (the torch.nn class names); NULL for an invalid type */
+const char *nn_layer_type_name (nn_layer_type type);
+/* returns NN_LAYER_N_TYPES for an unknown name */
+nn_layer_type nn_layer_type_from_name (const char *name);
+
+/* A size of 0 in in_channels / in_features / num_features means "lazy": inferred from
+ * the incoming shape by propagation (PyTorch's LazyConv2d / LazyLinear / LazyBatchNorm2d). */
+#define NN_LAZY 0
+
+/* One flat, copyable description of a layer: only the fields of cfg.type matter.
+ * Pairs are (height, width) like PyTorch's (kH, kW). */
+typedef struct nn_layer_config {
+  nn_layer_type type;
+  /* Conv2d */
+  int64_t in_channels, out_channels;
+  int64_t groups;
+  /* Conv2d, MaxPool2d, AvgPool2d */
+  int64_t kernel_size[2], stride[2], padding[2], dilation[2];
+  /* Conv2d, Linear */
+  bool bias;
+  /* MaxPool2d, AvgPool2d */
+  bool ceil_mode;
+  bool count_include_pad;
+  /* Flatten */
+  int64_t start_dim, end_dim;
+  /* Linear */
+  int64_t in_features, out_features;
+  /* BatchNorm2d */
+  int64_t num_features;
+  double eps, momentum;
+  bool affine, track_running_stats;
+  /* Dropout */
+  double p;
+  /* LeakyReLU */
+  double negative_slope;
+  /* Softmax */
+  int64_t dim;
+  /* optional user label (display only), UTF-8 */
+  char name[64];
+} nn_layer_config;
+
+/* Fills cfg with PyTorch's defaults for type, plus Layerlab's defaults for the
+ * required arguments: Conv2d lazy in -> 32 out, 3x3; pools 2x2 (stride = kernel);
+ * Linear lazy in -> 10 out; BatchNorm2d lazy. */
+void nn_layer_config_init (nn_layer_config *cfg, nn_layer_type type);
+/* Checks the parameters on their own (no shapes): kernel >= 1, stride >= 1,
+ * padding >= 0, padding <= kernel/2 for pools, groups divides channels, 0 <= p <= 1, ... */
+nn_status nn_layer_config_validate (const nn_layer_config *cfg, int index, nn_error *err);
+
+/* Per-sample shape: (C,H,W) or (F). n_dims is 1..3. */
+typedef struct nn_shape {
+  int32_t n_dims;
+  int64_t d[3];
+} nn_shape;
+
+nn_shape nn_shape_chw (int64_t c, int64_t h, int64_t w);
+nn_shape nn_shape_f (int64_t f);
+int64_t nn_shape_numel (const nn_shape *s);
+bool nn_shape_equal (const nn_shape *a, const nn_shape *b);
+/* "[32, 20, 20]" (without batch) */
+char *nn_shape_to_string (const nn_shape *s, char *buf, size_t size);
+
+/* A fix the engine can suggest for a shape error; apply with nn_net_apply_fix(). */
+typedef enum nn_fix_kind {
+  NN_FIX_NONE = 0,
+  NN_FIX_SET_IN_FEATURES,   /* value = features received */
+  NN_FIX_SET_IN_CHANNELS,   /* value = channels received */
+  NN_FIX_SET_NUM_FEATURES,  /* value = channels received */
+  NN_FIX_INSERT_FLATTEN,    /* insert Flatten() before the layer */
+  NN_FIX_SET_PADDING,       /* value = padding that makes the kernel fit */
+  NN_FIX_REMOVE_LAYER,      /* no sensible fix but removing it */
+} nn_fix_kind;
+
+typedef struct nn_fix {
+  nn_fix_kind kind;
+  int64_t value;
+  char label[96];           /* "Set in_features to 576", "Insert Flatten before this layer" */
+} nn_fix;
+
+/* What shape propagation knows about one layer, without computing. */
+typedef struct nn_layer_info {
+  nn_status status;         /* NN_OK, the layer's error, or NN_STATUS_ABORTED for
+                             * "not computed" (a layer after the first error) */
+  nn_shape in_shape, out_shape;
+  int64_t n_params;         /* elements of all state_dict tensors the layer owns */
+  int64_t macs;             /* multiply-adds per sample */
+  char message[512];        /* "layer 7 (Linear): expects 600 input features but receives 576 (64×3×3 after Flatten)" */
+  nn_fix fix;
+} nn_layer_info;
+
+typedef struct nn_layer {
+  nn_layer_config cfg;      /* as the user set it (lazy sizes stay NN_LAZY) */
+  /* Sizes as resolved by the last propagation (== cfg values when not lazy). */
+  int64_t in_channels, in_features, num_features;
+  /* Parameters (NULL when the layer has none or they are not resolved yet). */
+  nn_tensor *weight, *bias, *running_mean, *running_var;
+  int64_t num_batches_tracked;
+  /* Gradients, allocated by training only. */
+  nn_tensor *grad_weight, *grad_bias;
+} nn_layer;
+
+/* ---------------------------------------------------------------- networks */
+
+typedef struct nn_net {
+  nn_shape input;           /* per-sample input shape */
+  int n_layers;
+  int capacity;
+  nn_layer *layers;
+  nn_layer_info *info;      /* n_layers entries, valid after nn_net_propagate() */
+  int first_error;          /* index of the first failing layer, -1 if none */
+  uint64_t seed;            /* seed for initialising parameters that appear */
+  uint64_t init_counter;    /* bumps for every parameter initialisation */
+  void *workspace;          /* engine-private scratch (im2col, ...) */
+  size_t workspace_size;
+} nn_net;
+
+nn_net *nn_net_new (const nn_shape *input, uint64_t seed);
+void nn_net_free (nn_net *net);
+/* Deep copy (weights included); the copy gets its own workspace. */
+nn_net *nn_net_copy (const nn_net *net, nn_error *err);
+
+/* Editing. Each edit re-runs propagation; parameters whose shapes are unchanged keep
+ * their values, new or reshaped parameters are initialised like PyTorch.
+ * These return an error only for impossible arguments (index out of range, invalid
+ * config); shape errors are reported through net->info, never refused. */
+nn_status nn_net_insert (nn_net *net, int index, const nn_layer_config *cfg, nn_error *err);
+nn_status nn_net_append (nn_net *net, const nn_layer_config *cfg, nn_error *err);
+nn_status nn_net_remove (nn_net *net, int index, nn_error *err);
+nn_status nn_net_move (nn_net *net, int from, int to, nn_error *err);
+nn_status nn_net_set_config (nn_net *net, int index, const nn_layer_config *cfg, nn_error *err);
+nn_status nn_net_set_input (nn_net *net, const nn_shape *input, nn_error *err);
+nn_status nn_net_apply_fix (nn_net *net, int index, const nn_fix *fix, nn_error *err);
+
+/* Shape propagation without computing: fills net->info[], net->first_error, resolves
+ * lazy sizes and allocates/initialises parameters that appeared or changed shape.
+ * Returns NN_OK or the status of the first failing layer. Never aborts. */
+nn_status nn_net_propagate (nn_net *net);
+/* Output shape of the whole network (valid when first_error < 0). */
+nn_shape nn_net_output_shape (const nn_net *net);
+int64_t nn_net_total_params (const nn_net *net);
+int64_t nn_net_total_macs (const nn_net *net);
+/* Float elements of all activations for batch 1 (input included). */
+int64_t nn_net_activation_numel (const nn_net *net);
+
+/* (Re-)initialise the parameters of one layer, or all (index -1), like PyTorch's
+ * reset_parameters(): weights kaiming_uniform(a=sqrt(5)) i.e. U(-1/sqrt(fan_in),
+ * 1/sqrt(fan_in)), biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)); BatchNorm weight 1,
+ * bias 0, running_mean 0, running_var 1. Deterministic in (seed, layer, tensor). */
+void nn_net_reset_parameters (nn_net *net, int index, uint64_t seed);
+
+/* ---------------------------------------------------------------- parameters */
+
+typedef struct nn_param {
+  char key[48];             /* state_dict key: "3.weight" */
+  const char *name;         /* "weight", "bias", "running_mean", "running_var", "num_batches_tracked" */
+  int layer;
+  nn_tensor *tensor;        /* float tensors; NULL for num_batches_tracked */
+  int64_t *count;           /* num_batches_tracked (int64 scalar), else NULL */
+  bool trainable;           /* weight/bias: true; buffers: false */
+} nn_param;
+
+/* state_dict entries in PyTorch's order (layer by layer; weight, bias, running_mean,
+ * running_var, num_batches_tracked). Returns the number; *out is malloc'd (free()).
+ * Pointers refer into net and stay valid until the next edit. Layers after a shape
+ * error have no parameters. */
+int nn_net_params (const nn_net *net, nn_param **out);
+/* NULL if no such key */
+nn_tensor *nn_net_find_param (const nn_net *net, const char *key);
+
+/* ---------------------------------------------------------------- forward */
+
+typedef bool (*nn_abort_fn) (void *user_data);
+
+typedef struct nn_run_opts {
+  int n_threads;            /* 0: leave as is */
+  bool keep_activations;    /* fill result->acts */
+  nn_abort_fn abort_cb;     /* checked between layers; may be NULL */
+  void *abort_data;
+} nn_run_opts;
+
+typedef struct nn_run_result {
+  nn_tensor *output;        /* [N, ...] */
+  int n_acts;               /* n_layers + 1 when keep_activations, else 0 */
+  nn_tensor **acts;         /* acts[0] = the input, acts[i + 1] = output of layer i */
+} nn_run_result;
+
+/* Runs the network in inference mode on input [N, C, H, W] (or [C, H, W] / [N, F] / [F]:
+ * a missing batch dim means N = 1). The per-sample shape must equal net->input. */
+nn_status nn_net_forward (nn_net *net, const nn_tensor *input, const nn_run_opts *opts,
+                          nn_run_result *result, nn_error *err);
+void nn_run_result_clear (nn_run_result *result);
+
+/* Thread count for OpenBLAS and the engine's own loops. */
+void nn_set_num_threads (int n);
+int nn_get_num_threads (void);
+
+/* ---------------------------------------------------------------- text */
+
+/* PyTorch's print(network): "Sequential(\n  (0): Conv2d(1, 32, kernel_size=(5, 5), stride=(1, 1))\n...)"
+ * malloc'd, no trailing newline (like repr()). */
+char *nn_net_repr (const nn_net *net);
+/* One layer's repr: "Conv2d(1, 32, kernel_size=(5, 5), stride=(1, 1))" */
+char *nn_layer_repr (const nn_net *net, int index);
+/* Summary table: index, layer, output shape, parameters, multiply-adds, with totals. */
+char *nn_net_summary (const nn_net *net);
+/* Python's repr() of a float: 1e-05, 0.1, 0.5, 100.0 */
+char *nn_format_float (double v, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- templates */
+
+/* "empty", "seed", "lenet5", "vgg11", "vgg16". NULL + err for unknown names. */
+nn_net *nn_net_new_template (const char *name, uint64_t seed, nn_error *err);
+/* NULL-terminated list of template names */
+const char *const *nn_template_names (void);
+
+/* ---------------------------------------------------------------- files */
+
+/* NumPy .npy: float32/float64 (converted to float32), little-endian, C order, rank 0..4. */
+nn_status nn_npy_read (const char *path, nn_tensor **out, nn_error *err);
+nn_status nn_npy_read_mem (const void *data, size_t size, const char *name, nn_tensor **out,
+                           nn_error *err);
+nn_status nn_npy_write (const char *path, const nn_tensor *t, nn_error *err);
+
+typedef enum nn_file_kind {
+  NN_FILE_UNKNOWN = 0,
+  NN_FILE_MODEL,            /* kind = "model" */
+  NN_FILE_WEIGHTS,          /* kind = "weights" */
+  NN_FILE_ACTIVATIONS,
+} nn_file_kind;
+
+/* HDF5 model files (shared/docs/model-file-format.md). Saves are atomic: a temporary
+ * file in the same folder, fsync, rename. */
+nn_status nn_model_save (const char *path, const nn_net *net, nn_error *err);
+nn_status nn_model_open (const char *path, nn_net **out, nn_error *err);
+nn_status nn_weights_save (const char *path, const nn_net *net, nn_error *err);
+/* strict: on any mismatch nothing changes and err lists every problem */
+nn_status nn_weights_load (const char *path, nn_net *net, nn_error *err);
+nn_status nn_file_probe (const char *path, nn_file_kind *kind, nn_error *err);
+/* input + outputs of each layer, from a result with keep_activations */
+nn_status nn_activations_save (const char *path, const nn_net *net, const nn_run_result *res,
+                               nn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_H */
