@@ -44,4 +44,50 @@ float nn_rng_uniform (nn_rng *rng, float lo, float hi);
 /* standard normal */
 float nn_rng_normal (nn_rng *rng);
 
+/* ---- layer kernels (forward.c dispatches on the layer type) ----
+ * Same contract as nn_layer_forward(): in is [N, info->in_shape], out is preallocated
+ * [N, info->out_shape]; the layer's parameters are resolved. */
+typedef nn_status (*nn_forward_fn) (nn_net *net, int index, const nn_tensor *in,
+                                    nn_tensor *out, nn_error *err);
+
+nn_status nn_conv2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                             nn_error *err);
+nn_status nn_maxpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                                nn_error *err);
+nn_status nn_avgpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                                nn_error *err);
+nn_status nn_linear_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                             nn_error *err);
+nn_status nn_batchnorm2d_forward (nn_net *net, int index, const nn_tensor *in,
+                                  nn_tensor *out, nn_error *err);
+nn_status nn_relu_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                           nn_error *err);
+nn_status nn_leakyrelu_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                                nn_error *err);
+nn_status nn_sigmoid_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                              nn_error *err);
+nn_status nn_tanh_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                           nn_error *err);
+nn_status nn_softmax_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                              nn_error *err);
+/* Flatten and Dropout (inference): a plain copy */
+nn_status nn_copy_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                           nn_error *err);
+
+/* ---- added by the net/params owner (layer.c, net.c, params.c) ---- */
+
+/* Largest channel / feature / kernel / input size a layer or an input may have (2^24):
+ * far above real networks, small enough that products of two or three stay in int64_t. */
+#define NN_SIZE_MAX (INT64_C (1) << 24)
+
+/* params.c: gives layer index the parameter tensors its type and resolved sizes need
+ * (PyTorch's shapes): keeps tensors whose shape is unchanged, initialises new or
+ * reshaped ones from net->seed like reset_parameters(), frees those it no longer has.
+ * Fails (message naming the layer) only when a tensor exceeds the budget or memory. */
+nn_status nn_layer_sync_params (nn_net *net, int index, nn_error *err);
+/* Frees every parameter and gradient tensor of layer (leaves it without parameters). */
+void nn_layer_free_params (nn_layer *layer);
+/* Elements of the state_dict entries layer index owns (num_batches_tracked counts 1). */
+int64_t nn_layer_param_numel (const nn_net *net, int index);
+
 #endif /* NN_PRIVATE_H */

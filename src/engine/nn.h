@@ -349,6 +349,22 @@ nn_status nn_file_probe (const char *path, nn_file_kind *kind, nn_error *err);
 nn_status nn_activations_save (const char *path, const nn_net *net, const nn_run_result *res,
                                nn_error *err);
 
+/* PyTorch .pt files (torch.save's zip format, torch >= 1.6). A restricted unpickler
+ * reads them: it executes nothing and accepts only state_dicts and torch.nn.Sequential
+ * models of the supported layers. The legacy (pre-1.6) format and TorchScript archives
+ * are refused with a message that says how to re-save them. */
+/* Whole-module files. input: the per-sample input shape, or NULL to infer it (channels
+ * or features from the first layer, then the smallest square size that fits). */
+nn_status nn_pt_open_model (const char *path, const nn_shape *input, nn_net **out, nn_error *err);
+/* state_dict files (or a whole module's parameters), strict like nn_weights_load */
+nn_status nn_pt_load_weights (const char *path, nn_net *net, nn_error *err);
+nn_status nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err);
+nn_status nn_pt_probe (const char *path, nn_file_kind *kind, nn_error *err);
+
+/* A Python script that builds the same torch.nn.Sequential and loads its weights from
+ * the HDF5 model file h5_path with h5py. malloc'd. */
+char *nn_net_export_pytorch (const nn_net *net, const char *h5_path);
+
 #ifdef __cplusplus
 }
 #endif
