@@ -1,0 +1,140 @@
+/* sgemm.c - the one matrix multiply, the scratch workspace and the thread count
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every GEMM in the engine goes through nn_sgemm() so that the BLAS choice lives in one
+ * place (style rule 28). The workspace is one grow-only buffer per network, sized to
+ * the largest im2col the network has needed so far (darknet's net->workspace).
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_CBLAS
+#include <cblas.h>
+#endif
+
+#include "nn-private.h"
+
+/* Always built: the fallback without cblas, and the path for sizes past BLAS's int */
+static void
+sgemm_naive (bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+             float *C, int64_t ldc)
+{
+  for (int64_t i = 0; i < M; i++)
+    {
+      float *c = C + i * ldc;
+
+      for (int64_t j = 0; j < N; j++)
+        c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+      /* i-k-j order keeps the inner loop contiguous in B and C when B is not transposed */
+      for (int64_t k = 0; k < K; k++)
+        {
+          float a = alpha * (trans_a ? A[k * lda + i] : A[i * lda + k]);
+
+          if (trans_b)
+            for (int64_t j = 0; j < N; j++)
+              c[j] += a * B[j * ldb + k];
+          else
+            for (int64_t j = 0; j < N; j++)
+              c[j] += a * B[k * ldb + j];
+        }
+    }
+}
+
+#ifdef HAVE_CBLAS
+static bool
+fits_int (int64_t M, int64_t N, int64_t K, int64_t lda, int64_t ldb, int64_t ldc)
+{
+  return M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX
+         && ldc <= INT_MAX;
+}
+#endif
+
+void
+nn_sgemm (bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+          float *C, int64_t ldc)
+{
+  assert (M >= 0 && N >= 0 && K >= 0);
+  if (M == 0 || N == 0)
+    return;
+#ifdef HAVE_CBLAS
+  if (fits_int (M, N, K, lda, ldb, ldc))
+    {
+      cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                   trans_b ? CblasTrans : CblasNoTrans, (int) M, (int) N, (int) K, alpha, A,
+                   (int) lda, B, (int) ldb, beta, C, (int) ldc);
+      return;
+    }
+#endif
+  sgemm_naive (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* ---------------------------------------------------------------- workspace */
+
+#define WORKSPACE_ALIGN 64
+
+void *
+nn_workspace_get (nn_net *net, size_t bytes)
+{
+  size_t rounded;
+  void *p;
+
+  assert (net != NULL);
+  if (bytes <= net->workspace_size && net->workspace != NULL)
+    return net->workspace;
+  if (bytes > nn_memory_budget () || bytes > SIZE_MAX - WORKSPACE_ALIGN)
+    return NULL;
+  /* aligned_alloc wants a multiple of the alignment; 64 bytes suits AVX-512 loads */
+  rounded = (bytes + WORKSPACE_ALIGN - 1) / WORKSPACE_ALIGN * WORKSPACE_ALIGN;
+  if (rounded == 0)
+    rounded = WORKSPACE_ALIGN;
+  p = aligned_alloc (WORKSPACE_ALIGN, rounded);
+  if (p == NULL)
+    return NULL;
+  /* grow only: the old contents are scratch, nothing to keep */
+  free (net->workspace);
+  net->workspace = p;
+  net->workspace_size = rounded;
+  return p;
+}
+
+void
+nn_workspace_free (nn_net *net)
+{
+  if (net == NULL)
+    return;
+  free (net->workspace);
+  net->workspace = NULL;
+  net->workspace_size = 0;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+static int engine_threads = 0;
+
+void
+nn_set_num_threads (int n)
+{
+  if (n < 1)
+    return;
+  engine_threads = n;
+#ifdef HAVE_CBLAS
+  openblas_set_num_threads (n);
+#endif
+}
+
+int
+nn_get_num_threads (void)
+{
+#ifdef HAVE_CBLAS
+  if (engine_threads == 0)
+    return openblas_get_num_threads ();
+#endif
+  return engine_threads > 0 ? engine_threads : 1;
+}
