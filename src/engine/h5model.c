@@ -1,0 +1,2053 @@
+/* h5model.c - HDF5 model, weights and activation files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Implements shared/docs/model-file-format.md (format 1.0); docs/file-format.md explains
+ * it for people writing such files from other programs.
+ *
+ * Reading treats every file as hostile: Debian's libhdf5 1.10 predates fixes for several
+ * crafted-file bugs (issue 6), so every attribute's class, rank and size is checked before
+ * it is read, only hard links are followed (an external link would open another file),
+ * sizes are range-checked and the parameter memory is checked against the budget before
+ * the network is built, and datasets are read only into tensors the network allocated
+ * itself, after their dataspace was compared with the tensor's shape.
+ *
+ * Saving is atomic: the HDF5 file is built in memory, written to a temporary file in the
+ * target's folder, fsync'ed and renamed over the target; a failed save removes the
+ * temporary and leaves the old file alone (and HDF5 in a sane state, see write_hdf5).
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "nn-private.h"
+
+#define H5M_FORMAT        "layerlab"
+#define H5M_ACT_FORMAT    "layerlab-activations"
+#define H5M_CREATOR       "Layerlab " NN_VERSION_STRING
+#define H5M_MAJOR         1
+#define H5M_MINOR         0
+/* Sane limits for numbers read from files: more layers than this is not a network a
+ * person built, and channel/feature/kernel sizes must fit BLAS's int arguments. */
+#define H5M_MAX_LAYERS    100000
+#define H5M_MAX_SIZE      INT32_MAX
+#define H5M_MAX_DIM_INDEX 64
+#define H5M_MAX_STRING    4096
+#define H5M_MAX_KEYS      (8 * H5M_MAX_LAYERS)
+
+/* ---------------------------------------------------------------- errors */
+
+/* Where a reader is, for messages: "<file>: <where>: ..." */
+typedef struct h5_ctx {
+  const char *path;
+  nn_error *err;
+  int layer;              /* -1 unless the message is about one layer */
+  char where[96];         /* "layer 3 (Conv2d)", "/architecture", "root" */
+} h5_ctx;
+
+static nn_status fail (const h5_ctx *c, nn_status status, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+static nn_status
+fail (const h5_ctx *c, nn_status status, const char *fmt, ...)
+{
+  char msg[NN_ERROR_MAX];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  return nn_error_set (c->err, status, c->layer, "%s: %s", c->path, msg);
+}
+
+static void
+ctx_init (h5_ctx *c, const char *path, nn_error *err)
+{
+  c->path = path;
+  c->err = err;
+  c->layer = -1;
+  snprintf (c->where, sizeof c->where, "root");
+  /* HDF5 prints its error stack to stderr by default; we report errors ourselves. */
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+}
+
+static void
+close_id (hid_t *id)
+{
+  if (*id < 0)
+    return;
+  switch (H5Iget_type (*id))
+    {
+    case H5I_FILE: H5Fclose (*id); break;
+    case H5I_GROUP: H5Gclose (*id); break;
+    case H5I_DATASET: H5Dclose (*id); break;
+    case H5I_ATTR: H5Aclose (*id); break;
+    case H5I_DATATYPE: H5Tclose (*id); break;
+    case H5I_DATASPACE: H5Sclose (*id); break;
+    case H5I_GENPROP_LST: H5Pclose (*id); break;
+    default: H5Idec_ref (*id); break;
+    }
+  *id = -1;
+}
+
+typedef struct h5_hint {
+  char text[200];
+  bool truncated;
+} h5_hint;
+
+static herr_t
+walk_cb (unsigned n, const H5E_error2_t *e, void *data)
+{
+  h5_hint *hint = data;
+  const char *msg = e->desc ? e->desc : "";
+  const char *sys = strstr (msg, "error message = '");
+
+  if (strstr (msg, "truncated"))
+    hint->truncated = true;
+  /* The innermost system error ("No space left on device") is the useful part. */
+  if (sys && hint->text[0] == '\0')
+    {
+      sys += strlen ("error message = '");
+      snprintf (hint->text, sizeof hint->text, "%.*s", (int) strcspn (sys, "'"), sys);
+    }
+  return 0;
+}
+
+/* What HDF5's (silenced) error stack says about the last failure. */
+static h5_hint
+h5_error_hint (void)
+{
+  h5_hint hint = { "", false };
+
+  H5Ewalk2 (H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &hint);
+  return hint;
+}
+
+static const char *
+class_name (H5T_class_t cls)
+{
+  switch (cls)
+    {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "float";
+    case H5T_STRING: return "string";
+    case H5T_ENUM: return "enum";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ARRAY: return "array";
+    case H5T_VLEN: return "variable-length";
+    case H5T_BITFIELD: return "bitfield";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_REFERENCE: return "reference";
+    default: return "unknown";
+    }
+}
+
+static char *
+format_dims (int rank, const int64_t *dims, char *buf, size_t size)
+{
+  size_t used = (size_t) snprintf (buf, size, "[");
+
+  for (int i = 0; i < rank && used < size; i++)
+    used += (size_t) snprintf (buf + used, size - used, "%s%" PRId64, i ? ", " : "", dims[i]);
+  if (used < size)
+    snprintf (buf + used, size - used, "]");
+  return buf;
+}
+
+static uint64_t decode_le (const unsigned char *p, int len);
+
+/* ---------------------------------------------------------------- writing */
+
+static bool
+write_attr (hid_t obj, const char *name, hid_t ftype, hid_t mtype, hsize_t n, const void *buf)
+{
+  hid_t space = n == 0 ? H5Screate (H5S_SCALAR) : H5Screate_simple (1, &n, NULL);
+  hid_t attr = -1;
+  bool ok = false;
+
+  if (space >= 0)
+    attr = H5Acreate2 (obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+  if (attr >= 0)
+    ok = H5Awrite (attr, mtype, buf) >= 0;
+  close_id (&attr);
+  close_id (&space);
+  return ok;
+}
+
+static bool
+write_int (hid_t obj, const char *name, int64_t v)
+{
+  return write_attr (obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &v);
+}
+
+static bool
+write_ints (hid_t obj, const char *name, const int64_t *v, hsize_t n)
+{
+  return write_attr (obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, v);
+}
+
+static bool
+write_bool (hid_t obj, const char *name, bool b)
+{
+  int8_t v = b ? 1 : 0;
+
+  return write_attr (obj, name, H5T_STD_I8LE, H5T_NATIVE_INT8, 0, &v);
+}
+
+static bool
+write_float (hid_t obj, const char *name, double v)
+{
+  return write_attr (obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &v);
+}
+
+static bool
+write_string (hid_t obj, const char *name, const char *s)
+{
+  hid_t type = H5Tcopy (H5T_C_S1);
+  bool ok = type >= 0 && H5Tset_size (type, H5T_VARIABLE) >= 0
+            && H5Tset_cset (type, H5T_CSET_UTF8) >= 0
+            && write_attr (obj, name, type, type, 0, &s);
+
+  close_id (&type);
+  return ok;
+}
+
+static bool
+write_root_attrs (hid_t file, const char *format, const char *kind)
+{
+  const int32_t version[2] = { H5M_MAJOR, H5M_MINOR };
+
+  return write_string (file, "format", format)
+         && write_attr (file, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, version)
+         && (kind == NULL || write_string (file, "kind", kind))
+         && write_string (file, "creator", H5M_CREATOR);
+}
+
+static bool
+write_pool_attrs (hid_t g, const nn_layer_config *c)
+{
+  bool ok = write_ints (g, "kernel_size", c->kernel_size, 2)
+            && write_ints (g, "stride", c->stride, 2)
+            && write_ints (g, "padding", c->padding, 2)
+            && write_bool (g, "ceil_mode", c->ceil_mode);
+
+  if (c->type == NN_LAYER_MAXPOOL2D)
+    return ok && write_ints (g, "dilation", c->dilation, 2);
+  return ok && write_bool (g, "count_include_pad", c->count_include_pad);
+}
+
+/* Every attribute of the layer, defaults included, with resolved (never lazy) sizes. */
+static bool
+write_layer_attrs (hid_t g, const nn_layer *layer)
+{
+  const nn_layer_config *c = &layer->cfg;
+
+  if (!write_string (g, "type", nn_layer_type_name (c->type)))
+    return false;
+  if (c->name[0] != '\0' && !write_string (g, "name", c->name))
+    return false;
+  switch (c->type)
+    {
+    case NN_LAYER_CONV2D:
+      return write_int (g, "in_channels", layer->in_channels)
+             && write_int (g, "out_channels", c->out_channels)
+             && write_ints (g, "kernel_size", c->kernel_size, 2)
+             && write_ints (g, "stride", c->stride, 2)
+             && write_ints (g, "padding", c->padding, 2)
+             && write_ints (g, "dilation", c->dilation, 2)
+             && write_int (g, "groups", c->groups) && write_bool (g, "bias", c->bias);
+    case NN_LAYER_MAXPOOL2D:
+    case NN_LAYER_AVGPOOL2D:
+      return write_pool_attrs (g, c);
+    case NN_LAYER_FLATTEN:
+      return write_int (g, "start_dim", c->start_dim) && write_int (g, "end_dim", c->end_dim);
+    case NN_LAYER_LINEAR:
+      return write_int (g, "in_features", layer->in_features)
+             && write_int (g, "out_features", c->out_features) && write_bool (g, "bias", c->bias);
+    case NN_LAYER_BATCHNORM2D:
+      return write_int (g, "num_features", layer->num_features)
+             && write_float (g, "eps", c->eps) && write_float (g, "momentum", c->momentum)
+             && write_bool (g, "affine", c->affine)
+             && write_bool (g, "track_running_stats", c->track_running_stats);
+    case NN_LAYER_DROPOUT:
+      return write_float (g, "p", c->p);
+    case NN_LAYER_LEAKYRELU:
+      return write_float (g, "negative_slope", c->negative_slope);
+    case NN_LAYER_SOFTMAX:
+      return write_int (g, "dim", c->dim);
+    default:
+      return true;
+    }
+}
+
+static bool
+write_architecture (hid_t file, const nn_net *net)
+{
+  hid_t arch = H5Gcreate2 (file, "architecture", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  bool ok = arch >= 0 && write_int (arch, "num_layers", net->n_layers)
+            && write_ints (arch, "input_shape", net->input.d, (hsize_t) net->input.n_dims);
+
+  for (int i = 0; ok && i < net->n_layers; i++)
+    {
+      char name[16];
+      hid_t g;
+
+      snprintf (name, sizeof name, "%d", i);
+      g = H5Gcreate2 (arch, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      ok = g >= 0 && write_layer_attrs (g, &net->layers[i]);
+      close_id (&g);
+    }
+  close_id (&arch);
+  return ok;
+}
+
+/* float32 little-endian, contiguous (the default layout), no filters */
+static bool
+write_tensor (hid_t loc, const char *name, const nn_tensor *t)
+{
+  hsize_t dims[NN_MAX_DIMS];
+  hid_t space, ds = -1;
+  bool ok = false;
+
+  for (int d = 0; d < t->n_dims; d++)
+    dims[d] = (hsize_t) t->shape[d];
+  space = t->n_dims == 0 ? H5Screate (H5S_SCALAR) : H5Screate_simple (t->n_dims, dims, NULL);
+  if (space >= 0)
+    ds = H5Dcreate2 (loc, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds >= 0)
+    ok = H5Dwrite (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) >= 0;
+  close_id (&ds);
+  close_id (&space);
+  return ok;
+}
+
+static bool
+write_count (hid_t loc, const char *name, int64_t v)
+{
+  hid_t space = H5Screate (H5S_SCALAR);
+  hid_t ds = -1;
+  bool ok = false;
+
+  if (space >= 0)
+    ds = H5Dcreate2 (loc, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds >= 0)
+    ok = H5Dwrite (ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0;
+  close_id (&ds);
+  close_id (&space);
+  return ok;
+}
+
+static bool
+write_state_dict (hid_t file, const nn_net *net)
+{
+  nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+  hid_t sd = H5Gcreate2 (file, "state_dict", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  bool ok = sd >= 0 && n >= 0;
+
+  for (int i = 0; ok && i < n; i++)
+    {
+      if (params[i].count != NULL)
+        ok = write_count (sd, params[i].key, *params[i].count);
+      else
+        ok = params[i].tensor != NULL && write_tensor (sd, params[i].key, params[i].tensor);
+    }
+  free (params);
+  close_id (&sd);
+  return ok;
+}
+
+static bool
+write_model (hid_t file, const void *data)
+{
+  const nn_net *net = data;
+
+  return write_root_attrs (file, H5M_FORMAT, "model") && write_architecture (file, net)
+         && write_state_dict (file, net);
+}
+
+static bool
+write_weights (hid_t file, const void *data)
+{
+  return write_root_attrs (file, H5M_FORMAT, "weights") && write_state_dict (file, data);
+}
+
+typedef struct act_data {
+  const nn_net *net;
+  const nn_run_result *res;
+} act_data;
+
+static bool
+write_activations (hid_t file, const void *data)
+{
+  const act_data *a = data;
+  bool ok = write_root_attrs (file, H5M_ACT_FORMAT, NULL)
+            && write_tensor (file, "input", a->res->acts[0]);
+
+  for (int i = 0; ok && i < a->net->n_layers; i++)
+    {
+      char name[16];
+
+      snprintf (name, sizeof name, "%d", i);
+      ok = write_tensor (file, name, a->res->acts[i + 1]);
+    }
+  return ok;
+}
+
+/* ---------------------------------------------------------------- atomic saves */
+
+typedef bool (*h5_write_fn) (hid_t file, const void *data);
+
+/* "<dir>/.<base>.XXXXXX" next to path, so that rename() stays within one filesystem */
+static char *
+temp_name_for (const char *path, char **dir_out)
+{
+  const char *slash = strrchr (path, '/');
+  const char *base = slash ? slash + 1 : path;
+  size_t dir_len = slash == NULL ? 0 : slash == path ? 1 : (size_t) (slash - path);
+  char *dir = malloc (dir_len + 2);
+  char *tmp = malloc (dir_len + strlen (base) + 16);
+
+  if (dir == NULL || tmp == NULL)
+    {
+      free (dir);
+      free (tmp);
+      return NULL;
+    }
+  if (slash)
+    {
+      memcpy (dir, path, dir_len);
+      dir[dir_len] = '\0';
+    }
+  else
+    strcpy (dir, ".");
+  sprintf (tmp, "%s/.%s.XXXXXX", dir, base);
+  *dir_out = dir;
+  return tmp;
+}
+
+static void
+sync_dir (const char *dir)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY);
+
+  /* Makes the rename durable. Some filesystems refuse fsync on directories (EINVAL);
+   * the file itself is already on disk then, so this is best effort. */
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
+/* Keeps the permissions of the file being replaced; new files get rw-r--r--. */
+static mode_t
+target_mode (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) == 0 && S_ISREG (st.st_mode))
+    return st.st_mode & 07777;
+  return 0644;
+}
+
+/* File access. Reading: CLOSE_STRONG makes H5Fclose really close the file (no id leak
+ * keeps it open), and file locks are used where the filesystem has them and skipped
+ * where it does not (some network mounts). Writing: the file is built in memory by the
+ * core driver and written out by us (see write_hdf5). */
+static hid_t
+make_fapl (bool for_writing)
+{
+  hid_t fapl = H5Pcreate (H5P_FILE_ACCESS);
+
+  if (fapl < 0)
+    return fapl;
+  if (H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG) < 0)
+    close_id (&fapl);
+  else if (!for_writing && H5Pset_file_locking (fapl, true, true) < 0)
+    close_id (&fapl);
+  /* V18..V18: readable by HDF5 >= 1.8, no superblock-v3 locking state after a crash */
+  else if (for_writing
+           && (H5Pset_fapl_core (fapl, (size_t) 1 << 20, false) < 0
+               || H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0))
+    close_id (&fapl);
+  return fapl;
+}
+
+static nn_status
+write_all (const h5_ctx *c, int fd, const unsigned char *buf, size_t size)
+{
+  while (size > 0)
+    {
+      ssize_t n = write (fd, buf, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return fail (c, NN_STATUS_IO, "cannot write the file: %s",
+                     n < 0 ? strerror (errno) : "no progress");
+      buf += n;
+      size -= (size_t) n;
+    }
+  return NN_OK;
+}
+
+/* Bob Jenkins' lookup3 hashlittle(), HDF5's metadata checksum (H5_checksum_lookup3). */
+#define ROT32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
+
+static uint32_t
+lookup3 (const unsigned char *k, size_t length)
+{
+  uint32_t a, b, c;
+  uint32_t w[3];
+
+  a = b = c = 0xdeadbeefu + (uint32_t) length;
+  while (length > 12)
+    {
+      a += (uint32_t) decode_le (k, 4);
+      b += (uint32_t) decode_le (k + 4, 4);
+      c += (uint32_t) decode_le (k + 8, 4);
+      a -= c; a ^= ROT32 (c, 4); c += b;
+      b -= a; b ^= ROT32 (a, 6); a += c;
+      c -= b; c ^= ROT32 (b, 8); b += a;
+      a -= c; a ^= ROT32 (c, 16); c += b;
+      b -= a; b ^= ROT32 (a, 19); a += c;
+      c -= b; c ^= ROT32 (b, 4); b += a;
+      length -= 12;
+      k += 12;
+    }
+  if (length == 0)
+    return c;
+  memset (w, 0, sizeof w);
+  for (size_t i = 0; i < length; i++)
+    w[i / 4] |= (uint32_t) k[i] << (8 * (i % 4));
+  a += w[0];
+  b += w[1];
+  c += w[2];
+  c ^= b; c -= ROT32 (b, 14);
+  a ^= c; a -= ROT32 (c, 11);
+  b ^= a; b -= ROT32 (a, 25);
+  c ^= b; c -= ROT32 (b, 16);
+  a ^= c; a -= ROT32 (c, 4);
+  b ^= a; b -= ROT32 (a, 14);
+  c ^= b; c -= ROT32 (b, 24);
+  return c;
+}
+
+/* libhdf5 1.10's H5Fget_file_image() clears the superblock's status flags (the "open for
+ * writing" bit) but keeps the checksum computed with the bit set, so nothing could open
+ * the image. Recompute it: a version 2 superblock is 12 bytes + 4 addresses, then the
+ * checksum. */
+static bool
+fix_superblock_checksum (unsigned char *image, size_t size)
+{
+  size_t len;
+  uint32_t sum;
+
+  if (size < 12 || memcmp (image, "\x89HDF\r\n\x1a\n", 8) != 0)
+    return false;
+  if (image[8] < 2)
+    return true;              /* versions 0 and 1 have no checksum */
+  len = 12 + 4 * (size_t) image[9];
+  if (size < len + 4)
+    return false;
+  sum = lookup3 (image, len);
+  for (int i = 0; i < 4; i++)
+    image[len + i] = (unsigned char) (sum >> (8 * i));
+  return true;
+}
+
+/* The HDF5 file is built in memory and written to fd by write_all(). When libhdf5 1.10
+ * itself hits a write error (a full disk), H5Fclose fails and leaves a half-closed file
+ * behind that crashes the process later, at the latest in HDF5's atexit handler; an
+ * in-memory file cannot fail that way. The price is a second copy of the file in memory
+ * while saving. */
+static nn_status
+write_hdf5 (const h5_ctx *c, int fd, const char *tmp, h5_write_fn write, const void *data)
+{
+  hid_t fapl = make_fapl (true);
+  hid_t file = -1;
+  ssize_t size = -1;
+  unsigned char *image = NULL;
+  nn_status s;
+
+  if (fapl >= 0)
+    file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (file >= 0 && write (file, data) && H5Fflush (file, H5F_SCOPE_GLOBAL) >= 0)
+    size = H5Fget_file_image (file, NULL, 0);
+  if (size > 0 && (image = malloc ((size_t) size)) != NULL
+      && (H5Fget_file_image (file, image, (size_t) size) != size
+          || !fix_superblock_checksum (image, (size_t) size)))
+    size = -1;
+  close_id (&file);
+  close_id (&fapl);
+  if (size <= 0 || image == NULL)
+    {
+      free (image);
+      return fail (c, size > 0 ? NN_STATUS_NOMEM : NN_STATUS_IO,
+                   "cannot write the file: %s", size > 0 ? "out of memory"
+                   : "HDF5 could not build it");
+    }
+  s = write_all (c, fd, image, (size_t) size);
+  free (image);
+  return s;
+}
+
+static nn_status
+finish_temp (const h5_ctx *c, int fd, const char *tmp, const char *dir)
+{
+  int saved;
+
+  if (fchmod (fd, target_mode (c->path)) != 0 || fsync (fd) != 0)
+    {
+      saved = errno;
+      close (fd);
+      return fail (c, NN_STATUS_IO, "cannot write the file: %s", strerror (saved));
+    }
+  if (close (fd) != 0)
+    return fail (c, NN_STATUS_IO, "cannot write the file: %s", strerror (errno));
+  if (rename (tmp, c->path) != 0)
+    return fail (c, NN_STATUS_IO, "cannot replace the file: %s", strerror (errno));
+  sync_dir (dir);
+  return NN_OK;
+}
+
+static nn_status
+save_atomic (const char *path, h5_write_fn write, const void *data, nn_error *err)
+{
+  h5_ctx c;
+  char *dir = NULL;
+  char *tmp;
+  int fd;
+  nn_status status;
+
+  ctx_init (&c, path, err);
+  tmp = temp_name_for (path, &dir);
+  if (tmp == NULL)
+    return fail (&c, NN_STATUS_NOMEM, "out of memory");
+  fd = mkstemp (tmp);
+  if (fd < 0)
+    {
+      status = fail (&c, NN_STATUS_IO, "cannot create a file in '%s': %s", dir,
+                     strerror (errno));
+      free (tmp);
+      free (dir);
+      return status;
+    }
+  status = write_hdf5 (&c, fd, tmp, write, data);
+  if (status == NN_OK)
+    status = finish_temp (&c, fd, tmp, dir);
+  else
+    close (fd);
+  if (status != NN_OK)
+    unlink (tmp);
+  free (tmp);
+  free (dir);
+  return status;
+}
+
+static nn_status
+check_savable (const char *path, const nn_net *net, nn_error *err)
+{
+  h5_ctx c;
+
+  ctx_init (&c, path, err);
+  if (net == NULL)
+    return fail (&c, NN_STATUS_INVALID_ARG, "no network to save");
+  if (net->first_error >= 0)
+    {
+      c.layer = net->first_error;
+      return fail (&c, NN_STATUS_SHAPE, "cannot save a network with a shape error: %s",
+                   net->info[net->first_error].message);
+    }
+  return NN_OK;
+}
+
+nn_status
+nn_model_save (const char *path, const nn_net *net, nn_error *err)
+{
+  nn_status status = check_savable (path, net, err);
+
+  if (status != NN_OK)
+    return status;
+  return save_atomic (path, write_model, net, err);
+}
+
+nn_status
+nn_weights_save (const char *path, const nn_net *net, nn_error *err)
+{
+  nn_status status = check_savable (path, net, err);
+
+  if (status != NN_OK)
+    return status;
+  return save_atomic (path, write_weights, net, err);
+}
+
+nn_status
+nn_activations_save (const char *path, const nn_net *net, const nn_run_result *res,
+                     nn_error *err)
+{
+  act_data a = { net, res };
+  h5_ctx c;
+
+  ctx_init (&c, path, err);
+  if (net == NULL || res == NULL || res->n_acts != net->n_layers + 1 || res->acts == NULL)
+    return fail (&c, NN_STATUS_INVALID_ARG,
+                 "no activations to save (run the network with keep_activations)");
+  for (int i = 0; i < res->n_acts; i++)
+    if (res->acts[i] == NULL)
+      return fail (&c, NN_STATUS_INVALID_ARG, "activation %d is missing", i);
+  return save_atomic (path, write_activations, &a, err);
+}
+
+/* ---------------------------------------------------------------- reading: objects */
+
+/* Opens the child name of loc if it is a hard link to an object of type want
+ * (H5I_GROUP / H5I_DATASET). NN_STATUS_NOT_FOUND without a message when absent. */
+static nn_status
+open_child (const h5_ctx *c, hid_t loc, const char *name, H5I_type_t want, hid_t *out)
+{
+  H5L_info_t info;
+  htri_t exists = H5Lexists (loc, name, H5P_DEFAULT);
+  const char *what = want == H5I_GROUP ? "group" : "dataset";
+
+  *out = -1;
+  if (exists == 0)
+    return NN_STATUS_NOT_FOUND;
+  if (exists < 0 || H5Lget_info (loc, name, &info, H5P_DEFAULT) < 0)
+    return fail (c, NN_STATUS_FORMAT, "%s: cannot read '%s'", c->where, name);
+  /* A soft or external link could point anywhere (even into another file). */
+  if (info.type != H5L_TYPE_HARD)
+    return fail (c, NN_STATUS_FORMAT, "%s: '%s' is a link, expected a %s", c->where, name, what);
+  *out = H5Oopen (loc, name, H5P_DEFAULT);
+  if (*out < 0)
+    return fail (c, NN_STATUS_FORMAT, "%s: cannot open '%s' (damaged file)", c->where, name);
+  if (H5Iget_type (*out) != want)
+    {
+      H5Oclose (*out);
+      *out = -1;
+      return fail (c, NN_STATUS_FORMAT, "%s: '%s' is not a %s", c->where, name, what);
+    }
+  return NN_OK;
+}
+
+/* ---------------------------------------------------------------- global heaps */
+
+/* Variable-length strings live in "global heap collections". libhdf5 1.10 trusts their
+ * object tables: a damaged table makes H5HG loop forever (an object of size 0) or read
+ * out of bounds (found by fuzzing tests/data/good/base.h5). So every collection in the
+ * file is walked here, with bounds checks, before HDF5 reads any string. */
+#define GCOL_HDR        16    /* "GCOL", version, 3 reserved, size (8 bytes) */
+#define GCOL_MAX_SIZE   (256u << 20)
+#define GCOL_SCAN_CHUNK (1u << 20)
+
+static uint64_t
+decode_le (const unsigned char *p, int len)
+{
+  uint64_t v = 0;
+
+  for (int i = len - 1; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/* Walks the objects as H5HG's deserializer does, refusing what it would mishandle. */
+static bool
+gcol_table_ok (const unsigned char *heap, uint64_t size, int len_size)
+{
+  uint64_t obj_hdr = (uint64_t) (8 + len_size + 7) & ~(uint64_t) 7;
+  uint64_t p = (uint64_t) (8 + len_size + 7) & ~(uint64_t) 7;
+
+  while (p < size)
+    {
+      uint64_t idx, obj_size, need;
+
+      if (p + obj_hdr > size)
+        return true;              /* a tail too small for an object: free space */
+      idx = decode_le (heap + p, 2);
+      obj_size = decode_le (heap + p + 8, len_size);
+      if (obj_size > size)
+        return false;
+      /* object 0 is the free space and counts its own header */
+      need = idx == 0 ? obj_size : obj_hdr + ((obj_size + 7) & ~(uint64_t) 7);
+      if (need < obj_hdr || need > size - p)
+        return false;
+      p += need;
+    }
+  return p == size;
+}
+
+static nn_status
+check_gcol_at (const h5_ctx *c, int fd, uint64_t off, uint64_t file_size, int len_size)
+{
+  unsigned char hdr[GCOL_HDR + 8];
+  uint64_t size;
+  unsigned char *heap;
+  bool ok;
+
+  if (pread (fd, hdr, sizeof hdr, (off_t) off) < 8 + len_size || hdr[4] != 1)
+    return NN_OK;                 /* not a collection HDF5 would accept anyway */
+  size = decode_le (hdr + 8, len_size);
+  if (size < GCOL_HDR || size > file_size - off)
+    return NN_OK;                 /* HDF5 cannot load it either: a read error, no crash */
+  if (size > GCOL_MAX_SIZE)
+    return fail (c, NN_STATUS_FORMAT, "damaged HDF5 file (global heap of %" PRIu64
+                 " bytes at offset %" PRIu64 ")", size, off);
+  heap = malloc (size);
+  if (heap == NULL)
+    return fail (c, NN_STATUS_NOMEM, "out of memory");
+  ok = pread (fd, heap, size, (off_t) off) == (ssize_t) size
+       && gcol_table_ok (heap, size, len_size);
+  free (heap);
+  if (!ok)
+    return fail (c, NN_STATUS_FORMAT, "damaged HDF5 file (bad global heap at offset %"
+                 PRIu64 ")", off);
+  return NN_OK;
+}
+
+/* Size of "lengths" from the superblock at offset 0; 0 when unknown (then skip). */
+static int
+superblock_len_size (int fd)
+{
+  unsigned char sb[16];
+
+  if (pread (fd, sb, sizeof sb, 0) != (ssize_t) sizeof sb
+      || memcmp (sb, "\x89HDF\r\n\x1a\n", 8) != 0)
+    return 0;
+  if (sb[8] <= 1)
+    return sb[14] == 2 || sb[14] == 4 || sb[14] == 8 ? sb[14] : 0;
+  return sb[10] == 2 || sb[10] == 4 || sb[10] == 8 ? sb[10] : 0;
+}
+
+static nn_status
+scan_gcols (const h5_ctx *c, int fd, uint64_t file_size, int len_size, unsigned char *buf)
+{
+  uint64_t pos = 0;
+  nn_status s = NN_OK;
+
+  while (s == NN_OK && pos < file_size)
+    {
+      ssize_t got = pread (fd, buf, GCOL_SCAN_CHUNK + 3, (off_t) pos);
+      const unsigned char *p = buf, *end;
+
+      if (got < 4)
+        break;
+      end = buf + got;
+      while (s == NN_OK && end - p >= 4
+             && (p = memchr (p, 'G', (size_t) (end - p - 3))) != NULL)
+        {
+          if (memcmp (p, "GCOL", 4) == 0)
+            s = check_gcol_at (c, fd, pos + (uint64_t) (p - buf), file_size, len_size);
+          p++;
+        }
+      /* chunks overlap by 3 bytes so a signature across the boundary is seen once */
+      pos += GCOL_SCAN_CHUNK;
+    }
+  return s;
+}
+
+static nn_status
+check_global_heaps (const h5_ctx *c, uint64_t file_size)
+{
+  int fd = open (c->path, O_RDONLY | O_CLOEXEC);
+  unsigned char *buf;
+  nn_status s = NN_OK;
+  int len_size;
+
+  if (fd < 0)
+    return fail (c, NN_STATUS_IO, "%s", strerror (errno));
+  len_size = superblock_len_size (fd);
+  buf = len_size ? malloc (GCOL_SCAN_CHUNK + 3) : NULL;
+  if (len_size && buf == NULL)
+    s = fail (c, NN_STATUS_NOMEM, "out of memory");
+  else if (len_size)
+    s = scan_gcols (c, fd, file_size, len_size, buf);
+  free (buf);
+  close (fd);
+  return s;
+}
+
+static nn_status
+open_file (h5_ctx *c, hid_t *file)
+{
+  struct stat st;
+  hid_t fapl;
+  htri_t is_hdf5;
+  h5_hint hint;
+  nn_status s;
+
+  *file = -1;
+  if (stat (c->path, &st) != 0)
+    return fail (c, NN_STATUS_IO, "%s", strerror (errno));
+  if (!S_ISREG (st.st_mode))
+    return fail (c, NN_STATUS_IO, "not a regular file");
+  if (st.st_size == 0)
+    return fail (c, NN_STATUS_FORMAT, "not an HDF5 file (the file is empty)");
+  is_hdf5 = H5Fis_hdf5 (c->path);
+  if (is_hdf5 == 0)
+    return fail (c, NN_STATUS_FORMAT, "not an HDF5 file");
+  if ((s = check_global_heaps (c, (uint64_t) st.st_size)) != NN_OK)
+    return s;
+  fapl = make_fapl (false);
+  if (fapl >= 0)
+    *file = H5Fopen (c->path, H5F_ACC_RDONLY, fapl);
+  hint = h5_error_hint ();
+  close_id (&fapl);
+  if (*file >= 0)
+    return NN_OK;
+  if (hint.truncated || is_hdf5 < 0)
+    return fail (c, NN_STATUS_FORMAT, "truncated or damaged HDF5 file");
+  if (hint.text[0] != '\0')
+    return fail (c, NN_STATUS_IO, "cannot open: %s", hint.text);
+  return fail (c, NN_STATUS_FORMAT, "damaged HDF5 file (cannot open it)");
+}
+
+/* ---------------------------------------------------------------- reading: attributes */
+
+typedef struct attr_meta {
+  hid_t attr, type, space;
+  H5T_class_t cls;
+  int rank;
+  hssize_t n;             /* elements */
+} attr_meta;
+
+static void
+attr_meta_close (attr_meta *m)
+{
+  close_id (&m->space);
+  close_id (&m->type);
+  close_id (&m->attr);
+}
+
+/* NN_STATUS_NOT_FOUND (no message) when absent; otherwise opens it and fills m. */
+static nn_status
+attr_open (const h5_ctx *c, hid_t obj, const char *name, attr_meta *m)
+{
+  htri_t exists = H5Aexists (obj, name);
+
+  m->attr = m->type = m->space = -1;
+  if (exists == 0)
+    return NN_STATUS_NOT_FOUND;
+  if (exists > 0)
+    m->attr = H5Aopen (obj, name, H5P_DEFAULT);
+  if (m->attr >= 0)
+    {
+      m->type = H5Aget_type (m->attr);
+      m->space = H5Aget_space (m->attr);
+    }
+  if (m->type < 0 || m->space < 0)
+    {
+      attr_meta_close (m);
+      return fail (c, NN_STATUS_FORMAT, "%s: cannot read attribute '%s' (damaged file)",
+                   c->where, name);
+    }
+  m->cls = H5Tget_class (m->type);
+  m->rank = H5Sget_simple_extent_ndims (m->space);
+  m->n = H5Sget_simple_extent_npoints (m->space);
+  return NN_OK;
+}
+
+static nn_status
+missing_attr (const h5_ctx *c, const char *name)
+{
+  return fail (c, NN_STATUS_FORMAT, "%s: missing required attribute '%s'", c->where, name);
+}
+
+/* h5py stores bools as an enum over int8; read the enum's raw integer values. */
+static bool
+read_enum_ints (const attr_meta *m, int64_t *out, int n)
+{
+  hid_t native = H5Tget_native_type (m->type, H5T_DIR_DEFAULT);
+  hid_t super = H5Tget_super (m->type);
+  size_t size = native >= 0 ? H5Tget_size (native) : 0;
+  bool is_signed = super >= 0 && H5Tget_sign (super) == H5T_SGN_2;
+  unsigned char buf[8 * 4];
+  bool ok = (size == 1 || size == 2 || size == 4 || size == 8) && n <= 4
+            && H5Tget_class (super) == H5T_INTEGER
+            && H5Aread (m->attr, native, buf) >= 0;
+
+  for (int i = 0; ok && i < n; i++)
+    {
+      uint64_t u = 0;
+      const unsigned char *p = buf + (size_t) i * size;
+
+      memcpy (&u, p, size);   /* native = little-endian on every platform we build for */
+      if (is_signed && size < 8 && (u >> (size * 8 - 1)) & 1)
+        u |= ~(uint64_t) 0 << (size * 8);
+      out[i] = (int64_t) u;
+    }
+  close_id (&super);
+  close_id (&native);
+  return ok;
+}
+
+/* Reads n_min..n_max integers (n_max == 1: a scalar; a 1-element array is accepted too).
+ * NN_STATUS_NOT_FOUND (with a message) when absent and required; silently when optional. */
+static nn_status
+read_ints (const h5_ctx *c, hid_t obj, const char *name, int64_t *out, int n_min, int n_max,
+           int *n_out, bool required)
+{
+  attr_meta m;
+  nn_status status = attr_open (c, obj, name, &m);
+  bool scalar = n_max == 1;
+  bool ok;
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return required ? (missing_attr (c, name), NN_STATUS_NOT_FOUND) : status;
+  if (status != NN_OK)
+    return status;
+  if (m.cls != H5T_INTEGER && m.cls != H5T_ENUM)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be %s, found %s", c->where,
+                   name, scalar ? "an integer" : "integers", class_name (m.cls));
+  else if (m.rank > 1 || (!scalar && m.rank == 0) || m.n < n_min || m.n > n_max)
+    {
+      if (scalar)
+        status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be one integer, "
+                       "found %" PRId64, c->where, name, (int64_t) m.n);
+      else
+        status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be %d%s integers, "
+                       "found %" PRId64 "%s", c->where, name, n_max,
+                       n_min != n_max ? " or fewer" : "", (int64_t) m.n,
+                       m.rank == 0 ? " (a scalar)" : m.rank > 1 ? " (not a 1-D array)" : "");
+    }
+  if (status == NN_OK)
+    {
+      ok = m.cls == H5T_ENUM ? read_enum_ints (&m, out, (int) m.n)
+                             : H5Aread (m.attr, H5T_NATIVE_INT64, out) >= 0;
+      if (!ok)
+        status = fail (c, NN_STATUS_FORMAT, "%s: cannot read attribute '%s'", c->where, name);
+      if (n_out)
+        *n_out = (int) m.n;
+    }
+  attr_meta_close (&m);
+  return status;
+}
+
+/* A scalar integer in [lo, hi]; absent and optional leaves *out unchanged. */
+static nn_status
+read_int (const h5_ctx *c, hid_t obj, const char *name, int64_t *out, int64_t lo, int64_t hi,
+          bool required)
+{
+  int64_t v;
+  nn_status status = read_ints (c, obj, name, &v, 1, 1, NULL, required);
+
+  if (status == NN_STATUS_NOT_FOUND && !required)
+    return NN_OK;
+  if (status != NN_OK)
+    return status;
+  if (v < lo || v > hi)
+    return fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' is %" PRId64 ", must be between %"
+                 PRId64 " and %" PRId64, c->where, name, v, lo, hi);
+  *out = v;
+  return NN_OK;
+}
+
+static nn_status
+read_pair (const h5_ctx *c, hid_t obj, const char *name, int64_t out[2], int64_t lo,
+           bool required)
+{
+  int64_t v[2];
+  nn_status status = read_ints (c, obj, name, v, 2, 2, NULL, required);
+
+  if (status == NN_STATUS_NOT_FOUND && !required)
+    return NN_OK;
+  if (status != NN_OK)
+    return status;
+  for (int i = 0; i < 2; i++)
+    if (v[i] < lo || v[i] > H5M_MAX_SIZE)
+      return fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' is (%" PRId64 ", %" PRId64
+                   "), each must be between %" PRId64 " and %d", c->where, name, v[0], v[1],
+                   lo, H5M_MAX_SIZE);
+  out[0] = v[0];
+  out[1] = v[1];
+  return NN_OK;
+}
+
+static nn_status
+read_bool (const h5_ctx *c, hid_t obj, const char *name, bool *out)
+{
+  int64_t v = *out ? 1 : 0;
+  nn_status status = read_int (c, obj, name, &v, INT64_MIN, INT64_MAX, false);
+
+  if (status != NN_OK)
+    return status;
+  if (v != 0 && v != 1)
+    return fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be 0 or 1, found %" PRId64,
+                 c->where, name, v);
+  *out = v == 1;
+  return NN_OK;
+}
+
+/* An optional finite float scalar. */
+static nn_status
+read_float (const h5_ctx *c, hid_t obj, const char *name, double *out)
+{
+  attr_meta m;
+  nn_status status = attr_open (c, obj, name, &m);
+  double v = 0;
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return NN_OK;
+  if (status != NN_OK)
+    return status;
+  if (m.cls != H5T_FLOAT)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be a float, found %s",
+                   c->where, name, class_name (m.cls));
+  else if (m.rank > 1 || m.n != 1)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be one float, found %"
+                   PRId64, c->where, name, (int64_t) m.n);
+  else if (H5Aread (m.attr, H5T_NATIVE_DOUBLE, &v) < 0)
+    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read attribute '%s'", c->where, name);
+  else if (!isfinite (v))
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be a finite number",
+                   c->where, name);
+  else
+    *out = v;
+  attr_meta_close (&m);
+  return status;
+}
+
+/* Reads a string of either kind into a malloc'd buffer (*out). */
+static bool
+read_string_value (const attr_meta *m, char **out)
+{
+  hid_t mtype = H5Tcopy (H5T_C_S1);
+  H5T_cset_t cset = H5Tget_cset (m->type);
+  size_t fsize = H5Tget_size (m->type);
+  bool ok = mtype >= 0 && cset >= 0 && H5Tset_cset (mtype, cset) >= 0;
+
+  *out = NULL;
+  if (ok && H5Tis_variable_str (m->type) > 0)
+    {
+      char *s = NULL;
+
+      ok = H5Tset_size (mtype, H5T_VARIABLE) >= 0 && H5Aread (m->attr, mtype, &s) >= 0;
+      if (ok && (s == NULL || strlen (s) <= H5M_MAX_STRING))
+        *out = strdup (s ? s : "");
+      if (s)
+        H5free_memory (s);
+    }
+  else if (ok && fsize > 0 && fsize <= H5M_MAX_STRING)
+    {
+      char *s = calloc (1, fsize + 1);
+
+      ok = s != NULL && H5Tset_size (mtype, fsize + 1) >= 0
+           && H5Tset_strpad (mtype, H5T_STR_NULLTERM) >= 0 && H5Aread (m->attr, mtype, s) >= 0;
+      if (ok)
+        *out = s;
+      else
+        free (s);
+    }
+  close_id (&mtype);
+  return *out != NULL;
+}
+
+/* A string (variable or fixed length) of at most size - 1 bytes. */
+static nn_status
+read_string (const h5_ctx *c, hid_t obj, const char *name, char *buf, size_t size,
+             bool required)
+{
+  attr_meta m;
+  nn_status status = attr_open (c, obj, name, &m);
+  char *s = NULL;
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return required ? (missing_attr (c, name), NN_STATUS_NOT_FOUND) : status;
+  if (status != NN_OK)
+    return status;
+  if (m.cls != H5T_STRING)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be a string, found %s",
+                   c->where, name, class_name (m.cls));
+  else if (m.rank > 1 || m.n != 1)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be one string, found %"
+                   PRId64, c->where, name, (int64_t) m.n);
+  else if (!read_string_value (&m, &s))
+    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'", c->where,
+                   name);
+  else if (strlen (s) >= size)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' is too long (%zu bytes)",
+                   c->where, name, strlen (s));
+  else
+    strcpy (buf, s);
+  free (s);
+  attr_meta_close (&m);
+  return status;
+}
+
+/* ---------------------------------------------------------------- reading: root */
+
+typedef struct root_info {
+  nn_file_kind kind;
+  int64_t major, minor;
+} root_info;
+
+static nn_status
+read_version (const h5_ctx *c, hid_t file, root_info *info)
+{
+  int64_t v[2];
+  nn_status status = read_ints (c, file, "format_version", v, 2, 2, NULL, true);
+
+  if (status != NN_OK)
+    return status == NN_STATUS_NOT_FOUND ? NN_STATUS_FORMAT : status;
+  info->major = v[0];
+  info->minor = v[1];
+  /* A higher minor only adds things a 1.0 reader may ignore; another major does not. */
+  if (v[0] != H5M_MAJOR)
+    return fail (c, NN_STATUS_UNSUPPORTED, "format_version %" PRId64 ".%" PRId64
+                 " is not supported (this Layerlab reads %d.x)", v[0], v[1], H5M_MAJOR);
+  return NN_OK;
+}
+
+static nn_status
+read_root (const h5_ctx *c, hid_t file, root_info *info)
+{
+  char format[64], kind[64];
+  nn_status status = read_string (c, file, "format", format, sizeof format, false);
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return fail (c, NN_STATUS_FORMAT, "missing root attribute 'format' "
+                 "(an HDF5 file, but not a Layerlab file)");
+  if (status != NN_OK)
+    return status;
+  if (strcmp (format, H5M_FORMAT) != 0 && strcmp (format, H5M_ACT_FORMAT) != 0)
+    return fail (c, NN_STATUS_FORMAT, "format is '%s', not '%s' (not a Layerlab file)",
+                 format, H5M_FORMAT);
+  if ((status = read_version (c, file, info)) != NN_OK)
+    return status;
+  if (strcmp (format, H5M_ACT_FORMAT) == 0)
+    {
+      info->kind = NN_FILE_ACTIVATIONS;
+      return NN_OK;
+    }
+  status = read_string (c, file, "kind", kind, sizeof kind, true);
+  if (status != NN_OK)
+    return status == NN_STATUS_NOT_FOUND ? NN_STATUS_FORMAT : status;
+  if (strcmp (kind, "model") == 0)
+    info->kind = NN_FILE_MODEL;
+  else if (strcmp (kind, "weights") == 0)
+    info->kind = NN_FILE_WEIGHTS;
+  else
+    return fail (c, NN_STATUS_FORMAT, "unknown kind '%s' (expected 'model' or 'weights')",
+                 kind);
+  return NN_OK;
+}
+
+/* Opens path and checks the root attributes. */
+static nn_status
+open_layerlab (h5_ctx *c, hid_t *file, root_info *info)
+{
+  nn_status status = open_file (c, file);
+
+  if (status == NN_OK && (status = read_root (c, *file, info)) != NN_OK)
+    close_id (file);
+  return status;
+}
+
+nn_status
+nn_file_probe (const char *path, nn_file_kind *kind, nn_error *err)
+{
+  h5_ctx c;
+  hid_t file;
+  root_info info = { NN_FILE_UNKNOWN, 0, 0 };
+  nn_status status;
+
+  ctx_init (&c, path, err);
+  status = open_layerlab (&c, &file, &info);
+  close_id (&file);
+  if (kind)
+    *kind = status == NN_OK ? info.kind : NN_FILE_UNKNOWN;
+  return status;
+}
+
+/* ---------------------------------------------------------------- reading: layers */
+
+static nn_status
+read_conv (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  nn_status s;
+
+  if ((s = read_int (c, g, "in_channels", &cfg->in_channels, 1, H5M_MAX_SIZE, true))
+      || (s = read_int (c, g, "out_channels", &cfg->out_channels, 1, H5M_MAX_SIZE, true))
+      || (s = read_pair (c, g, "kernel_size", cfg->kernel_size, 1, true)))
+    return s;
+  cfg->stride[0] = cfg->stride[1] = 1;
+  cfg->padding[0] = cfg->padding[1] = 0;
+  cfg->dilation[0] = cfg->dilation[1] = 1;
+  cfg->groups = 1;
+  cfg->bias = true;
+  if ((s = read_pair (c, g, "stride", cfg->stride, 1, false))
+      || (s = read_pair (c, g, "padding", cfg->padding, 0, false))
+      || (s = read_pair (c, g, "dilation", cfg->dilation, 1, false))
+      || (s = read_int (c, g, "groups", &cfg->groups, 1, H5M_MAX_SIZE, false)))
+    return s;
+  return read_bool (c, g, "bias", &cfg->bias);
+}
+
+static nn_status
+read_pool (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  nn_status s;
+
+  if ((s = read_pair (c, g, "kernel_size", cfg->kernel_size, 1, true)))
+    return s;
+  /* PyTorch: stride defaults to kernel_size */
+  cfg->stride[0] = cfg->kernel_size[0];
+  cfg->stride[1] = cfg->kernel_size[1];
+  cfg->padding[0] = cfg->padding[1] = 0;
+  cfg->dilation[0] = cfg->dilation[1] = 1;
+  cfg->ceil_mode = false;
+  cfg->count_include_pad = true;
+  if ((s = read_pair (c, g, "stride", cfg->stride, 1, false))
+      || (s = read_pair (c, g, "padding", cfg->padding, 0, false))
+      || (s = read_bool (c, g, "ceil_mode", &cfg->ceil_mode)))
+    return s;
+  if (cfg->type == NN_LAYER_MAXPOOL2D)
+    return read_pair (c, g, "dilation", cfg->dilation, 1, false);
+  return read_bool (c, g, "count_include_pad", &cfg->count_include_pad);
+}
+
+static nn_status
+read_linear (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  nn_status s;
+
+  cfg->bias = true;
+  if ((s = read_int (c, g, "in_features", &cfg->in_features, 1, H5M_MAX_SIZE, true))
+      || (s = read_int (c, g, "out_features", &cfg->out_features, 1, H5M_MAX_SIZE, true)))
+    return s;
+  return read_bool (c, g, "bias", &cfg->bias);
+}
+
+static nn_status
+read_batchnorm (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  nn_status s;
+
+  cfg->eps = 1e-5;
+  cfg->momentum = 0.1;
+  cfg->affine = true;
+  cfg->track_running_stats = true;
+  if ((s = read_int (c, g, "num_features", &cfg->num_features, 1, H5M_MAX_SIZE, true))
+      || (s = read_float (c, g, "eps", &cfg->eps))
+      || (s = read_float (c, g, "momentum", &cfg->momentum))
+      || (s = read_bool (c, g, "affine", &cfg->affine)))
+    return s;
+  return read_bool (c, g, "track_running_stats", &cfg->track_running_stats);
+}
+
+static nn_status
+read_layer_attrs (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  nn_status s;
+
+  switch (cfg->type)
+    {
+    case NN_LAYER_CONV2D:
+      return read_conv (c, g, cfg);
+    case NN_LAYER_MAXPOOL2D:
+    case NN_LAYER_AVGPOOL2D:
+      return read_pool (c, g, cfg);
+    case NN_LAYER_FLATTEN:
+      cfg->start_dim = 1;
+      cfg->end_dim = -1;
+      if ((s = read_int (c, g, "start_dim", &cfg->start_dim, -H5M_MAX_DIM_INDEX,
+                         H5M_MAX_DIM_INDEX, false)))
+        return s;
+      return read_int (c, g, "end_dim", &cfg->end_dim, -H5M_MAX_DIM_INDEX, H5M_MAX_DIM_INDEX,
+                       false);
+    case NN_LAYER_LINEAR:
+      return read_linear (c, g, cfg);
+    case NN_LAYER_BATCHNORM2D:
+      return read_batchnorm (c, g, cfg);
+    case NN_LAYER_DROPOUT:
+      cfg->p = 0.5;
+      return read_float (c, g, "p", &cfg->p);
+    case NN_LAYER_LEAKYRELU:
+      cfg->negative_slope = 0.01;
+      return read_float (c, g, "negative_slope", &cfg->negative_slope);
+    case NN_LAYER_SOFTMAX:
+      cfg->dim = 1;
+      return read_int (c, g, "dim", &cfg->dim, -H5M_MAX_DIM_INDEX, H5M_MAX_DIM_INDEX, false);
+    default:
+      return NN_OK;
+    }
+}
+
+/* The display label: truncated (at a UTF-8 character boundary) rather than refused. */
+static nn_status
+read_label (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
+{
+  char name[H5M_MAX_STRING + 1];
+  nn_status s = read_string (c, g, "name", name, sizeof name, false);
+  size_t len;
+
+  if (s == NN_STATUS_NOT_FOUND)
+    return NN_OK;
+  if (s != NN_OK)
+    return s;
+  len = strlen (name);
+  if (len >= sizeof cfg->name)
+    {
+      len = sizeof cfg->name - 1;
+      while (len > 0 && ((unsigned char) name[len] & 0xC0) == 0x80)
+        len--;
+    }
+  memcpy (cfg->name, name, len);
+  cfg->name[len] = '\0';
+  return NN_OK;
+}
+
+static nn_status
+read_layer (h5_ctx *c, hid_t arch, int index, nn_layer_config *cfg)
+{
+  char name[16], type[64];
+  hid_t g;
+  nn_layer_type t = NN_LAYER_N_TYPES;
+  nn_status s;
+
+  snprintf (name, sizeof name, "%d", index);
+  snprintf (c->where, sizeof c->where, "/architecture");
+  c->layer = index;
+  s = open_child (c, arch, name, H5I_GROUP, &g);
+  if (s == NN_STATUS_NOT_FOUND)
+    return fail (c, NN_STATUS_FORMAT, "missing layer group /architecture/%d", index);
+  if (s != NN_OK)
+    return s;
+  snprintf (c->where, sizeof c->where, "layer %d", index);
+  s = read_string (c, g, "type", type, sizeof type, true);
+  if (s == NN_OK && (t = nn_layer_type_from_name (type)) == NN_LAYER_N_TYPES)
+    s = fail (c, NN_STATUS_FORMAT, "unknown layer type '%s' in /architecture/%d", type, index);
+  if (s == NN_OK)
+    {
+      nn_layer_config_init (cfg, t);
+      snprintf (c->where, sizeof c->where, "layer %d (%s)", index, nn_layer_type_name (t));
+      s = read_layer_attrs (c, g, cfg);
+    }
+  if (s == NN_OK)
+    s = read_label (c, g, cfg);
+  close_id (&g);
+  return s == NN_STATUS_NOT_FOUND ? NN_STATUS_FORMAT : s;
+}
+
+/* ---------------------------------------------------------------- reading: architecture */
+
+static nn_status
+read_input_shape (h5_ctx *c, hid_t arch, nn_shape *input)
+{
+  int64_t d[3], numel = 1;
+  int n = 0;
+  nn_status s = read_ints (c, arch, "input_shape", d, 1, 3, &n, true);
+
+  if (s != NN_OK)
+    return s == NN_STATUS_NOT_FOUND ? NN_STATUS_FORMAT : s;
+  if (n == 2)
+    return fail (c, NN_STATUS_FORMAT, "/architecture: attribute 'input_shape' must be "
+                 "(C, H, W) or (F), found 2 integers");
+  for (int i = 0; i < n; i++)
+    if (d[i] < 1 || d[i] > H5M_MAX_SIZE || !nn_checked_mul (numel, d[i], &numel))
+      return fail (c, NN_STATUS_FORMAT, "/architecture: attribute 'input_shape' has an "
+                   "impossible size %" PRId64, d[i]);
+  /* One sample must fit the memory budget, or no forward pass could ever run. */
+  if ((uint64_t) numel > nn_memory_budget () / sizeof (float))
+    return fail (c, NN_STATUS_TOO_LARGE, "/architecture: input_shape of %" PRId64
+                 " elements exceeds the memory budget", numel);
+  *input = n == 3 ? nn_shape_chw (d[0], d[1], d[2]) : nn_shape_f (d[0]);
+  return NN_OK;
+}
+
+static nn_status
+read_num_layers (h5_ctx *c, hid_t arch, int *n_layers)
+{
+  H5G_info_t ginfo;
+  int64_t n = 0;
+  nn_status s = read_int (c, arch, "num_layers", &n, 0, H5M_MAX_LAYERS, true);
+
+  if (s != NN_OK)
+    return s == NN_STATUS_NOT_FOUND ? NN_STATUS_FORMAT : s;
+  if (H5Gget_info (arch, &ginfo) < 0)
+    return fail (c, NN_STATUS_FORMAT, "cannot list /architecture (damaged file)");
+  if (ginfo.nlinks != (hsize_t) n)
+    return fail (c, NN_STATUS_FORMAT, "/architecture: num_layers is %" PRId64
+                 " but the group holds %llu entries", n, (unsigned long long) ginfo.nlinks);
+  *n_layers = (int) n;
+  return NN_OK;
+}
+
+/* Parameter elements a layer will own, so an absurd file is refused before anything
+ * is allocated (nn_net_append would initialise the weights right away). */
+static bool
+layer_param_numel (const nn_layer_config *cfg, int64_t *numel)
+{
+  int64_t w = 0;
+  bool ok = true;
+
+  switch (cfg->type)
+    {
+    case NN_LAYER_CONV2D:
+      ok = nn_checked_mul (cfg->out_channels, cfg->in_channels / cfg->groups, &w)
+           && nn_checked_mul (w, cfg->kernel_size[0], &w)
+           && nn_checked_mul (w, cfg->kernel_size[1], &w);
+      *numel = w + (cfg->bias ? cfg->out_channels : 0);
+      return ok && *numel >= w;
+    case NN_LAYER_LINEAR:
+      ok = nn_checked_mul (cfg->out_features, cfg->in_features, &w);
+      *numel = w + (cfg->bias ? cfg->out_features : 0);
+      return ok && *numel >= w;
+    case NN_LAYER_BATCHNORM2D:
+      *numel = 4 * cfg->num_features;
+      return true;
+    default:
+      *numel = 0;
+      return true;
+    }
+}
+
+static nn_status
+check_param_budget (h5_ctx *c, const nn_layer_config *cfgs, int n)
+{
+  uint64_t max = nn_memory_budget () / sizeof (float);
+  int64_t total = 0, numel;
+
+  for (int i = 0; i < n; i++)
+    {
+      c->layer = i;
+      if (!layer_param_numel (&cfgs[i], &numel) || (uint64_t) numel > max
+          || (uint64_t) total + (uint64_t) numel > max)
+        return fail (c, NN_STATUS_TOO_LARGE, "layer %d (%s): the parameters would exceed "
+                     "the memory budget of %" PRIu64 " MiB", i,
+                     nn_layer_type_name (cfgs[i].type), nn_memory_budget () >> 20);
+      total += numel;
+    }
+  c->layer = -1;
+  return NN_OK;
+}
+
+static nn_status
+read_layers (h5_ctx *c, hid_t arch, int n, nn_layer_config **out)
+{
+  nn_layer_config *cfgs = calloc (n > 0 ? (size_t) n : 1, sizeof *cfgs);
+  nn_status s = cfgs ? NN_OK : fail (c, NN_STATUS_NOMEM, "out of memory");
+
+  for (int i = 0; s == NN_OK && i < n; i++)
+    s = read_layer (c, arch, i, &cfgs[i]);
+  c->layer = -1;
+  if (s == NN_OK)
+    s = check_param_budget (c, cfgs, n);
+  if (s != NN_OK)
+    {
+      free (cfgs);
+      return s;
+    }
+  *out = cfgs;
+  return NN_OK;
+}
+
+/* Hands the validated layers to the network in one go. nn_net_append() re-propagates
+ * the whole network on every call, which is quadratic: a hostile file with 100000
+ * layers would take many minutes. This fills the fields nn.h documents (layers, info,
+ * capacity, n_layers; malloc'd, freed by nn_net_free) and propagates once. */
+static nn_status
+adopt_layers (h5_ctx *c, nn_net *net, const nn_layer_config *cfgs, int n)
+{
+  nn_error e;
+
+  for (int i = 0; i < n; i++)
+    if (nn_layer_config_validate (&cfgs[i], i, &e) != NN_OK)
+      {
+        c->layer = i;
+        return fail (c, e.status, "%s", e.message);
+      }
+  if (n == 0)
+    return NN_OK;
+  net->layers = calloc ((size_t) n, sizeof *net->layers);
+  net->info = calloc ((size_t) n, sizeof *net->info);
+  if (net->layers == NULL || net->info == NULL)
+    return fail (c, NN_STATUS_NOMEM, "out of memory");
+  net->capacity = n;
+  for (int i = 0; i < n; i++)
+    net->layers[i].cfg = cfgs[i];
+  net->n_layers = n;
+  return NN_OK;
+}
+
+static nn_status
+build_net (h5_ctx *c, const nn_shape *input, const nn_layer_config *cfgs, int n,
+           nn_net **out)
+{
+  nn_net *net = nn_net_new (input, 0);
+  nn_status s = net ? adopt_layers (c, net, cfgs, n)
+                    : fail (c, NN_STATUS_FORMAT, "/architecture: impossible input_shape");
+
+  /* A saved model never holds a shape error; one here means a damaged or hand-made file. */
+  if (s == NN_OK && (s = nn_net_propagate (net)) != NN_OK)
+    {
+      c->layer = net->first_error;
+      s = fail (c, s, "the architecture does not fit together: %s",
+                net->first_error >= 0 ? net->info[net->first_error].message : "unknown error");
+    }
+  if (s != NN_OK)
+    {
+      nn_net_free (net);
+      return s;
+    }
+  *out = net;
+  return NN_OK;
+}
+
+static nn_status
+read_architecture (h5_ctx *c, hid_t file, nn_net **out)
+{
+  hid_t arch;
+  nn_shape input;
+  nn_layer_config *cfgs = NULL;
+  int n = 0;
+  nn_status s;
+
+  snprintf (c->where, sizeof c->where, "root");
+  s = open_child (c, file, "architecture", H5I_GROUP, &arch);
+  if (s == NN_STATUS_NOT_FOUND)
+    return fail (c, NN_STATUS_FORMAT, "missing group /architecture (kind is 'model')");
+  if (s != NN_OK)
+    return s;
+  snprintf (c->where, sizeof c->where, "/architecture");
+  if ((s = read_num_layers (c, arch, &n)) == NN_OK
+      && (s = read_input_shape (c, arch, &input)) == NN_OK
+      && (s = read_layers (c, arch, n, &cfgs)) == NN_OK)
+    s = build_net (c, &input, cfgs, n, out);
+  free (cfgs);
+  close_id (&arch);
+  return s;
+}
+
+/* ---------------------------------------------------------------- reading: state_dict */
+
+/* Problems collected one per line; the message keeps the first ones that fit. */
+typedef struct problems {
+  char text[NN_ERROR_MAX];
+  size_t used;
+  int n, shown;
+} problems;
+
+static void problem_add (problems *p, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+static void
+problem_add (problems *p, const char *fmt, ...)
+{
+  char line[256];
+  size_t len;
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (line, sizeof line, fmt, ap);
+  va_end (ap);
+  p->n++;
+  len = strlen (line);
+  /* keep room for "\n... and N more" */
+  if (p->used + len + 2 > sizeof p->text - 96)
+    return;
+  if (p->used > 0)
+    p->text[p->used++] = '\n';
+  memcpy (p->text + p->used, line, len + 1);
+  p->used += len;
+  p->shown++;
+}
+
+static nn_status
+problems_report (const h5_ctx *c, const problems *p, nn_status status, const char *what)
+{
+  char more[64] = "";
+
+  if (p->n > p->shown)
+    snprintf (more, sizeof more, "\n... and %d more", p->n - p->shown);
+  if (p->n == 1)
+    return fail (c, status, "%s", p->text);
+  return fail (c, status, "%d problems in %s:\n%s%s", p->n, what, p->text, more);
+}
+
+typedef struct key_list {
+  char (*keys)[48];
+  bool *long_name;
+  hsize_t n, cap;
+} key_list;
+
+static herr_t
+collect_cb (hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+  key_list *l = data;
+
+  if (l->n >= l->cap)
+    return 1;
+  snprintf (l->keys[l->n], sizeof l->keys[0], "%s", name);
+  l->long_name[l->n] = strlen (name) >= sizeof l->keys[0];
+  l->n++;
+  return 0;
+}
+
+static nn_status
+list_keys (const h5_ctx *c, hid_t sd, key_list *l)
+{
+  H5G_info_t ginfo;
+  hsize_t idx = 0;
+
+  memset (l, 0, sizeof *l);
+  if (sd < 0)
+    return NN_OK;
+  if (H5Gget_info (sd, &ginfo) < 0)
+    return fail (c, NN_STATUS_FORMAT, "cannot list /state_dict (damaged file)");
+  if (ginfo.nlinks > H5M_MAX_KEYS)
+    return fail (c, NN_STATUS_FORMAT, "/state_dict holds %llu entries, too many",
+                 (unsigned long long) ginfo.nlinks);
+  l->cap = ginfo.nlinks;
+  l->keys = calloc (l->cap + 1, sizeof l->keys[0]);
+  l->long_name = calloc (l->cap + 1, sizeof l->long_name[0]);
+  if (l->keys == NULL || l->long_name == NULL)
+    return fail (c, NN_STATUS_NOMEM, "out of memory");
+  if (H5Literate (sd, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_cb, l) < 0)
+    return fail (c, NN_STATUS_FORMAT, "cannot list /state_dict (damaged file)");
+  return NN_OK;
+}
+
+static void
+key_list_clear (key_list *l)
+{
+  free (l->keys);
+  free (l->long_name);
+  memset (l, 0, sizeof *l);
+}
+
+typedef struct sd_check {
+  const nn_net *net;
+  bool as_model;          /* phrase problems as "the file disagrees with itself" */
+  problems probs;
+} sd_check;
+
+/* Dataspace dims of ds (up to H5S_MAX_RANK); rank -1 on failure, 0 for a scalar. */
+static int
+dataset_dims (hid_t ds, int64_t *dims)
+{
+  hid_t space = H5Dget_space (ds);
+  hsize_t hd[H5S_MAX_RANK];
+  int rank = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
+
+  if (rank > 0 && H5Sget_simple_extent_dims (space, hd, NULL) < 0)
+    rank = -1;
+  for (int i = 0; i < rank; i++)
+    dims[i] = hd[i] > (hsize_t) INT64_MAX ? INT64_MAX : (int64_t) hd[i];
+  close_id (&space);
+  return rank;
+}
+
+static void
+check_float_param (sd_check *k, const nn_param *p, hid_t ds, H5T_class_t cls, size_t size)
+{
+  int64_t dims[H5S_MAX_RANK];
+  int rank = dataset_dims (ds, dims);
+  const nn_tensor *t = p->tensor;
+  char fs[160], ns[96];
+  bool same = rank == t->n_dims;
+
+  if (cls != H5T_FLOAT || size < 2 || size > 8)
+    {
+      problem_add (&k->probs, "dataset %s has type %s, expected float", p->key,
+                   cls == H5T_FLOAT ? "float of an unusual size" : class_name (cls));
+      return;
+    }
+  for (int i = 0; same && i < rank; i++)
+    same = dims[i] == t->shape[i];
+  if (same)
+    return;
+  if (rank < 0)
+    snprintf (fs, sizeof fs, "an unreadable shape");
+  else
+    format_dims (rank, dims, fs, sizeof fs);
+  format_dims (t->n_dims, t->shape, ns, sizeof ns);
+  if (k->as_model)
+    problem_add (&k->probs, "dataset %s has shape %s but layer %d (%s) needs %s", p->key, fs,
+                 p->layer, nn_layer_type_name (k->net->layers[p->layer].cfg.type), ns);
+  else
+    problem_add (&k->probs, "size mismatch for %s: file has %s, network has %s", p->key, fs,
+                 ns);
+}
+
+static void
+check_count_param (sd_check *k, const nn_param *p, hid_t ds, H5T_class_t cls)
+{
+  int64_t dims[H5S_MAX_RANK];
+  int rank = dataset_dims (ds, dims);
+
+  if (cls != H5T_INTEGER)
+    problem_add (&k->probs, "dataset %s has type %s, expected an integer", p->key,
+                 class_name (cls));
+  else if (rank != 0 && !(rank == 1 && dims[0] == 1))
+    problem_add (&k->probs, "dataset %s must be a scalar integer", p->key);
+}
+
+static void
+check_param (const h5_ctx *c, sd_check *k, hid_t sd, const nn_param *p)
+{
+  hid_t ds = -1, type;
+  nn_status s = sd >= 0 ? open_child (c, sd, p->key, H5I_DATASET, &ds) : NN_STATUS_NOT_FOUND;
+
+  if (s == NN_STATUS_NOT_FOUND)
+    {
+      problem_add (&k->probs, "missing key %s", p->key);
+      return;
+    }
+  if (s != NN_OK)
+    {
+      problem_add (&k->probs, "key %s is not a readable dataset", p->key);
+      return;
+    }
+  type = H5Dget_type (ds);
+  if (p->tensor == NULL && p->count == NULL)
+    problem_add (&k->probs, "%s has no storage in the network", p->key);
+  else if (p->count != NULL)
+    check_count_param (k, p, ds, H5Tget_class (type));
+  else
+    check_float_param (k, p, ds, H5Tget_class (type), H5Tget_size (type));
+  close_id (&type);
+  close_id (&ds);
+}
+
+static bool
+is_param_key (const nn_param *params, int n, const char *key)
+{
+  for (int i = 0; i < n; i++)
+    if (strcmp (params[i].key, key) == 0)
+      return true;
+  return false;
+}
+
+/* Compares key sets, types and shapes; nothing is read or changed. */
+static nn_status
+check_state_dict (const h5_ctx *c, hid_t sd, const nn_param *params, int n, sd_check *k)
+{
+  key_list keys;
+  nn_status s = list_keys (c, sd, &keys);
+
+  if (s != NN_OK)
+    {
+      key_list_clear (&keys);
+      return s;
+    }
+  for (int i = 0; i < n; i++)
+    check_param (c, k, sd, &params[i]);
+  for (hsize_t i = 0; i < keys.n; i++)
+    if (keys.long_name[i] || !is_param_key (params, n, keys.keys[i]))
+      problem_add (&k->probs, "unexpected key %s%s", keys.keys[i],
+                   keys.long_name[i] ? "..." : "");
+  key_list_clear (&keys);
+  if (k->probs.n == 0)
+    return NN_OK;
+  return problems_report (c, &k->probs, k->as_model ? NN_STATUS_FORMAT : NN_STATUS_MISMATCH,
+                          "/state_dict");
+}
+
+/* Reads one checked dataset into dst (float tensor) or *count. */
+static nn_status
+read_param (const h5_ctx *c, hid_t sd, const nn_param *p, float *dst, int64_t *count)
+{
+  hid_t ds;
+  nn_status s = open_child (c, sd, p->key, H5I_DATASET, &ds);
+  herr_t r;
+
+  if (s != NN_OK)
+    return s == NN_STATUS_NOT_FOUND ? fail (c, NN_STATUS_FORMAT, "missing key %s", p->key) : s;
+  /* H5Dread converts any float type and byte order to native float32. */
+  if (count != NULL)
+    r = H5Dread (ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, count);
+  else
+    r = H5Dread (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst);
+  close_id (&ds);
+  if (r < 0)
+    return fail (c, NN_STATUS_FORMAT, "cannot read dataset %s (damaged or truncated file)",
+                 p->key);
+  return NN_OK;
+}
+
+static nn_status
+open_state_dict (h5_ctx *c, hid_t file, hid_t *sd)
+{
+  nn_status s;
+
+  snprintf (c->where, sizeof c->where, "root");
+  c->layer = -1;
+  s = open_child (c, file, "state_dict", H5I_GROUP, sd);
+  /* No group at all: every key is missing (reported as such by check_state_dict). */
+  return s == NN_STATUS_NOT_FOUND ? NN_OK : s;
+}
+
+/* Model files: read straight into the freshly built network's tensors. */
+static nn_status
+read_model_weights (h5_ctx *c, hid_t file, nn_net *net)
+{
+  nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+  sd_check k = { net, true, { "", 0, 0, 0 } };
+  hid_t sd = -1;
+  nn_status s = n < 0 ? fail (c, NN_STATUS_NOMEM, "out of memory") : open_state_dict (c, file, &sd);
+
+  if (s == NN_OK)
+    {
+      s = check_state_dict (c, sd, params, n, &k);
+      for (int i = 0; s == NN_OK && i < n; i++)
+        s = read_param (c, sd, &params[i], params[i].tensor ? params[i].tensor->data : NULL,
+                        params[i].count);
+      close_id (&sd);
+    }
+  free (params);
+  return s;
+}
+
+nn_status
+nn_model_open (const char *path, nn_net **out, nn_error *err)
+{
+  h5_ctx c;
+  hid_t file;
+  root_info info = { NN_FILE_UNKNOWN, 0, 0 };
+  nn_net *net = NULL;
+  nn_status s;
+
+  assert (path != NULL && out != NULL);
+  ctx_init (&c, path, err);
+  *out = NULL;
+  if ((s = open_layerlab (&c, &file, &info)) != NN_OK)
+    return s;
+  if (info.kind != NN_FILE_MODEL)
+    s = fail (&c, NN_STATUS_FORMAT, "this is %s, not a model",
+              info.kind == NN_FILE_WEIGHTS ? "a weights-only file (kind 'weights')"
+                                           : "an activations file");
+  if (s == NN_OK)
+    s = read_architecture (&c, file, &net);
+  if (s == NN_OK && (s = read_model_weights (&c, file, net)) != NN_OK)
+    {
+      nn_net_free (net);
+      net = NULL;
+    }
+  close_id (&file);
+  *out = net;
+  return s;
+}
+
+/* ---------------------------------------------------------------- strict weight loading */
+
+typedef struct staged {
+  nn_tensor **tensors;    /* one temporary per float param */
+  int64_t *counts;
+  int n;
+} staged;
+
+static void
+staged_free (staged *st)
+{
+  for (int i = 0; st->tensors && i < st->n; i++)
+    nn_tensor_free (st->tensors[i]);
+  free (st->tensors);
+  free (st->counts);
+}
+
+/* Reads every entry into temporaries, so a failure half-way changes nothing. */
+static nn_status
+stage_weights (h5_ctx *c, hid_t sd, const nn_param *params, int n, staged *st)
+{
+  nn_error e;
+  nn_status s = NN_OK;
+
+  st->n = n;
+  st->tensors = calloc (n > 0 ? (size_t) n : 1, sizeof *st->tensors);
+  st->counts = calloc (n > 0 ? (size_t) n : 1, sizeof *st->counts);
+  if (st->tensors == NULL || st->counts == NULL)
+    return fail (c, NN_STATUS_NOMEM, "out of memory");
+  for (int i = 0; s == NN_OK && i < n; i++)
+    {
+      const nn_tensor *t = params[i].tensor;
+
+      if (params[i].count != NULL)
+        {
+          s = read_param (c, sd, &params[i], NULL, &st->counts[i]);
+          continue;
+        }
+      st->tensors[i] = nn_tensor_new (t->n_dims, t->shape, &e);
+      if (st->tensors[i] == NULL)
+        s = fail (c, e.status, "%s: %s", params[i].key, e.message);
+      else
+        s = read_param (c, sd, &params[i], st->tensors[i]->data, NULL);
+    }
+  return s;
+}
+
+static void
+commit_weights (const nn_param *params, int n, const staged *st)
+{
+  for (int i = 0; i < n; i++)
+    {
+      if (params[i].count != NULL)
+        *params[i].count = st->counts[i];
+      else
+        memcpy (params[i].tensor->data, st->tensors[i]->data,
+                (size_t) nn_tensor_numel (params[i].tensor) * sizeof (float));
+    }
+}
+
+static nn_status
+load_weights (h5_ctx *c, hid_t file, nn_net *net)
+{
+  nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+  sd_check k = { net, false, { "", 0, 0, 0 } };
+  staged st = { NULL, NULL, 0 };
+  hid_t sd = -1;
+  nn_status s = n < 0 ? fail (c, NN_STATUS_NOMEM, "out of memory") : open_state_dict (c, file, &sd);
+
+  if (s == NN_OK)
+    s = check_state_dict (c, sd, params, n, &k);
+  if (s == NN_OK)
+    s = stage_weights (c, sd, params, n, &st);
+  if (s == NN_OK)
+    commit_weights (params, n, &st);
+  staged_free (&st);
+  close_id (&sd);
+  free (params);
+  return s;
+}
+
+nn_status
+nn_weights_load (const char *path, nn_net *net, nn_error *err)
+{
+  h5_ctx c;
+  hid_t file;
+  root_info info = { NN_FILE_UNKNOWN, 0, 0 };
+  nn_status s;
+
+  ctx_init (&c, path, err);
+  if (net == NULL)
+    return fail (&c, NN_STATUS_INVALID_ARG, "no network to load the weights into");
+  if (net->first_error >= 0)
+    {
+      c.layer = net->first_error;
+      return fail (&c, NN_STATUS_SHAPE, "cannot load weights into a network with a shape "
+                   "error: %s", net->info[net->first_error].message);
+    }
+  if ((s = open_layerlab (&c, &file, &info)) != NN_OK)
+    return s;
+  /* A model file's state_dict serves as weights too. */
+  if (info.kind == NN_FILE_ACTIVATIONS)
+    s = fail (&c, NN_STATUS_FORMAT, "this is an activations file, not weights");
+  else
+    s = load_weights (&c, file, net);
+  close_id (&file);
+  return s;
+}
