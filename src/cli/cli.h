@@ -21,16 +21,57 @@ int cli_cmd_new (int argc, char **argv);
 int cli_cmd_run (int argc, char **argv);
 int cli_cmd_bench (int argc, char **argv);
 int cli_cmd_render (int argc, char **argv);
+int cli_cmd_compare (int argc, char **argv);
+int cli_cmd_convert (int argc, char **argv);
+int cli_cmd_export_pytorch (int argc, char **argv);
 
 /* Prints "layerlab-cli: error: <message>" (one line) to stderr; returns CLI_EXIT_ERROR. */
 int cli_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-/* Prints "layerlab-cli CMD: <message>\nTry 'layerlab-cli CMD --help'." and returns CLI_EXIT_USAGE. */
+/* Prints "layerlab-cli CMD: <message>\nTry 'layerlab-cli CMD --help'." and returns CLI_EXIT_USAGE.
+ * cmd NULL is the top level: "layerlab-cli: <message>\nTry 'layerlab-cli --help'." */
 int cli_usage_error (const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Same as cli_error with an nn_error's message (newlines folded into "; "). */
 int cli_nn_error (const nn_error *err);
 /* Parses a whole decimal integer in [min, max]; false on junk or out of range. */
 bool cli_parse_int (const char *s, long long min, long long max, long long *out);
-/* Opens a model file by extension (.h5/.hdf5 now; .pt later). */
+/* Opens a model file by extension (.pt/.pth: PyTorch, anything else: HDF5). */
 nn_status cli_open_model (const char *path, nn_net **out, nn_error *err);
+/* The same; a .pt file stores no input shape, so input (if not NULL) gives it instead
+ * of the engine's guess. HDF5 models keep their own. */
+nn_status cli_open_model_for_input (const char *path, const nn_shape *input, nn_net **out,
+                                    nn_error *err);
+/* Loads a weights file (strict) into net, by extension like cli_open_model(). */
+nn_status cli_load_weights (const char *path, nn_net *net, nn_error *err);
+
+/* Parses a whole decimal floating-point number in [min, max] (finite); false otherwise. */
+bool cli_parse_double (const char *s, double min, double max, double *out);
+
+/* An option that takes a value: "--name VALUE", "--name=VALUE" or "-s VALUE";
+ * or, when flag is set, a switch without a value ("--weights-only"). */
+typedef struct cli_option {
+  const char *name;           /* long name without the dashes: "output" */
+  char short_name;            /* 'o', or '\0' for none */
+  const char **value;         /* receives the value; the last occurrence wins */
+  bool *flag;                 /* if not NULL: set to true, and the option takes no value */
+} cli_option;
+
+/* What cli_parse_args() needs to know about a command. */
+typedef struct cli_command {
+  const char *name;           /* "run" */
+  const char *help;           /* the whole --help text, printed on stdout */
+  const cli_option *options;  /* terminated by an entry with name == NULL */
+  const char **positional;    /* receives the arguments that are not options */
+  int max_positional;
+  int n_positional;           /* set by cli_parse_args() */
+} cli_command;
+
+/* Parses argv[1..argc-1] of a command: its options, --help / -h (prints cmd->help),
+ * "--" (the rest is positional) and positional arguments. Returns -1 when the command
+ * should go on, else the exit status (CLI_EXIT_OK after --help, CLI_EXIT_USAGE after
+ * printing a usage error). */
+int cli_parse_args (cli_command *cmd, int argc, char **argv);
+/* CLI_EXIT_OK if the network propagates without error, else prints the first
+ * layer's message prefixed by path and returns CLI_EXIT_ERROR. */
+int cli_check_net (const nn_net *net, const char *path);
 
 #endif /* LL_CLI_H */

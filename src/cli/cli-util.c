@@ -1,0 +1,277 @@
+/* cli-util.c - messages, option parsing and model opening shared by the commands
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+/* Writes msg on one line: newlines (multi-line engine messages) become "; ", or a
+ * space after a line ending in ':' ("3 problems:\nmissing key ..."). */
+static void
+write_folded (FILE *out, const char *msg)
+{
+  for (const char *p = msg; *p != '\0'; p++)
+    {
+      if (*p == '\n')
+        {
+          if (p[1] != '\0')
+            fputs (p > msg && p[-1] == ':' ? " " : "; ", out);
+        }
+      else if (*p != '\r')
+        {
+          fputc (*p, out);
+        }
+    }
+}
+
+static int
+cli_verror (const char *fmt, va_list ap)
+{
+  char msg[2 * NN_ERROR_MAX];
+
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  fputs ("layerlab-cli: error: ", stderr);
+  write_folded (stderr, msg);
+  fputc ('\n', stderr);
+  return CLI_EXIT_ERROR;
+}
+
+int
+cli_error (const char *fmt, ...)
+{
+  va_list ap;
+  int ret;
+
+  va_start (ap, fmt);
+  ret = cli_verror (fmt, ap);
+  va_end (ap);
+  return ret;
+}
+
+int
+cli_usage_error (const char *cmd, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+
+  if (cmd != NULL)
+    fprintf (stderr, "layerlab-cli %s: %s\nTry 'layerlab-cli %s --help'.\n", cmd, msg, cmd);
+  else
+    fprintf (stderr, "layerlab-cli: %s\nTry 'layerlab-cli --help'.\n", msg);
+  return CLI_EXIT_USAGE;
+}
+
+int
+cli_nn_error (const nn_error *err)
+{
+  if (err->message[0] == '\0')
+    return cli_error ("%s", nn_status_to_string (err->status));
+  return cli_error ("%s", err->message);
+}
+
+bool
+cli_parse_int (const char *s, long long min, long long max, long long *out)
+{
+  char *end = NULL;
+  long long v;
+
+  if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+    return false;
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+bool
+cli_parse_double (const char *s, double min, double max, double *out)
+{
+  char *end = NULL;
+  double v;
+
+  if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+    return false;
+  errno = 0;
+  v = strtod (s, &end);
+  if (errno != 0 || end == s || *end != '\0' || !isfinite (v) || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* Does arg name opt, as "--name", "--name=VALUE" or "-o"? Sets *inline_value for "=". */
+static bool
+option_matches (const cli_option *opt, const char *arg, const char **inline_value)
+{
+  size_t len = strlen (opt->name);
+
+  *inline_value = NULL;
+  if (opt->short_name != '\0' && arg[0] == '-' && arg[1] == opt->short_name && arg[2] == '\0')
+    return true;
+  if (arg[0] != '-' || arg[1] != '-' || strncmp (arg + 2, opt->name, len) != 0)
+    return false;
+  if (arg[2 + len] == '\0')
+    return true;
+  if (arg[2 + len] == '=')
+    {
+      *inline_value = arg + 3 + len;
+      return true;
+    }
+  return false;
+}
+
+/* Handles the option at argv[*i]: stores its value and advances *i past it. */
+static int
+parse_option (const cli_command *cmd, int argc, char **argv, int *i)
+{
+  const char *arg = argv[*i];
+
+  for (const cli_option *opt = cmd->options; opt != NULL && opt->name != NULL; opt++)
+    {
+      const char *value;
+
+      if (!option_matches (opt, arg, &value))
+        continue;
+      if (opt->flag != NULL)
+        {
+          if (value != NULL)
+            return cli_usage_error (cmd->name, "option '--%s' takes no value", opt->name);
+          *opt->flag = true;
+          return -1;
+        }
+      if (value == NULL)
+        {
+          if (*i + 1 >= argc)
+            return cli_usage_error (cmd->name, "option '%s' needs a value", arg);
+          value = argv[++*i];
+        }
+      *opt->value = value;
+      return -1;
+    }
+  return cli_usage_error (cmd->name, "unknown option '%s'", arg);
+}
+
+int
+cli_parse_args (cli_command *cmd, int argc, char **argv)
+{
+  bool options_done = false;
+
+  cmd->n_positional = 0;
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+
+      if (!options_done && (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0))
+        {
+          fputs (cmd->help, stdout);
+          return CLI_EXIT_OK;
+        }
+      if (!options_done && strcmp (arg, "--") == 0)
+        {
+          options_done = true;
+        }
+      else if (!options_done && arg[0] == '-' && arg[1] != '\0')
+        {
+          int ret = parse_option (cmd, argc, argv, &i);
+
+          if (ret >= 0)
+            return ret;
+        }
+      else
+        {
+          if (cmd->n_positional >= cmd->max_positional)
+            return cli_usage_error (cmd->name, "unexpected argument '%s'", arg);
+          cmd->positional[cmd->n_positional++] = arg;
+        }
+    }
+  return -1;
+}
+
+static bool
+has_suffix (const char *path, const char *suffix)
+{
+  size_t n = strlen (path), m = strlen (suffix);
+
+  return n >= m && strcasecmp (path + n - m, suffix) == 0;
+}
+
+static bool
+is_pytorch_file (const char *path)
+{
+  return has_suffix (path, ".pt") || has_suffix (path, ".pth");
+}
+
+/* The kind check comes first so that a weights file gets a message saying what to do
+ * with it rather than "missing /architecture". */
+static nn_status
+check_model_kind (const char *path, nn_file_kind kind, nn_error *err)
+{
+  if (kind == NN_FILE_WEIGHTS)
+    return nn_error_set (err, NN_STATUS_FORMAT, -1,
+                         "%s is a weights-only file (a state_dict), not a model; "
+                         "load it into a model with 'layerlab-cli run MODEL --weights %s'",
+                         path, path);
+  if (kind == NN_FILE_ACTIVATIONS)
+    return nn_error_set (err, NN_STATUS_FORMAT, -1, "%s is an activation file, not a model",
+                         path);
+  return NN_OK;
+}
+
+nn_status
+cli_open_model_for_input (const char *path, const nn_shape *input, nn_net **out,
+                          nn_error *err)
+{
+  bool pytorch = is_pytorch_file (path);
+  nn_file_kind kind = NN_FILE_UNKNOWN;
+  nn_status status;
+
+  *out = NULL;
+  if (pytorch)
+    status = nn_pt_probe (path, &kind, err);
+  else
+    status = nn_file_probe (path, &kind, err);
+  if (status == NN_OK)
+    status = check_model_kind (path, kind, err);
+  if (status != NN_OK)
+    return status;
+  if (pytorch)
+    return nn_pt_open_model (path, input, out, err);
+  return nn_model_open (path, out, err);
+}
+
+nn_status
+cli_open_model (const char *path, nn_net **out, nn_error *err)
+{
+  return cli_open_model_for_input (path, NULL, out, err);
+}
+
+nn_status
+cli_load_weights (const char *path, nn_net *net, nn_error *err)
+{
+  if (is_pytorch_file (path))
+    return nn_pt_load_weights (path, net, err);
+  return nn_weights_load (path, net, err);
+}
+
+int
+cli_check_net (const nn_net *net, const char *path)
+{
+  if (net->first_error < 0)
+    return CLI_EXIT_OK;
+  return cli_error ("%s: %s", path, net->info[net->first_error].message);
+}

@@ -1,0 +1,178 @@
+/* cmd-convert.c - layerlab-cli convert and export-pytorch
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * convert moves a network between Layerlab's HDF5 files and PyTorch's .pt files, by
+ * extension; export-pytorch writes a Python script that rebuilds the network in PyTorch.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+static const char convert_help[] =
+  "Usage: layerlab-cli convert IN OUT [--model MODEL] [--weights-only]\n"
+  "\n"
+  "Convert between Layerlab model files (.h5, .hdf5) and PyTorch files (.pt, .pth),\n"
+  "choosing the formats by the file extensions.\n"
+  "\n"
+  "  IN holds a whole model        .h5 -> .pt   a state_dict that torch.load() and\n"
+  "                                             load_state_dict() accept unchanged\n"
+  "                                .pt -> .h5   a Layerlab model (architecture + weights)\n"
+  "  IN holds only weights         give --model MODEL: the weights are loaded into MODEL\n"
+  "                                (strictly, like load_state_dict) and written to OUT\n"
+  "\n"
+  "Options:\n"
+  "      --model MODEL    the architecture for a weights-only IN\n"
+  "      --weights-only   write OUT as a weights-only file (always so for .pt)\n"
+  "  -h, --help           show this help\n";
+
+static const char export_help[] =
+  "Usage: layerlab-cli export-pytorch MODEL -o SCRIPT.py\n"
+  "\n"
+  "Write a Python script that builds MODEL as a torch.nn.Sequential (one layer a line,\n"
+  "with PyTorch's argument names) and loads its weights from the HDF5 file MODEL with\n"
+  "h5py. Running the script prints the network; 'python3 SCRIPT.py MODEL X.npy Y.npy'\n"
+  "also runs it on X.npy and saves the output.\n"
+  "\n"
+  "Options:\n"
+  "  -o, --output SCRIPT.py   where to write the script\n"
+  "  -h, --help               show this help\n";
+
+static bool
+is_pt (const char *path)
+{
+  size_t n = strlen (path);
+  return (n >= 3 && strcasecmp (path + n - 3, ".pt") == 0)
+         || (n >= 4 && strcasecmp (path + n - 4, ".pth") == 0);
+}
+
+static nn_status
+probe (const char *path, nn_file_kind *kind, nn_error *err)
+{
+  return is_pt (path) ? nn_pt_probe (path, kind, err) : nn_file_probe (path, kind, err);
+}
+
+/* Opens IN as a network: a model directly, weights through --model. */
+static int
+open_input (const char *in, const char *model, nn_net **net)
+{
+  nn_error err = { 0 };
+  nn_file_kind kind = NN_FILE_UNKNOWN;
+
+  if (probe (in, &kind, &err) != NN_OK)
+    return cli_nn_error (&err);
+  if (kind == NN_FILE_WEIGHTS)
+    {
+      if (model == NULL)
+        return cli_error ("%s holds only weights; give the architecture with --model MODEL", in);
+      if (cli_open_model (model, net, &err) != NN_OK || cli_load_weights (in, *net, &err) != NN_OK)
+        {
+          nn_net_free (*net);
+          *net = NULL;
+          return cli_nn_error (&err);
+        }
+      return CLI_EXIT_OK;
+    }
+  if (cli_open_model (in, net, &err) != NN_OK)
+    return cli_nn_error (&err);
+  return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_convert (int argc, char **argv)
+{
+  const char *paths[2] = { NULL, NULL };
+  const char *model = NULL;
+  const cli_option options[] = {
+    { "model", '\0', &model },
+    { NULL, '\0', NULL },
+  };
+  cli_command cmd = {
+    .name = "convert", .help = convert_help, .options = options,
+    .positional = paths, .max_positional = 2,
+  };
+  nn_error err = { 0 };
+  nn_net *net = NULL;
+  bool weights = false;
+
+  /* --weights-only is a flag: take it out before the generic parser sees it */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--weights-only") == 0)
+      {
+        weights = true;
+        memmove (argv + i, argv + i + 1, (size_t) (argc - i - 1) * sizeof *argv);
+        argc--;
+        i--;
+      }
+  int ret = cli_parse_args (&cmd, argc, argv);
+  if (ret >= 0)
+    return ret;
+  if (cmd.n_positional != 2)
+    return cli_usage_error ("convert", "needs IN and OUT");
+
+  ret = open_input (paths[0], model, &net);
+  if (ret != CLI_EXIT_OK)
+    return ret;
+  nn_status st;
+  if (is_pt (paths[1]))
+    st = nn_pt_save_state_dict (paths[1], net, &err);
+  else if (weights)
+    st = nn_weights_save (paths[1], net, &err);
+  else
+    st = nn_model_save (paths[1], net, &err);
+  nn_net_free (net);
+  if (st != NN_OK)
+    return cli_nn_error (&err);
+  return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_export_pytorch (int argc, char **argv)
+{
+  const char *model = NULL, *output = NULL;
+  const cli_option options[] = {
+    { "output", 'o', &output },
+    { NULL, '\0', NULL },
+  };
+  cli_command cmd = {
+    .name = "export-pytorch", .help = export_help, .options = options,
+    .positional = &model, .max_positional = 1,
+  };
+  nn_error err = { 0 };
+  nn_net *net = NULL;
+
+  int ret = cli_parse_args (&cmd, argc, argv);
+  if (ret >= 0)
+    return ret;
+  if (model == NULL)
+    return cli_usage_error ("export-pytorch", "missing MODEL");
+  if (output == NULL)
+    return cli_usage_error ("export-pytorch", "missing -o SCRIPT.py");
+  if (is_pt (model))
+    return cli_error ("%s: the script loads its weights from an HDF5 model file; convert it first: "
+                      "layerlab-cli convert %s MODEL.h5", model, model);
+  if (cli_open_model (model, &net, &err) != NN_OK)
+    return cli_nn_error (&err);
+  char *script = nn_net_export_pytorch (net, model);
+  nn_net_free (net);
+  if (script == NULL)
+    return cli_error ("out of memory");
+  FILE *f = fopen (output, "w");
+  if (f == NULL)
+    {
+      free (script);
+      return cli_error ("%s: cannot write: %s", output, strerror (errno));
+    }
+  bool ok = fputs (script, f) >= 0;
+  ok = fclose (f) == 0 && ok;
+  free (script);
+  if (!ok)
+    return cli_error ("%s: cannot write: %s", output, strerror (errno));
+  return CLI_EXIT_OK;
+}
