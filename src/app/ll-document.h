@@ -76,4 +76,23 @@ gboolean ll_document_save_finish    (LlDocument *self, GAsyncResult *result, GEr
 void     ll_document_load_weights_async (LlDocument *self, GFile *file, GCancellable *cancellable, GAsyncReadyCallback cb, gpointer user_data);
 gboolean ll_document_load_weights_finish (LlDocument *self, GAsyncResult *result, GError **error);
 
+/* Added by the document work. */
+/* A document over net (takes ownership; propagated if needed), untitled and unmodified. */
+LlDocument  *ll_document_new_for_net    (nn_net *net);
+/* Label of the step undo/redo would revert/repeat ("Add Conv2d", "Set in_features to 576",
+ * "Load Weights", ...), translated; NULL when there is none. */
+const char  *ll_document_get_undo_label (LlDocument *self);
+const char  *ll_document_get_redo_label (LlDocument *self);
+gboolean     ll_document_get_busy       (LlDocument *self);
+/* Notes: ll_document_get_net() returns the current network; every change (edit, undo,
+ * redo, load weights) swaps in another nn_net, so do not keep the pointer (or pointers
+ * into it) across a "changed" emission. ll_document_new_from_template() returns NULL for
+ * an unknown name. Load weights fails with G_IO_ERROR_FAILED if the document changed
+ * while the file was loading. Items keep their identity for unchanged leading/trailing
+ * layers; an edit that keeps the layer count (set config, move, fix, set param) updates
+ * the items in place (property notifications, no items-changed). Setting the config or
+ * input shape already there, or moving a layer onto itself, succeeds without an undo step.
+ * The network ll_document_get_net() returns is never modified in place (edits change a
+ * copy); the worker reads it directly for saves and ll_runner_forward_document_async(). */
+
 G_END_DECLS

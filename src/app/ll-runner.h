@@ -24,6 +24,14 @@ typedef gpointer (*LlWorkerFunc) (gpointer data, GCancellable *cancellable, GErr
 void     ll_worker_run_async  (LlWorkerFunc func, gpointer data, GDestroyNotify data_free,
                                GCancellable *cancellable, GAsyncReadyCallback cb, gpointer user_data);
 gpointer ll_worker_run_finish (GAsyncResult *result, GError **error);
+/* Added: like ll_worker_run_async, with a destroy notify for func's result. A job still
+ * queued when cancellable fires does not run. With result_free, a result that arrives
+ * after cancellation is freed and _finish reports G_IO_ERROR_CANCELLED; without it
+ * (ll_worker_run_async), a computed result is always delivered. Finish with
+ * ll_worker_run_finish(). Callbacks run on the thread-default main context of the caller. */
+void     ll_worker_run_full_async (LlWorkerFunc func, gpointer data, GDestroyNotify data_free,
+                                   GDestroyNotify result_free, GCancellable *cancellable,
+                                   GAsyncReadyCallback cb, gpointer user_data);
 
 #define LL_TYPE_RUNNER (ll_runner_get_type ())
 G_DECLARE_FINAL_TYPE (LlRunner, ll_runner, LL, RUNNER, GObject)
@@ -45,5 +53,12 @@ void         ll_runner_forward_async  (LlRunner *self, nn_net *net, nn_tensor *i
 /* NULL with G_IO_ERROR_CANCELLED for a superseded run. */
 LlRunResult *ll_runner_forward_finish (LlRunner *self, GAsyncResult *result, GError **error);
 void         ll_runner_cancel         (LlRunner *self);
+
+/* Added: runs the document's current network (and stamps its generation) without
+ * copying it on the main thread: the copy happens on the worker, so even a VGG-16
+ * request returns at once. Takes ownership of input. Same latest-wins rules. */
+typedef struct _LlDocument LlDocument;
+void         ll_runner_forward_document_async (LlRunner *self, LlDocument *document, nn_tensor *input,
+                                               GAsyncReadyCallback cb, gpointer user_data);
 
 G_END_DECLS
