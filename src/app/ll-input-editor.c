@@ -1,0 +1,156 @@
+/* ll-input-editor.c - the network's per-sample input shape: C×H×W or F
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ll-input-editor"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ll-format.h"
+#include "ll-input-editor.h"
+
+enum { KIND_IMAGE, KIND_FEATURES };
+
+struct _LlInputEditor {
+  GtkWidget parent_instance;
+
+  LlDocument *document;
+  gboolean syncing;
+
+  GtkDropDown *kind_dropdown;
+  GtkWidget *image_box;
+  GtkSpinButton *c_spin;
+  GtkSpinButton *h_spin;
+  GtkSpinButton *w_spin;
+  GtkSpinButton *f_spin;
+};
+
+G_DEFINE_FINAL_TYPE (LlInputEditor, ll_input_editor, GTK_TYPE_WIDGET)
+
+GtkWidget *
+ll_input_editor_new (void)
+{
+  return g_object_new (LL_TYPE_INPUT_EDITOR, NULL);
+}
+
+static int
+spin_value (GtkSpinButton *spin)
+{
+  return gtk_spin_button_get_value_as_int (spin);
+}
+
+static void
+show_kind (LlInputEditor *self,
+           guint          kind)
+{
+  gtk_widget_set_visible (self->image_box, kind == KIND_IMAGE);
+  gtk_widget_set_visible (GTK_WIDGET (self->f_spin), kind == KIND_FEATURES);
+}
+
+static void
+commit (LlInputEditor *self)
+{
+  g_autoptr(GError) error = NULL;
+  const nn_net *net;
+  nn_shape shape;
+  guint kind;
+
+  if (self->syncing || self->document == NULL)
+    return;
+  kind = gtk_drop_down_get_selected (self->kind_dropdown);
+  show_kind (self, kind);
+  if (kind == KIND_FEATURES)
+    shape = nn_shape_f (spin_value (self->f_spin));
+  else
+    shape = nn_shape_chw (spin_value (self->c_spin), spin_value (self->h_spin),
+                          spin_value (self->w_spin));
+  net = ll_document_get_net (self->document);
+  if (nn_shape_equal (&shape, &net->input))
+    return;
+  if (!ll_document_set_input_shape (self->document, &shape, &error))
+    g_warning ("Cannot set the input shape: %s", error->message);
+}
+
+static void
+sync_editor (LlInputEditor *self)
+{
+  const nn_shape *in;
+
+  if (self->document == NULL)
+    return;
+  in = &ll_document_get_net (self->document)->input;
+  self->syncing = TRUE;
+  if (in->n_dims == 1)
+    {
+      gtk_drop_down_set_selected (self->kind_dropdown, KIND_FEATURES);
+      gtk_spin_button_set_value (self->f_spin, (double) in->d[0]);
+    }
+  else
+    {
+      gtk_drop_down_set_selected (self->kind_dropdown, KIND_IMAGE);
+      gtk_spin_button_set_value (self->c_spin, (double) in->d[0]);
+      gtk_spin_button_set_value (self->h_spin, (double) (in->n_dims > 1 ? in->d[1] : 1));
+      gtk_spin_button_set_value (self->w_spin, (double) (in->n_dims > 2 ? in->d[2] : 1));
+    }
+  show_kind (self, in->n_dims == 1 ? KIND_FEATURES : KIND_IMAGE);
+  self->syncing = FALSE;
+}
+
+void
+ll_input_editor_set_document (LlInputEditor *self,
+                              LlDocument    *document)
+{
+  g_return_if_fail (LL_IS_INPUT_EDITOR (self));
+  g_return_if_fail (document == NULL || LL_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  g_set_object (&self->document, document);
+  if (document != NULL)
+    g_signal_connect_object (document, "changed", G_CALLBACK (sync_editor), self, G_CONNECT_SWAPPED);
+  sync_editor (self);
+}
+
+static void
+ll_input_editor_dispose (GObject *object)
+{
+  LlInputEditor *self = LL_INPUT_EDITOR (object);
+
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  g_clear_object (&self->document);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_INPUT_EDITOR);
+  /* the template's unnamed root child */
+  ll_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (ll_input_editor_parent_class)->dispose (object);
+}
+
+static void
+ll_input_editor_class_init (LlInputEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ll_input_editor_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerlab/Layerlab/ll-input-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, image_box);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, c_spin);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, h_spin);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, w_spin);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, f_spin);
+  gtk_widget_class_bind_template_callback (widget_class, commit);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "inputeditor");
+}
+
+static void
+ll_input_editor_init (LlInputEditor *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,92 @@
+/* ll-window-private.h - LlWindow's fields and the helpers its actions share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ll-inspector.h"
+#include "ll-input-editor.h"
+#include "ll-repr-view.h"
+#include "ll-summary-view.h"
+#include "ll-window.h"
+
+G_BEGIN_DECLS
+
+struct _LlWindow {
+  AdwApplicationWindow parent_instance;
+
+  /* template */
+  AdwWindowTitle *window_title;
+  AdwToastOverlay *toast_overlay;
+  GtkSpinner *spinner;
+  GtkWidget *cancel_button;
+  GtkListView *layer_list;
+  GtkWidget *empty_label;
+  GtkWidget *undo_button;
+  GtkWidget *redo_button;
+  LlInspector *inspector;
+  LlInputEditor *input_editor;
+  LlSummaryView *summary;
+  LlReprView *repr_view;
+  GtkBox *side_box;
+  GMenu *recent_submenu;
+  GMenu *recent_section;
+
+  LlDocument *document;
+  GtkSingleSelection *selection;
+  LlRunner *runner;
+  LlRunResult *last_run;
+  guint forward_timeout;
+
+  GCancellable *io_cancellable;   /* the running load/save, for win.cancel */
+  guint busy;
+  char *last_toast;
+  gboolean close_confirmed;
+};
+
+typedef void (*LlWindowThen)   (LlWindow *self, gpointer data);
+typedef void (*LlWindowChosen) (LlWindow *self, GFile *file);
+
+/* A step to run later (after a dialog or a save), with its data. */
+typedef struct {
+  LlWindowThen func;
+  gpointer data;
+  GDestroyNotify destroy;
+} LlWindowPending;
+
+LlWindowPending *_ll_window_pending_new  (LlWindowThen func, gpointer data, GDestroyNotify destroy);
+void             _ll_window_pending_free (LlWindowPending *pending);
+void             _ll_window_pending_run  (LlWindowPending *pending, LlWindow *self);
+
+/* ll-window.c */
+/* The window behind a weak reference if it is alive and not being destroyed (no
+ * reference is returned: GTK owns toplevels), else NULL. */
+LlWindow     *_ll_window_from_ref   (GWeakRef *ref);
+GCancellable *_ll_window_begin_busy (LlWindow *self);
+void          _ll_window_end_busy   (LlWindow *self);
+GSettings    *_ll_window_get_settings (LlWindow *self);   /* NULL without schema */
+
+/* ll-window-actions.c */
+void  _ll_window_class_init_actions (GtkWidgetClass *widget_class);
+void  _ll_window_update_actions     (LlWindow *self);
+void  _ll_window_rebuild_recent     (LlWindow *self);
+/* ll-window.c */
+void  _ll_window_toast              (LlWindow *self, const char *message);
+/* ll-window-files.c */
+/* Runs then(self, data) now if the document has no unsaved changes, else after the user
+ * chose Discard, or Save and the save succeeded; never after Cancel. */
+void  _ll_window_confirm_discard    (LlWindow *self, LlWindowThen then, gpointer data,
+                                     GDestroyNotify destroy);
+/* A native file chooser for model files (*.h5, *.hdf5), starting in the last folder. */
+void  _ll_window_choose_file        (LlWindow *self, GtkFileChooserAction action,
+                                     const char *title, const char *accept_label,
+                                     LlWindowChosen chosen);
+/* Loads file into this window without asking (callers asked). */
+void  _ll_window_load               (LlWindow *self, GFile *file);
+/* Saves (weights_only FALSE) and then runs then on success. */
+void  _ll_window_save_then          (LlWindow *self, GFile *file, gboolean weights_only,
+                                     LlWindowThen then, gpointer data, GDestroyNotify destroy);
+/* The Save As chooser's result: saves, then resumes a pending close/new/open. */
+void  _ll_window_save_as_chosen     (LlWindow *self, GFile *file);
+
+G_END_DECLS

@@ -1,0 +1,639 @@
+/* ll-window.c - the designer window: palette, layer list, inspector, summary, repr
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window owns one LlDocument at a time and shows it through a GtkListView over the
+ * document's GListModel, plus the inspector, input editor, summary and repr views that
+ * follow the document's "changed" signal. Files load and save on the LlRunner worker;
+ * a loaded document replaces the current one only on success, so a bad file never costs
+ * the user their work. Actions live in ll-window-actions.c.
+ */
+#define G_LOG_DOMAIN "ll-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ll-layer-palette.h"
+#include "ll-layer-row.h"
+#include "ll-window-private.h"
+
+G_DEFINE_FINAL_TYPE (LlWindow, ll_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_DOCUMENT,
+  PROP_BUSY,
+  PROP_LAST_RUN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Delay between an edit and the forward pass it triggers, so that typing in a spin
+ * button or holding an arrow runs the network once, not per keystroke. */
+#define FORWARD_DELAY_MS 120
+
+LlWindowPending *
+_ll_window_pending_new (LlWindowThen   func,
+                        gpointer       data,
+                        GDestroyNotify destroy)
+{
+  LlWindowPending *then = g_new0 (LlWindowPending, 1);
+
+  then->func = func;
+  then->data = data;
+  then->destroy = destroy;
+  return then;
+}
+
+void
+_ll_window_pending_free (LlWindowPending *then)
+{
+  if (then->destroy != NULL)
+    then->destroy (then->data);
+  g_free (then);
+}
+
+void
+_ll_window_pending_run (LlWindowPending *then,
+                        LlWindow        *self)
+{
+  if (then != NULL && then->func != NULL)
+    then->func (self, then->data);
+}
+
+/* Pending jobs (worker results, dialogs) hold a weak reference: GTK owns toplevel
+ * windows, and a late callback must never be what keeps a destroyed window alive. This
+ * returns the window, still owned by GTK, or NULL when it is gone or going. */
+LlWindow *
+_ll_window_from_ref (GWeakRef *ref)
+{
+  LlWindow *self = g_weak_ref_get (ref);
+
+  if (self == NULL)
+    return NULL;
+  /* never the last reference: the weak ref could only be upgraded from a live one */
+  g_object_unref (self);
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return NULL;
+  return self;
+}
+
+/* ------------------------------------------------------------ toasts and title */
+
+void
+_ll_window_toast (LlWindow   *self,
+                  const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+}
+
+static char *
+folder_display_name (GFile *file)
+{
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autofree char *path = parent ? g_file_get_parse_name (parent) : NULL;
+  const char *home = g_get_home_dir ();
+
+  if (path == NULL)
+    return NULL;
+  if (g_str_has_prefix (path, home) && (path[strlen (home)] == '/' || path[strlen (home)] == '\0'))
+    return g_strconcat ("~", path + strlen (home), NULL);
+  return g_steal_pointer (&path);
+}
+
+static void
+update_title (LlWindow *self)
+{
+  GFile *file = ll_document_get_file (self->document);
+  gboolean modified = ll_document_get_modified (self->document);
+  const char *name = ll_document_get_title (self->document);
+  g_autofree char *title = modified ? g_strdup_printf ("• %s", name) : g_strdup (name);
+  g_autofree char *subtitle = file ? folder_display_name (file) : g_strdup (_("Not saved"));
+  g_autofree char *window_title = g_strdup_printf ("%s – Layerlab", title);
+
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, subtitle ? subtitle : "");
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
+}
+
+/* ------------------------------------------------------------ forward passes */
+
+typedef struct {
+  GWeakRef self;
+  LlDocument *document;
+} ForwardData;
+
+static void
+forward_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  ForwardData *fd = user_data;
+  LlWindow *self = _ll_window_from_ref (&fd->self);
+  g_autoptr(GError) error = NULL;
+  LlRunResult *run = ll_runner_forward_finish (LL_RUNNER (source), result, &error);
+
+  /* A result counts only if it is for the document shown, as it is now. */
+  if (run != NULL && (self == NULL || fd->document != self->document
+                      || run->generation != ll_document_get_generation (self->document)))
+    g_clear_pointer (&run, ll_run_result_free);
+  if (run != NULL)
+    {
+      g_clear_pointer (&self->last_run, ll_run_result_free);
+      self->last_run = run;
+      ll_summary_view_set_run (self->summary, run);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Forward pass failed: %s", error->message);
+
+  g_object_unref (fd->document);
+  g_weak_ref_clear (&fd->self);
+  g_free (fd);
+}
+
+static nn_tensor *
+make_input (const nn_shape *shape)
+{
+  int64_t dims[NN_MAX_DIMS] = { 1 };
+  nn_tensor *input;
+
+  for (int i = 0; i < shape->n_dims; i++)
+    dims[i + 1] = shape->d[i];
+  input = nn_tensor_new (shape->n_dims + 1, dims, NULL);
+  if (input != NULL)
+    nn_tensor_fill_uniform (input, 1, 0.0f, 1.0f);
+  return input;
+}
+
+void
+ll_window_request_forward (LlWindow *self)
+{
+  nn_net *net;
+  nn_tensor *input;
+  ForwardData *fd;
+
+  g_return_if_fail (LL_IS_WINDOW (self));
+
+  g_clear_handle_id (&self->forward_timeout, g_source_remove);
+  net = ll_document_snapshot (self->document);
+  input = net && net->first_error < 0 && net->n_layers > 0 ? make_input (&net->input) : NULL;
+  if (input == NULL)
+    {
+      /* Nothing to run (error, empty, input too large): a running pass is now stale. */
+      ll_runner_cancel (self->runner);
+      g_clear_pointer (&net, nn_net_free);
+      ll_summary_view_set_run (self->summary, NULL);
+      return;
+    }
+  fd = g_new0 (ForwardData, 1);
+  g_weak_ref_init (&fd->self, self);
+  fd->document = g_object_ref (self->document);
+  ll_runner_forward_async (self->runner, net, input, ll_document_get_generation (self->document),
+                           forward_cb, fd);
+}
+
+static gboolean
+forward_timeout_cb (gpointer data)
+{
+  LlWindow *self = data;
+
+  self->forward_timeout = 0;
+  ll_window_request_forward (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_forward (LlWindow *self)
+{
+  g_clear_handle_id (&self->forward_timeout, g_source_remove);
+  self->forward_timeout = g_timeout_add (FORWARD_DELAY_MS, forward_timeout_cb, self);
+}
+
+LlRunResult *
+ll_window_get_last_run (LlWindow *self)
+{
+  g_return_val_if_fail (LL_IS_WINDOW (self), NULL);
+
+  return self->last_run;
+}
+
+/* ------------------------------------------------------------ document */
+
+static void
+document_changed_cb (LlWindow *self)
+{
+  const nn_net *net = ll_document_get_net (self->document);
+  int selected = ll_window_get_selected (self);
+
+  if (selected >= net->n_layers)
+    ll_window_select (self, net->n_layers - 1);
+  ll_summary_view_set_run (self->summary, NULL);
+  update_title (self);
+  _ll_window_update_actions (self);
+  schedule_forward (self);
+}
+
+static void
+document_notify_cb (LlWindow *self)
+{
+  update_title (self);
+  _ll_window_update_actions (self);
+}
+
+LlDocument *
+ll_window_get_document (LlWindow *self)
+{
+  g_return_val_if_fail (LL_IS_WINDOW (self), NULL);
+
+  return self->document;
+}
+
+void
+ll_window_set_document (LlWindow   *self,
+                        LlDocument *document)
+{
+  g_return_if_fail (LL_IS_WINDOW (self));
+  g_return_if_fail (LL_IS_DOCUMENT (document));
+
+  if (self->document == document)
+    return;
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  ll_runner_cancel (self->runner);
+  g_clear_pointer (&self->last_run, ll_run_result_free);
+  g_set_object (&self->document, document);
+
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (document));
+  ll_inspector_set_document (self->inspector, document);
+  ll_input_editor_set_document (self->input_editor, document);
+  ll_summary_view_set_document (self->summary, document);
+  ll_repr_view_set_document (self->repr_view, document);
+
+  g_signal_connect_object (document, "changed", G_CALLBACK (document_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (document, "notify", G_CALLBACK (document_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  ll_window_select (self, -1);
+  update_title (self);
+  _ll_window_update_actions (self);
+  schedule_forward (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
+}
+
+gboolean
+ll_window_is_pristine (LlWindow *self)
+{
+  g_return_val_if_fail (LL_IS_WINDOW (self), FALSE);
+
+  return ll_document_get_file (self->document) == NULL
+         && !ll_document_get_modified (self->document)
+         && !ll_document_can_undo (self->document)
+         && self->busy == 0;
+}
+
+int
+ll_window_get_selected (LlWindow *self)
+{
+  guint pos;
+
+  g_return_val_if_fail (LL_IS_WINDOW (self), -1);
+
+  pos = gtk_single_selection_get_selected (self->selection);
+  return pos == GTK_INVALID_LIST_POSITION ? -1 : (int) pos;
+}
+
+void
+ll_window_select (LlWindow *self,
+                  int       index)
+{
+  guint n;
+
+  g_return_if_fail (LL_IS_WINDOW (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  if (index < 0 || (guint) index >= n)
+    {
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      return;
+    }
+  gtk_single_selection_set_selected (self->selection, (guint) index);
+  gtk_widget_activate_action (GTK_WIDGET (self->layer_list), "list.scroll-to-item", "u",
+                              (guint) index);
+}
+
+static void
+selection_changed_cb (LlWindow *self)
+{
+  ll_inspector_set_index (self->inspector, ll_window_get_selected (self));
+  _ll_window_update_actions (self);
+}
+
+/* ------------------------------------------------------------ busy state */
+
+gboolean
+ll_window_get_busy (LlWindow *self)
+{
+  g_return_val_if_fail (LL_IS_WINDOW (self), FALSE);
+
+  return self->busy > 0;
+}
+
+GCancellable *
+_ll_window_begin_busy (LlWindow *self)
+{
+  if (self->busy++ == 0)
+    {
+      g_clear_object (&self->io_cancellable);
+      self->io_cancellable = g_cancellable_new ();
+      gtk_spinner_start (self->spinner);
+      gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
+      gtk_widget_set_visible (self->cancel_button, TRUE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+    }
+  _ll_window_update_actions (self);
+  return self->io_cancellable;
+}
+
+void
+_ll_window_end_busy (LlWindow *self)
+{
+  g_assert (self->busy > 0);
+
+  if (--self->busy == 0)
+    {
+      gtk_spinner_stop (self->spinner);
+      gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+      gtk_widget_set_visible (self->cancel_button, FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+    }
+  _ll_window_update_actions (self);
+}
+
+/* ------------------------------------------------------------ drop a file */
+
+static gboolean
+drop_file_cb (LlWindow      *self,
+              const GValue  *value,
+              double         x,
+              double         y,
+              GtkDropTarget *target)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  if (files == NULL)
+    return FALSE;
+  ll_window_open_file (self, G_FILE (files->data));
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ list */
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item)
+{
+  gtk_list_item_set_child (list_item, ll_layer_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item)
+{
+  ll_layer_row_set_item (LL_LAYER_ROW (gtk_list_item_get_child (list_item)),
+                         gtk_list_item_get_item (list_item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item)
+{
+  ll_layer_row_set_item (LL_LAYER_ROW (gtk_list_item_get_child (list_item)), NULL);
+}
+
+static void
+setup_list (LlWindow *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *shortcuts;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->layer_list, factory);
+  g_object_unref (factory);
+
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_list_view_set_model (self->layer_list, GTK_SELECTION_MODEL (self->selection));
+
+  /* Delete only while the list has the focus: as an application accelerator it would
+   * remove a layer when the user deletes a digit in a spin button. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Delete|KP_Delete"),
+                                                          gtk_named_action_new ("win.remove-layer")));
+  gtk_widget_add_controller (GTK_WIDGET (self->layer_list), shortcuts);
+  g_signal_connect_object (self->selection, "notify::selected",
+                           G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* ------------------------------------------------------------ window state */
+
+GSettings *
+_ll_window_get_settings (LlWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return LL_IS_APPLICATION (app) ? ll_application_get_settings (LL_APPLICATION (app)) : NULL;
+}
+
+static void
+restore_size (LlWindow *self)
+{
+  GSettings *settings = _ll_window_get_settings (self);
+
+  if (settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_size (LlWindow *self)
+{
+  GSettings *settings = _ll_window_get_settings (self);
+  int width, height;
+
+  if (settings == NULL)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)) && width > 0 && height > 0)
+    {
+      g_settings_set_int (settings, "window-width", width);
+      g_settings_set_int (settings, "window-height", height);
+    }
+}
+
+static void
+close_then (LlWindow *self,
+            gpointer  data)
+{
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static gboolean
+ll_window_close_request (GtkWindow *window)
+{
+  LlWindow *self = LL_WINDOW (window);
+
+  if (!self->close_confirmed && ll_document_get_modified (self->document))
+    {
+      _ll_window_confirm_discard (self, close_then, NULL, NULL);
+      return TRUE;
+    }
+  save_size (self);
+  return GTK_WINDOW_CLASS (ll_window_parent_class)->close_request (window);
+}
+
+/* ------------------------------------------------------------ GObject */
+
+LlWindow *
+ll_window_new (LlApplication *app)
+{
+  LlWindow *self = g_object_new (LL_TYPE_WINDOW, "application", app, NULL);
+
+  restore_size (self);
+  return self;
+}
+
+static void
+ll_window_dispose (GObject *object)
+{
+  LlWindow *self = LL_WINDOW (object);
+
+  g_clear_handle_id (&self->forward_timeout, g_source_remove);
+  if (self->io_cancellable != NULL)
+    g_cancellable_cancel (self->io_cancellable);
+  if (self->runner != NULL)
+    ll_runner_cancel (self->runner);
+  if (self->document != NULL)
+    g_signal_handlers_disconnect_by_data (self->document, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_WINDOW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->document);
+  g_clear_object (&self->runner);
+  g_clear_object (&self->io_cancellable);
+  g_clear_pointer (&self->last_run, ll_run_result_free);
+  g_clear_pointer (&self->last_toast, g_free);
+  G_OBJECT_CLASS (ll_window_parent_class)->dispose (object);
+}
+
+static void
+ll_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LlWindow *self = LL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DOCUMENT:
+      g_value_set_object (value, self->document);
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy > 0);
+      break;
+    case PROP_LAST_RUN:
+      g_value_set_pointer (value, self->last_run);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ll_window_class_init (LlWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ll_window_dispose;
+  object_class->get_property = ll_window_get_property;
+  window_class->close_request = ll_window_close_request;
+
+  properties[PROP_DOCUMENT] =
+    g_param_spec_object ("document", NULL, NULL, LL_TYPE_DOCUMENT,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_RUN] =
+    g_param_spec_pointer ("last-run", NULL, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (LL_TYPE_LAYER_PALETTE);
+  g_type_ensure (LL_TYPE_INSPECTOR);
+  g_type_ensure (LL_TYPE_INPUT_EDITOR);
+  g_type_ensure (LL_TYPE_SUMMARY_VIEW);
+  g_type_ensure (LL_TYPE_REPR_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerlab/Layerlab/ll-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, layer_list);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, undo_button);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, redo_button);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, input_editor);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, summary);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, repr_view);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, side_box);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_submenu);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_section);
+
+  _ll_window_class_init_actions (widget_class);
+}
+
+static void
+ll_window_init (LlWindow *self)
+{
+  g_autoptr(LlDocument) document = NULL;
+  GtkDropTarget *target;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->runner = ll_runner_new ();
+  setup_list (self);
+
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_swapped (target, "drop", G_CALLBACK (drop_file_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (_ll_window_rebuild_recent), self, G_CONNECT_SWAPPED);
+  _ll_window_rebuild_recent (self);
+
+  document = ll_document_new_from_template ("seed");
+  ll_window_set_document (self, document);
+}
