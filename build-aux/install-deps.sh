@@ -1,25 +1,52 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Layerlab needs to build, test and run.
-# Usage: build-aux/install-deps.sh [--test]   (--test adds Xvfb, validators, PyTorch)
+# Installs the Debian 12 packages Layerlab needs to build and run; with --test also
+# what the test suite needs (Xvfb and a D-Bus session for the GUI tests, the
+# validators, PyTorch and h5py for the cross-checks); with --data Fashion-MNIST (about
+# 30 MB) for the training target and tests/bench/bench-train-vs-pytorch.py.
+# Usage: bash build-aux/install-deps.sh [--test | --data]
+# Packages already installed are not touched; nothing runs apt-get when all are there.
 set -eu
+
 pkgs=(
-  build-essential meson ninja-build pkg-config gettext clang libclang-rt-14-dev
+  # toolchain
+  build-essential meson ninja-build pkg-config gettext
+  # libraries
   libgtk-4-dev libadwaita-1-dev libcairo2-dev
-  libopenblas-dev libhdf5-dev zlib1g-dev libzip-dev
-  desktop-file-utils appstream libglib2.0-bin
+  libopenblas-dev libhdf5-dev zlib1g-dev libzip-dev libpng-dev libjpeg-dev
+  # desktop integration: validators, schema compiler, icon cache, SVG icons, fonts
+  desktop-file-utils appstream libglib2.0-bin gtk-update-icon-cache
+  shared-mime-info hicolor-icon-theme adwaita-icon-theme librsvg2-common
+  fonts-dejavu-core
+  # where the app keeps its settings (window size, last folder) between runs, and the
+  # accessibility bus GTK connects to
+  dconf-gsettings-backend at-spi2-core
 )
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(xvfb xauth dbus-daemon dbus-x11 imagemagick xdotool
-         python3-numpy python3-h5py python3-torch valgrind hyperfine)
+  pkgs+=(
+    # GUI tests: a virtual X server and a session bus
+    xvfb xauth dbus-daemon dbus-x11
+    # screenshots (build-aux/screenshot.sh)
+    imagemagick xdotool
+    # reference numbers and HDF5 cross-checks
+    python3 python3-numpy python3-h5py python3-torch
+    # sanitizers (gcc's come with build-essential) and fuzzing, profiling, timing
+    clang libclang-rt-14-dev valgrind hyperfine
+  )
 fi
+if [ "${1:-}" = "--data" ]; then
+  # /usr/share/datasets/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
+  pkgs+=(dataset-fashion-mnist)
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Builds Layerlab and runs every test twice:
+#   _build       a normal build with -Werror
+#   _build-asan  AddressSanitizer + UndefinedBehaviorSanitizer (leaks checked, with the
+#                suppressions for other libraries' leaks in tests/lsan.supp)
+# Headless suites run without a display; the ui suite runs under Xvfb with its own
+# D-Bus session bus. Ends with the line `N passed, N failed, N skipped`
+# (build-aux/testlog-summary.py) and exits non-zero if anything failed.
+# Usage: bash build-aux/test.sh        (from anywhere; installs missing Debian packages)
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+if ! bash build-aux/install-deps.sh --test; then
+  echo "FAILED: step failed: build-aux/install-deps.sh --test"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+# Every suite must run at least one test in each build; a missing one is a failure.
+expected_suites=engine,render,cli,interop,data,app,ui
+failed_steps=()
+
+# Sets up (or reconfigures) build directory $1 with the meson options that follow.
+configure () {
+  local dir=$1
+  shift
+  if [ -f "$dir/build.ninja" ]; then
+    # A directory left by another meson version cannot be reconfigured: start afresh.
+    meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@"
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+# The suites the build directory defines, one per line, without the project prefix.
+suites_of () {
+  meson introspect --tests "$1" | /usr/bin/python3 -c '
+import json, sys
+suites = {s.split(":")[-1] for t in json.load(sys.stdin) for s in t["suite"]}
+print("\n".join(sorted(suites)))'
+}
+
+# Runs one suite of build $1 ($2), logging to meson-logs/testlog-<suite>.json.
+# A suite runs on its own so that a test program that failed to build only stops
+# its own suite. meson's exit status is not used: the summary reads the logs.
+run_suite () {
+  local dir=$1 suite=$2
+  shift 2
+  local cmd=(meson test -C "$dir" --no-rebuild --print-errorlogs --suite "$suite"
+             --logbase "testlog-$suite" "$@")
+  echo "=== $dir: suite $suite"
+  if [ "$suite" = ui ]; then
+    xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "${cmd[@]}"
+  else
+    # Headless suites must not need a display: take it away.
+    env -u DISPLAY -u WAYLAND_DISPLAY "${cmd[@]}"
+  fi
+}
+
+# Configures, builds and tests one build directory:
+#   build_and_test DIR [--skip-suite S]... [MESON-TEST-ARGS...] -- [MESON-SETUP-ARGS...]
+build_and_test () {
+  local dir=$1
+  shift
+  local test_args=() skip=" "
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    if [ "$1" = --skip-suite ]; then
+      skip+="$2 "
+      shift 2
+    else
+      test_args+=("$1")
+      shift
+    fi
+  done
+  shift
+  echo "=== $dir: configure"
+  rm -f "$dir"/meson-logs/testlog*.json
+  if ! configure "$dir" "$@"; then
+    failed_steps+=("$dir: meson setup")
+    return
+  fi
+  echo "=== $dir: build"
+  # -k 0: build everything that can be built, so the tests of intact parts still run.
+  if ! ninja -C "$dir" -k 0; then
+    failed_steps+=("$dir: build")
+  fi
+  local suite
+  for suite in $(suites_of "$dir"); do
+    case "$skip" in
+      *" $suite "*) echo "=== $dir: suite $suite not run in this build" ;;
+      *) run_suite "$dir" "$suite" "${test_args[@]}" ;;
+    esac
+  done
+}
+
+start=$(date +%s)
+
+build_and_test _build -- --werror
+
+# Sanitizer runs take longer: allow twice the per-test timeout. Valgrind cannot run
+# AddressSanitizer's binaries; its suite runs in _build only.
+build_and_test _build-asan --skip-suite valgrind --timeout-multiplier 2 -- \
+  -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "=== test.sh: $(( $(date +%s) - start )) s for both builds and test runs"
+/usr/bin/python3 build-aux/testlog-summary.py --expect-suites "$expected_suites" \
+  "${failed_steps[@]/#/--failed-step=}" _build _build-asan
