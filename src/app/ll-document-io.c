@@ -52,7 +52,7 @@ load_job (gpointer data, GCancellable *cancellable, GError **error)
   nn_error err = { 0 };
   nn_net *net = NULL;
 
-  if (nn_model_open (path, &net, &err) != NN_OK)
+  if (nn_file_open_model (path, NULL, &net, &err) != NN_OK)
     {
       set_file_error (error, &err, path);
       return NULL;
@@ -133,10 +133,7 @@ save_job (gpointer data, GCancellable *cancellable, GError **error)
   nn_error err = { 0 };
   nn_status status;
 
-  if (job->weights_only)
-    status = nn_weights_save (job->path, job->shared->net, &err);
-  else
-    status = nn_model_save (job->path, job->shared->net, &err);
+  status = nn_file_save (job->path, job->shared->net, job->weights_only, &err);
   if (status != NN_OK)
     {
       set_file_error (error, &err, job->path);
@@ -248,7 +245,7 @@ load_weights_job (gpointer data, GCancellable *cancellable, GError **error)
       ll_set_error_from_nn (error, &err);
       return NULL;
     }
-  if (nn_weights_load (job->path, job->net, &err) != NN_OK)
+  if (nn_file_load_weights (job->path, job->net, &err) != NN_OK)
     {
       set_file_error (error, &err, job->path);
       return NULL;

@@ -56,3 +56,29 @@ ll_widget_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+gboolean
+ll_widget_follow_document (gpointer     widget,
+                           LlDocument **slot,
+                           LlDocument  *document,
+                           GCallback    on_changed)
+{
+  g_return_val_if_fail (document == NULL || LL_IS_DOCUMENT (document), FALSE);
+
+  if (*slot == document)
+    return FALSE;
+  ll_widget_unfollow_document (widget, slot);
+  g_set_object (slot, document);
+  if (document != NULL)
+    g_signal_connect_object (document, "changed", on_changed, widget, G_CONNECT_SWAPPED);
+  return TRUE;
+}
+
+void
+ll_widget_unfollow_document (gpointer     widget,
+                             LlDocument **slot)
+{
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, widget);
+  g_clear_object (slot);
+}

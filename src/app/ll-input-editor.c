@@ -105,13 +105,8 @@ ll_input_editor_set_document (LlInputEditor *self,
   g_return_if_fail (LL_IS_INPUT_EDITOR (self));
   g_return_if_fail (document == NULL || LL_IS_DOCUMENT (document));
 
-  if (self->document == document)
+  if (!ll_widget_follow_document (self, &self->document, document, G_CALLBACK (sync_editor)))
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_set_object (&self->document, document);
-  if (document != NULL)
-    g_signal_connect_object (document, "changed", G_CALLBACK (sync_editor), self, G_CONNECT_SWAPPED);
   sync_editor (self);
 }
 
@@ -120,9 +115,7 @@ ll_input_editor_dispose (GObject *object)
 {
   LlInputEditor *self = LL_INPUT_EDITOR (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_clear_object (&self->document);
+  ll_widget_unfollow_document (self, &self->document);
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_INPUT_EDITOR);
   /* the template's unnamed root child */
   ll_widget_unparent_children (GTK_WIDGET (self));

@@ -423,13 +423,8 @@ ll_inspector_set_document (LlInspector *self,
   g_return_if_fail (LL_IS_INSPECTOR (self));
   g_return_if_fail (document == NULL || LL_IS_DOCUMENT (document));
 
-  if (self->document == document)
+  if (!ll_widget_follow_document (self, &self->document, document, G_CALLBACK (refresh)))
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_set_object (&self->document, document);
-  if (document != NULL)
-    g_signal_connect_object (document, "changed", G_CALLBACK (refresh), self, G_CONNECT_SWAPPED);
   self->built_type = NN_LAYER_N_TYPES;
   refresh (self);
 }
@@ -499,9 +494,7 @@ ll_inspector_dispose (GObject *object)
 {
   LlInspector *self = LL_INSPECTOR (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_clear_object (&self->document);
+  ll_widget_unfollow_document (self, &self->document);
   self->group = NULL;
   self->n_rows = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_INSPECTOR);

@@ -74,13 +74,8 @@ ll_repr_view_set_document (LlReprView *self,
   g_return_if_fail (LL_IS_REPR_VIEW (self));
   g_return_if_fail (document == NULL || LL_IS_DOCUMENT (document));
 
-  if (self->document == document)
+  if (!ll_widget_follow_document (self, &self->document, document, G_CALLBACK (sync_repr)))
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_set_object (&self->document, document);
-  if (document != NULL)
-    g_signal_connect_object (document, "changed", G_CALLBACK (sync_repr), self, G_CONNECT_SWAPPED);
   sync_repr (self);
 }
 
@@ -89,9 +84,7 @@ ll_repr_view_dispose (GObject *object)
 {
   LlReprView *self = LL_REPR_VIEW (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_clear_object (&self->document);
+  ll_widget_unfollow_document (self, &self->document);
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_REPR_VIEW);
   /* the template's unnamed root child */
   ll_widget_unparent_children (GTK_WIDGET (self));

@@ -78,13 +78,8 @@ ll_summary_view_set_document (LlSummaryView *self,
   g_return_if_fail (LL_IS_SUMMARY_VIEW (self));
   g_return_if_fail (document == NULL || LL_IS_DOCUMENT (document));
 
-  if (self->document == document)
+  if (!ll_widget_follow_document (self, &self->document, document, G_CALLBACK (sync_summary)))
     return;
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_set_object (&self->document, document);
-  if (document != NULL)
-    g_signal_connect_object (document, "changed", G_CALLBACK (sync_summary), self, G_CONNECT_SWAPPED);
   sync_summary (self);
 }
 
@@ -127,9 +122,7 @@ ll_summary_view_dispose (GObject *object)
 {
   LlSummaryView *self = LL_SUMMARY_VIEW (object);
 
-  if (self->document != NULL)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_clear_object (&self->document);
+  ll_widget_unfollow_document (self, &self->document);
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_SUMMARY_VIEW);
   /* the template's unnamed root child */
   ll_widget_unparent_children (GTK_WIDGET (self));

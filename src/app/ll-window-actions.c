@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ll-tensor-editor.h"
 #include "ll-window-private.h"
 
 #define MAX_RECENT 10
@@ -73,7 +74,7 @@ save_action (GtkWidget  *widget,
              GVariant   *param)
 {
   LlWindow *self = LL_WINDOW (widget);
-  GFile *file = ll_document_get_file (self->document);
+  GFile *file = _ll_window_get_model_file (self);
 
   if (file == NULL)
     save_as_action (widget, "win.save-as", NULL);
@@ -265,6 +266,322 @@ copy_repr_action (GtkWidget  *widget,
   _ll_window_toast (self, _("Copied the PyTorch representation"));
 }
 
+/* ------------------------------------------------------------ inspection */
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  const char *page = g_variant_get_string (param, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->inspect_stack, page) != NULL)
+    adw_view_stack_set_visible_child_name (self->inspect_stack, page);
+}
+
+/* "random", "zeros", "ones", "image:PATH", "npy:PATH" */
+static void
+set_input_action (GtkWidget  *widget,
+                  const char *name,
+                  GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  const char *spec = g_variant_get_string (param, NULL);
+  g_autofree char *path = NULL;
+  LlInputKind kind;
+
+  if (!ll_input_source_parse (spec, &kind, &path))
+    {
+      g_autofree char *message = g_strdup_printf (_("Unknown input “%s”"), spec);
+
+      _ll_window_toast (self, message);
+      return;
+    }
+  if (path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      _ll_window_load_input (self, kind, file);
+    }
+  else
+    ll_input_source_set_kind (self->input_source, kind);
+}
+
+/* (key, operation, value): a whole-tensor edit, e.g. ("0.bias", "constant", 5) */
+static void
+edit_tensor_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  const char *key, *op_name;
+  double value;
+  LlTensorOp op;
+
+  g_variant_get (param, "(&s&sd)", &key, &op_name, &value);
+  if (!ll_tensor_op_from_name (op_name, &op))
+    {
+      g_autofree char *message = g_strdup_printf (_("Unknown operation “%s”"), op_name);
+
+      _ll_window_toast (self, message);
+      return;
+    }
+  if (!ll_tensor_apply_op (self->document, key, op, value, &error))
+    toast_error (self, error);
+}
+
+/* (key, slice): the editor for one kernel / row, or the whole tensor for -1 */
+static void
+open_tensor_editor_action (GtkWidget  *widget,
+                           const char *name,
+                           GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  const char *key;
+  gint64 slice;
+  LlTensorEditor *editor;
+
+  g_variant_get (param, "(&sx)", &key, &slice);
+  if (nn_net_find_param (ll_document_get_net (self->document), key) == NULL)
+    return;
+  editor = ll_tensor_editor_new (self->document, key, slice);
+  gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+/* "weights" or "activation:N" (N = 0 for the input, i + 1 for layer i) */
+static LlRenderArea *
+find_area (LlWindow   *self,
+           const char *which)
+{
+  guint64 n;
+
+  if (g_str_equal (which, "weights"))
+    return ll_weights_page_get_area (self->weights_page);
+  if (g_str_has_prefix (which, "activation:")
+      && g_ascii_string_to_unsigned (which + strlen ("activation:"), 10, 0, G_MAXUINT, &n, NULL))
+    return ll_activations_page_get_area (self->activations_page, (guint) n);
+  return NULL;
+}
+
+static LlRenderArea *
+find_area_with_data (LlWindow   *self,
+                     const char *which)
+{
+  LlRenderArea *area = find_area (self, which);
+
+  if (area == NULL || ll_render_area_get_data (area) == NULL)
+    {
+      _ll_window_toast (self, _("Nothing to export yet"));
+      return NULL;
+    }
+  return area;
+}
+
+static void
+export_done (LlWindow *self,
+             GFile    *file,
+             gboolean  ok,
+             GError   *error)
+{
+  if (ok)
+    {
+      g_autofree char *base = g_file_get_basename (file);
+      g_autofree char *message = g_strdup_printf (_("Saved “%s”"), base);
+
+      _ll_window_toast (self, message);
+    }
+  else
+    toast_error (self, error);
+}
+
+typedef struct {
+  GWeakRef self;
+  GFile *file;
+} ExportData;
+
+static void
+export_data_free (ExportData *data)
+{
+  g_weak_ref_clear (&data->self);
+  g_object_unref (data->file);
+  g_free (data);
+}
+
+static ExportData *
+export_data_new (LlWindow *self,
+                 GFile    *file)
+{
+  ExportData *data = g_new0 (ExportData, 1);
+
+  g_weak_ref_init (&data->self, self);
+  data->file = g_object_ref (file);
+  return data;
+}
+
+static void
+view_exported_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ExportData *data = user_data;
+  LlWindow *self = _ll_window_from_ref (&data->self);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = ll_render_area_export_finish (NULL, result, &error);
+
+  if (self != NULL)
+    export_done (self, data->file, ok, error);
+  export_data_free (data);
+}
+
+static void
+npy_exported_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ExportData *data = user_data;
+  LlWindow *self = _ll_window_from_ref (&data->self);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = ll_view_data_save_npy_finish (result, &error);
+
+  if (self != NULL)
+    export_done (self, data->file, ok, error);
+  export_data_free (data);
+}
+
+static void
+export_view (LlWindow     *self,
+             LlRenderArea *area,
+             GFile        *file,
+             double        scale)
+{
+  ll_render_area_export_async (area, file, scale, NULL, view_exported_cb,
+                               export_data_new (self, file));
+}
+
+static void
+export_npy (LlWindow   *self,
+            LlViewData *data,
+            GFile      *file)
+{
+  ll_view_data_save_npy_async (data, file, NULL, npy_exported_cb, export_data_new (self, file));
+}
+
+static char *
+export_name (LlWindow   *self,
+             const char *which,
+             const char *ext)
+{
+  const char *key = ll_weights_page_get_key (self->weights_page);
+
+  if (g_str_equal (which, "weights") && key != NULL)
+    return g_strconcat (key, ext, NULL);
+  return g_strdelimit (g_strconcat (which, ext, NULL), ":", '-');
+}
+
+static void
+export_chosen_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  GWeakRef *ref = user_data;
+  LlWindow *self = _ll_window_from_ref (ref);
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  const char *which = g_object_get_data (G_OBJECT (dialog), "which");
+  gboolean npy = g_object_get_data (G_OBJECT (dialog), "npy") != NULL;
+  const char *scale = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "scale");
+  LlRenderArea *area;
+
+  if (self != NULL && response == GTK_RESPONSE_ACCEPT && file != NULL
+      && (area = find_area_with_data (self, which)) != NULL)
+    {
+      if (npy)
+        export_npy (self, ll_render_area_get_data (area), file);
+      else
+        export_view (self, area, file, scale ? g_ascii_strtod (scale, NULL) : 1.0);
+    }
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  g_object_unref (dialog);
+}
+
+static void
+choose_export (LlWindow   *self,
+               const char *which,
+               gboolean    npy)
+{
+  static const char *scale_ids[] = { "1", "2", "4", NULL };
+  static const char *scale_labels[] = { "1×", "2×", "4×", NULL };
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = export_name (self, which, npy ? ".npy" : ".png");
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  chooser = gtk_file_chooser_native_new (npy ? _("Export as NumPy Array") : _("Export Picture"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, NULL, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  if (!npy)
+    gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "scale",
+                                 /* Translators: pixels (PNG) or points (SVG) per unit */
+                                 _("Scale"), scale_ids, scale_labels);
+  if (!npy)
+    gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "scale", "2");
+  g_object_set_data_full (G_OBJECT (chooser), "which", g_strdup (which), g_free);
+  g_object_set_data (G_OBJECT (chooser), "npy", GINT_TO_POINTER (npy));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_weak_ref_init (ref, self);
+  g_signal_connect (chooser, "response", G_CALLBACK (export_chosen_cb), ref);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* (which, path, scale): "" asks for a file (and the scale) */
+static void
+export_view_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  const char *which, *path;
+  double scale;
+  LlRenderArea *area;
+
+  g_variant_get (param, "(&s&sd)", &which, &path, &scale);
+  if ((area = find_area_with_data (self, which)) == NULL)
+    return;
+  if (*path == '\0')
+    choose_export (self, which, FALSE);
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      export_view (self, area, file, scale);
+    }
+}
+
+/* (which, path): the tensor or activation behind a view as .npy; "" asks for a file */
+static void
+export_npy_action (GtkWidget  *widget,
+                   const char *name,
+                   GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  const char *which, *path;
+  LlRenderArea *area;
+
+  g_variant_get (param, "(&s&s)", &which, &path);
+  if ((area = find_area_with_data (self, which)) == NULL)
+    return;
+  if (*path == '\0')
+    choose_export (self, which, TRUE);
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      export_npy (self, ll_render_area_get_data (area), file);
+    }
+}
+
 /* ------------------------------------------------------------ state */
 
 static void
@@ -395,4 +712,11 @@ _ll_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
   gtk_widget_class_install_action (widget_class, "win.copy-repr", NULL, copy_repr_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.set-input", "s", set_input_action);
+  gtk_widget_class_install_action (widget_class, "win.edit-tensor", "(ssd)", edit_tensor_action);
+  gtk_widget_class_install_action (widget_class, "win.open-tensor-editor", "(sx)",
+                                   open_tensor_editor_action);
+  gtk_widget_class_install_action (widget_class, "win.export-view", "(ssd)", export_view_action);
+  gtk_widget_class_install_action (widget_class, "win.export-npy", "(ss)", export_npy_action);
 }

@@ -307,7 +307,7 @@ confirm_idle_cb (gpointer data)
 {
   Confirm *c = data;
   LlWindow *self = _ll_window_from_ref (&c->ref);
-  GFile *file = self ? ll_document_get_file (self->document) : NULL;
+  GFile *file = self ? _ll_window_get_model_file (self) : NULL;
 
   if (self == NULL)
     ;
@@ -443,14 +443,48 @@ add_filters (GtkFileChooser *chooser)
   g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (models, _("HDF5 model files"));
+  /* .pt: PyTorch files open as models (torch.save of a Sequential) or load as
+   * weights (state_dicts); Save Weights Only writes a state_dict to a .pt name */
+  gtk_file_filter_set_name (models, _("Model files (HDF5, PyTorch)"));
   gtk_file_filter_add_pattern (models, "*.h5");
   gtk_file_filter_add_pattern (models, "*.hdf5");
+  gtk_file_filter_add_pattern (models, "*.pt");
+  gtk_file_filter_add_pattern (models, "*.pth");
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (chooser, models);
   gtk_file_chooser_add_filter (chooser, all);
   gtk_file_chooser_set_filter (chooser, models);
+}
+
+/* The file Save writes the model to: the document's, unless it is a PyTorch file, which
+ * Layerlab writes only as a state_dict; then Save asks for a new (.h5) name. */
+GFile *
+_ll_window_get_model_file (LlWindow *self)
+{
+  GFile *file = ll_document_get_file (self->document);
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path != NULL && nn_path_is_pytorch (path))
+    return NULL;
+  return file;
+}
+
+/* "net.pt" is offered as "net.h5": a whole model is saved as HDF5. */
+static char *
+suggested_name (LlWindow *self)
+{
+  GFile *file = ll_document_get_file (self->document);
+  g_autofree char *base = file ? g_file_get_basename (file) : NULL;
+  char *dot;
+
+  if (base == NULL)
+    return g_strconcat (ll_document_get_title (self->document), ".h5", NULL);
+  if (!nn_path_is_pytorch (base))
+    return g_steal_pointer (&base);
+  dot = strrchr (base, '.');
+  *dot = '\0';
+  return g_strconcat (base, ".h5", NULL);
 }
 
 static void
@@ -491,9 +525,7 @@ _ll_window_choose_file (LlWindow             *self,
   set_start_folder (self, GTK_FILE_CHOOSER (native));
   if (action == GTK_FILE_CHOOSER_ACTION_SAVE)
     {
-      GFile *file = ll_document_get_file (self->document);
-      g_autofree char *name = file ? g_file_get_basename (file)
-                                   : g_strconcat (ll_document_get_title (self->document), ".h5", NULL);
+      g_autofree char *name = suggested_name (self);
 
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
     }

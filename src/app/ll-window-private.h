@@ -4,10 +4,13 @@
  */
 #pragma once
 
+#include "ll-activations-page.h"
 #include "ll-inspector.h"
 #include "ll-input-editor.h"
+#include "ll-input-source.h"
 #include "ll-repr-view.h"
 #include "ll-summary-view.h"
+#include "ll-weights-page.h"
 #include "ll-window.h"
 
 G_BEGIN_DECLS
@@ -29,13 +32,20 @@ struct _LlWindow {
   LlSummaryView *summary;
   LlReprView *repr_view;
   GtkBox *side_box;
+  AdwViewStack *inspect_stack;
+  LlWeightsPage *weights_page;
+  LlActivationsPage *activations_page;
   GMenu *recent_submenu;
   GMenu *recent_section;
 
   LlDocument *document;
   GtkSingleSelection *selection;
   LlRunner *runner;
-  LlRunResult *last_run;
+  LlRunResult *last_run;         /* owned by activations */
+  LlActivations *activations;    /* the last forward result with its prepared views */
+  LlInputSource *input_source;   /* what forward passes run on */
+  GCancellable *prepare_cancellable;
+  GCancellable *input_cancellable;
   guint forward_timeout;
 
   GCancellable *io_cancellable;   /* the running load/save, for win.cancel */
@@ -71,6 +81,9 @@ void  _ll_window_class_init_actions (GtkWidgetClass *widget_class);
 void  _ll_window_update_actions     (LlWindow *self);
 void  _ll_window_rebuild_recent     (LlWindow *self);
 /* ll-window.c */
+/* Reads the input source's image / .npy file for the current input shape (win.set-input
+ * and input-shape changes); errors go to a toast and the activations page. */
+void  _ll_window_load_input         (LlWindow *self, LlInputKind kind, GFile *file);
 void  _ll_window_toast              (LlWindow *self, const char *message);
 /* ll-window-files.c */
 /* Runs then(self, data) now if the document has no unsaved changes, else after the user
@@ -88,5 +101,7 @@ void  _ll_window_save_then          (LlWindow *self, GFile *file, gboolean weigh
                                      LlWindowThen then, gpointer data, GDestroyNotify destroy);
 /* The Save As chooser's result: saves, then resumes a pending close/new/open. */
 void  _ll_window_save_as_chosen     (LlWindow *self, GFile *file);
+
+GFile *_ll_window_get_model_file (LlWindow *self);
 
 G_END_DECLS

@@ -125,10 +125,77 @@ update_title (LlWindow *self)
 
 /* ------------------------------------------------------------ forward passes */
 
+/* After the forward pass, the views of its activations are prepared on the worker too
+ * (statistics and ranges read every element), so the pages only paint. Only a result
+ * for the document shown, as it is now, is applied. */
 typedef struct {
   GWeakRef self;
   LlDocument *document;
+  LlRunResult *run;               /* until the prepare job takes it */
 } ForwardData;
+
+static void
+forward_data_free (gpointer p)
+{
+  ForwardData *fd = p;
+
+  g_clear_pointer (&fd->run, ll_run_result_free);
+  g_clear_object (&fd->document);
+  g_weak_ref_clear (&fd->self);
+  g_free (fd);
+}
+
+static gboolean
+is_current (LlWindow          *self,
+            LlDocument        *document,
+            const LlRunResult *run)
+{
+  return self != NULL && document == self->document
+         && run->generation == ll_document_get_generation (self->document);
+}
+
+static void
+set_activations (LlWindow      *self,
+                 LlActivations *acts)
+{
+  /* the page takes its reference before the old result (and last_run) goes */
+  ll_activations_page_set_activations (self->activations_page, acts);
+  g_clear_pointer (&self->activations, ll_activations_unref);
+  self->activations = acts;
+  self->last_run = acts ? acts->run : NULL;
+  ll_summary_view_set_run (self->summary, self->last_run);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
+}
+
+static gpointer
+prepare_job (gpointer      data,
+             GCancellable *cancellable,
+             GError      **error)
+{
+  ForwardData *fd = data;
+
+  return ll_activations_prepare (g_steal_pointer (&fd->run), cancellable, error);
+}
+
+static void
+prepared_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  LlWindow *self = _ll_window_from_ref (ref);
+  g_autoptr(GError) error = NULL;
+  LlActivations *acts = ll_worker_run_finish (result, &error);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (acts != NULL && self != NULL && acts->run->generation == ll_document_get_generation (self->document))
+    set_activations (self, acts);
+  else
+    g_clear_pointer (&acts, ll_activations_unref);
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self != NULL)
+    ll_activations_page_set_message (self->activations_page, error->message);
+}
 
 static void
 forward_cb (GObject      *source,
@@ -138,66 +205,119 @@ forward_cb (GObject      *source,
   ForwardData *fd = user_data;
   LlWindow *self = _ll_window_from_ref (&fd->self);
   g_autoptr(GError) error = NULL;
-  LlRunResult *run = ll_runner_forward_finish (LL_RUNNER (source), result, &error);
+  GWeakRef *ref;
 
-  /* A result counts only if it is for the document shown, as it is now. */
-  if (run != NULL && (self == NULL || fd->document != self->document
-                      || run->generation != ll_document_get_generation (self->document)))
-    g_clear_pointer (&run, ll_run_result_free);
-  if (run != NULL)
+  fd->run = ll_runner_forward_finish (LL_RUNNER (source), result, &error);
+  if (fd->run == NULL || !is_current (self, fd->document, fd->run))
     {
-      g_clear_pointer (&self->last_run, ll_run_result_free);
-      self->last_run = run;
-      ll_summary_view_set_run (self->summary, run);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
-    }
-  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("Forward pass failed: %s", error->message);
+      if (self != NULL && error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message = g_strdup_printf (_("The forward pass failed: %s"), error->message);
 
-  g_object_unref (fd->document);
-  g_weak_ref_clear (&fd->self);
-  g_free (fd);
+          ll_activations_page_set_message (self->activations_page, message);
+        }
+      forward_data_free (fd);
+      return;
+    }
+  if (self->prepare_cancellable != NULL)
+    g_cancellable_cancel (self->prepare_cancellable);
+  g_clear_object (&self->prepare_cancellable);
+  self->prepare_cancellable = g_cancellable_new ();
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  ll_worker_run_full_async (prepare_job, fd, forward_data_free, (GDestroyNotify) ll_activations_unref,
+                            self->prepare_cancellable, prepared_cb, ref);
 }
 
-static nn_tensor *
-make_input (const nn_shape *shape)
+/* Why there is nothing to show, when the network cannot run. */
+static void
+explain_no_run (LlWindow     *self,
+                const nn_net *net,
+                GError       *error)
 {
-  int64_t dims[NN_MAX_DIMS] = { 1 };
-  nn_tensor *input;
+  g_autofree char *message = NULL;
 
-  for (int i = 0; i < shape->n_dims; i++)
-    dims[i + 1] = shape->d[i];
-  input = nn_tensor_new (shape->n_dims + 1, dims, NULL);
-  if (input != NULL)
-    nn_tensor_fill_uniform (input, 1, 0.0f, 1.0f);
-  return input;
+  if (error != NULL)
+    message = g_strdup (error->message);
+  else if (net->n_layers == 0)
+    message = g_strdup (_("Add layers to see their activations."));
+  else
+    /* Translators: %d is a layer index */
+    message = g_strdup_printf (_("Fix the error in layer %d to see activations."), net->first_error);
+  set_activations (self, NULL);
+  ll_activations_page_set_message (self->activations_page, message);
 }
 
 void
 ll_window_request_forward (LlWindow *self)
 {
-  nn_net *net;
-  nn_tensor *input;
+  const nn_net *net;
+  g_autoptr(GError) error = NULL;
+  nn_tensor *input = NULL;
   ForwardData *fd;
 
   g_return_if_fail (LL_IS_WINDOW (self));
 
   g_clear_handle_id (&self->forward_timeout, g_source_remove);
-  net = ll_document_snapshot (self->document);
-  input = net && net->first_error < 0 && net->n_layers > 0 ? make_input (&net->input) : NULL;
+  net = ll_document_get_net (self->document);
+  if (net->first_error < 0 && net->n_layers > 0)
+    input = ll_input_source_make (self->input_source, &net->input, &error);
   if (input == NULL)
     {
       /* Nothing to run (error, empty, input too large): a running pass is now stale. */
       ll_runner_cancel (self->runner);
-      g_clear_pointer (&net, nn_net_free);
-      ll_summary_view_set_run (self->summary, NULL);
+      if (self->prepare_cancellable != NULL)
+        g_cancellable_cancel (self->prepare_cancellable);
+      explain_no_run (self, net, error);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        _ll_window_load_input (self, ll_input_source_get_kind (self->input_source),
+                               ll_input_source_get_file (self->input_source));
       return;
     }
   fd = g_new0 (ForwardData, 1);
   g_weak_ref_init (&fd->self, self);
   fd->document = g_object_ref (self->document);
-  ll_runner_forward_async (self->runner, net, input, ll_document_get_generation (self->document),
-                           forward_cb, fd);
+  ll_runner_forward_document_async (self->runner, self->document, input, forward_cb, fd);
+}
+
+/* ------------------------------------------------------------ input source */
+
+static void
+input_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  LlWindow *self = _ll_window_from_ref (ref);
+  g_autoptr(GError) error = NULL;
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (!ll_input_source_load_finish (LL_INPUT_SOURCE (source), result, &error) && self != NULL
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      _ll_window_toast (self, error->message);
+      ll_activations_page_set_message (self->activations_page, error->message);
+      /* the chooser shows the source's kind again, not the file that failed */
+      ll_activations_page_set_input_source (self->activations_page, self->input_source);
+    }
+}
+
+void
+_ll_window_load_input (LlWindow   *self,
+                       LlInputKind kind,
+                       GFile      *file)
+{
+  const nn_net *net = ll_document_get_net (self->document);
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  if (self->input_cancellable != NULL)
+    g_cancellable_cancel (self->input_cancellable);
+  g_clear_object (&self->input_cancellable);
+  self->input_cancellable = g_cancellable_new ();
+  g_weak_ref_init (ref, self);
+  ll_input_source_load_async (self->input_source, kind, file, &net->input,
+                              self->input_cancellable, input_loaded_cb, ref);
 }
 
 static gboolean
@@ -235,7 +355,6 @@ document_changed_cb (LlWindow *self)
 
   if (selected >= net->n_layers)
     ll_window_select (self, net->n_layers - 1);
-  ll_summary_view_set_run (self->summary, NULL);
   update_title (self);
   _ll_window_update_actions (self);
   schedule_forward (self);
@@ -268,7 +387,9 @@ ll_window_set_document (LlWindow   *self,
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   ll_runner_cancel (self->runner);
-  g_clear_pointer (&self->last_run, ll_run_result_free);
+  if (self->prepare_cancellable != NULL)
+    g_cancellable_cancel (self->prepare_cancellable);
+  set_activations (self, NULL);
   g_set_object (&self->document, document);
 
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (document));
@@ -276,6 +397,7 @@ ll_window_set_document (LlWindow   *self,
   ll_input_editor_set_document (self->input_editor, document);
   ll_summary_view_set_document (self->summary, document);
   ll_repr_view_set_document (self->repr_view, document);
+  ll_weights_page_set_document (self->weights_page, document);
 
   g_signal_connect_object (document, "changed", G_CALLBACK (document_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -286,7 +408,6 @@ ll_window_set_document (LlWindow   *self,
   _ll_window_update_actions (self);
   schedule_forward (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
 }
 
 gboolean
@@ -334,6 +455,7 @@ static void
 selection_changed_cb (LlWindow *self)
 {
   ll_inspector_set_index (self->inspector, ll_window_get_selected (self));
+  ll_weights_page_set_index (self->weights_page, ll_window_get_selected (self));
   _ll_window_update_actions (self);
 }
 
@@ -531,6 +653,12 @@ ll_window_dispose (GObject *object)
     g_cancellable_cancel (self->io_cancellable);
   if (self->runner != NULL)
     ll_runner_cancel (self->runner);
+  if (self->prepare_cancellable != NULL)
+    g_cancellable_cancel (self->prepare_cancellable);
+  if (self->input_cancellable != NULL)
+    g_cancellable_cancel (self->input_cancellable);
+  if (self->input_source != NULL)
+    g_signal_handlers_disconnect_by_data (self->input_source, self);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_WINDOW);
@@ -538,7 +666,11 @@ ll_window_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_object (&self->runner);
   g_clear_object (&self->io_cancellable);
-  g_clear_pointer (&self->last_run, ll_run_result_free);
+  g_clear_pointer (&self->activations, ll_activations_unref);
+  self->last_run = NULL;
+  g_clear_object (&self->input_source);
+  g_clear_object (&self->prepare_cancellable);
+  g_clear_object (&self->input_cancellable);
   g_clear_pointer (&self->last_toast, g_free);
   G_OBJECT_CLASS (ll_window_parent_class)->dispose (object);
 }
@@ -594,6 +726,8 @@ ll_window_class_init (LlWindowClass *klass)
   g_type_ensure (LL_TYPE_INPUT_EDITOR);
   g_type_ensure (LL_TYPE_SUMMARY_VIEW);
   g_type_ensure (LL_TYPE_REPR_VIEW);
+  g_type_ensure (LL_TYPE_WEIGHTS_PAGE);
+  g_type_ensure (LL_TYPE_ACTIVATIONS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/layerlab/Layerlab/ll-window.ui");
@@ -610,6 +744,9 @@ ll_window_class_init (LlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlWindow, summary);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, repr_view);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, side_box);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, inspect_stack);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, weights_page);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, activations_page);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_submenu);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_section);
 
@@ -625,6 +762,10 @@ ll_window_init (LlWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->runner = ll_runner_new ();
   setup_list (self);
+  self->input_source = ll_input_source_new ();
+  g_signal_connect_object (self->input_source, "changed", G_CALLBACK (schedule_forward), self,
+                           G_CONNECT_SWAPPED);
+  ll_activations_page_set_input_source (self->activations_page, self->input_source);
 
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_swapped (target, "drop", G_CALLBACK (drop_file_cb), self);

@@ -36,9 +36,11 @@ void          ll_window_load_weights_from_file (LlWindow *self, GFile *file);
 void          ll_window_new_document     (LlWindow *self, const char *template_name);
 gboolean      ll_window_get_busy         (LlWindow *self);
 
-/* Runs the network on the worker with a seeded random input (the window also does this
- * by itself shortly after every change). A newer request cancels an older one; only a
- * result whose generation is still the document's is applied ("last-run" notifies). */
+/* Runs the network on the worker with the input the user chose on the Activations page
+ * (seeded random by default; win.set-input changes it), and then prepares the views of
+ * every activation on the worker too. The window also does this by itself shortly after
+ * every change. A newer request cancels an older one; only a result whose generation is
+ * still the document's is applied ("last-run" notifies). */
 void          ll_window_request_forward  (LlWindow *self);
 /* The last applied forward result (owned by the window), or NULL. */
 LlRunResult  *ll_window_get_last_run     (LlWindow *self);

@@ -202,70 +202,23 @@ cli_parse_args (cli_command *cmd, int argc, char **argv)
   return -1;
 }
 
-static bool
-has_suffix (const char *path, const char *suffix)
-{
-  size_t n = strlen (path), m = strlen (suffix);
-
-  return n >= m && strcasecmp (path + n - m, suffix) == 0;
-}
-
-static bool
-is_pytorch_file (const char *path)
-{
-  return has_suffix (path, ".pt") || has_suffix (path, ".pth");
-}
-
-/* The kind check comes first so that a weights file gets a message saying what to do
- * with it rather than "missing /architecture". */
-static nn_status
-check_model_kind (const char *path, nn_file_kind kind, nn_error *err)
-{
-  if (kind == NN_FILE_WEIGHTS)
-    return nn_error_set (err, NN_STATUS_FORMAT, -1,
-                         "%s is a weights-only file (a state_dict), not a model; "
-                         "load it into a model with 'layerlab-cli run MODEL --weights %s'",
-                         path, path);
-  if (kind == NN_FILE_ACTIVATIONS)
-    return nn_error_set (err, NN_STATUS_FORMAT, -1, "%s is an activation file, not a model",
-                         path);
-  return NN_OK;
-}
-
 nn_status
 cli_open_model_for_input (const char *path, const nn_shape *input, nn_net **out,
                           nn_error *err)
 {
-  bool pytorch = is_pytorch_file (path);
-  nn_file_kind kind = NN_FILE_UNKNOWN;
-  nn_status status;
-
-  *out = NULL;
-  if (pytorch)
-    status = nn_pt_probe (path, &kind, err);
-  else
-    status = nn_file_probe (path, &kind, err);
-  if (status == NN_OK)
-    status = check_model_kind (path, kind, err);
-  if (status != NN_OK)
-    return status;
-  if (pytorch)
-    return nn_pt_open_model (path, input, out, err);
-  return nn_model_open (path, out, err);
+  return nn_file_open_model (path, input, out, err);
 }
 
 nn_status
 cli_open_model (const char *path, nn_net **out, nn_error *err)
 {
-  return cli_open_model_for_input (path, NULL, out, err);
+  return nn_file_open_model (path, NULL, out, err);
 }
 
 nn_status
 cli_load_weights (const char *path, nn_net *net, nn_error *err)
 {
-  if (is_pytorch_file (path))
-    return nn_pt_load_weights (path, net, err);
-  return nn_weights_load (path, net, err);
+  return nn_file_load_weights (path, net, err);
 }
 
 int

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
 
@@ -44,19 +43,6 @@ static const char export_help[] =
   "  -o, --output SCRIPT.py   where to write the script\n"
   "  -h, --help               show this help\n";
 
-static bool
-is_pt (const char *path)
-{
-  size_t n = strlen (path);
-  return (n >= 3 && strcasecmp (path + n - 3, ".pt") == 0)
-         || (n >= 4 && strcasecmp (path + n - 4, ".pth") == 0);
-}
-
-static nn_status
-probe (const char *path, nn_file_kind *kind, nn_error *err)
-{
-  return is_pt (path) ? nn_pt_probe (path, kind, err) : nn_file_probe (path, kind, err);
-}
 
 /* Opens IN as a network: a model directly, weights through --model. */
 static int
@@ -65,7 +51,7 @@ open_input (const char *in, const char *model, nn_net **net)
   nn_error err = { 0 };
   nn_file_kind kind = NN_FILE_UNKNOWN;
 
-  if (probe (in, &kind, &err) != NN_OK)
+  if (nn_file_probe_any (in, &kind, &err) != NN_OK)
     return cli_nn_error (&err);
   if (kind == NN_FILE_WEIGHTS)
     {
@@ -119,13 +105,8 @@ cli_cmd_convert (int argc, char **argv)
   ret = open_input (paths[0], model, &net);
   if (ret != CLI_EXIT_OK)
     return ret;
-  nn_status st;
-  if (is_pt (paths[1]))
-    st = nn_pt_save_state_dict (paths[1], net, &err);
-  else if (weights)
-    st = nn_weights_save (paths[1], net, &err);
-  else
-    st = nn_model_save (paths[1], net, &err);
+  /* a .pt file is always a state_dict */
+  nn_status st = nn_file_save (paths[1], net, weights || nn_path_is_pytorch (paths[1]), &err);
   nn_net_free (net);
   if (st != NN_OK)
     return cli_nn_error (&err);
@@ -154,7 +135,7 @@ cli_cmd_export_pytorch (int argc, char **argv)
     return cli_usage_error ("export-pytorch", "missing MODEL");
   if (output == NULL)
     return cli_usage_error ("export-pytorch", "missing -o SCRIPT.py");
-  if (is_pt (model))
+  if (nn_path_is_pytorch (model))
     return cli_error ("%s: the script loads its weights from an HDF5 model file; convert it first: "
                       "layerlab-cli convert %s MODEL.h5", model, model);
   if (cli_open_model (model, &net, &err) != NN_OK)

@@ -865,6 +865,49 @@ test_save_load (void)
   remove_tmp_dir (dir);
 }
 
+/* PyTorch files: a torch.save'd Sequential opens as a document, a state_dict saved as
+ * "weights only" to a .pt name loads back, and a whole model is not written to .pt. */
+static void
+test_pytorch_files (void)
+{
+  g_autofree char *pt = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network.pt", NULL);
+  g_autofree char *repr_path = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network-repr.txt", NULL);
+  g_autoptr(GFile) pt_file = g_file_new_for_path (pt);
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *dict_path = g_build_filename (dir, "weights.pt", NULL);
+  g_autoptr(GFile) dict = g_file_new_for_path (dict_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *want = NULL;
+  LlDocument *doc, *other;
+
+  doc = load_sync (pt_file, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (repr_path, &want, NULL, NULL));
+  g_strchomp (want);
+  {
+    g_autofree char *got = nn_net_repr (ll_document_get_net (doc));
+    g_assert_cmpstr (got, ==, want);
+  }
+  assert_items_mirror (doc);
+
+  g_assert_true (save_sync (doc, dict, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_false (save_sync (doc, dict, FALSE, &error));
+  g_assert_nonnull (strstr (error->message, "state_dicts"));
+  g_clear_error (&error);
+
+  other = seed_document (3);
+  g_assert_true (nets_differ_in_params (ll_document_get_net (doc), ll_document_get_net (other)));
+  g_assert_true (load_weights_sync (other, dict, &error));
+  g_assert_no_error (error);
+  g_assert_false (nets_differ_in_params (ll_document_get_net (doc), ll_document_get_net (other)));
+  g_assert_true (ll_document_can_undo (other));
+
+  finalize_document (other);
+  finalize_document (doc);
+  remove_tmp_dir (dir);
+}
+
 static void
 test_load_errors (void)
 {
@@ -1115,6 +1158,7 @@ main (int argc, char **argv)
   g_test_add_func ("/document/set-param", test_set_param);
   g_test_add_func ("/document/modified", test_modified);
   g_test_add_func ("/document/files/save-load", test_save_load);
+  g_test_add_func ("/document/files/pytorch", test_pytorch_files);
   g_test_add_func ("/document/files/edit-during-save", test_edit_during_save);
   g_test_add_func ("/document/files/load-errors", test_load_errors);
   g_test_add_func ("/document/files/save-failure", test_save_failure);

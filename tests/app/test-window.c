@@ -16,6 +16,7 @@
 #include "ll-layer-row.h"
 #include "ll-repr-view.h"
 #include "ll-window.h"
+#include "ll-window-private.h"
 
 static LlApplication *app;
 
@@ -565,6 +566,33 @@ test_save_open (void)
   destroy_window (win);
 }
 
+/* A PyTorch model opens in the window with PyTorch's repr; Save then asks for a new
+ * name (a .pt file holds only weights when Layerlab writes it), offered as .h5. */
+static void
+test_open_pytorch (void)
+{
+  LlWindow *win = new_window ("empty");
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network.pt", NULL);
+  g_autofree char *repr_path = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network-repr.txt", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+
+  ll_window_open_file (win, file);
+  wait_until (not_busy, win, 60);
+  if (ll_document_get_file (ll_window_get_document (win)) == NULL)
+    g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
+  wait_ms (60);
+  g_assert_true (g_file_get_contents (repr_path, &want, NULL, NULL));
+  g_strchomp (want);
+  got = window_repr (win);
+  g_assert_cmpstr (got, ==, want);
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
+  g_assert_cmpstr (ll_document_get_title (ll_window_get_document (win)), ==, "torch_network.pt");
+  g_assert_null (_ll_window_get_model_file (win));
+  destroy_window (win);
+}
+
 static void
 record_run_cb (LlWindow   *win,
                GParamSpec *pspec,
@@ -767,6 +795,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/inspector-refuses", test_inspector_refuses);
   g_test_add_func ("/ui/window/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/window/save-open", test_save_open);
+  g_test_add_func ("/ui/window/open-pytorch", test_open_pytorch);
   g_test_add_func ("/ui/window/forward-stale", test_forward_stale);
   g_test_add_func ("/ui/window/close-asks", test_close_asks);
   g_test_add_func ("/ui/window/close-save", test_close_save);
