@@ -12,59 +12,98 @@
 
 #include "nn-private.h"
 
+/* Elementwise layers split their elements over the engine's thread pool. */
+#define ELEMENTWISE_MIN_CHUNK 16384
+
+typedef struct unary_job {
+  const float *x;
+  float *y;
+  float slope;
+} unary_job;
+
+/* The loops read the job into locals first: through j-> the compiler would have to
+ * assume every store to y may change j->x and j->y, and could not vectorise. */
+static void
+relu_range (void *data, int64_t lo, int64_t hi)
+{
+  const unary_job *j = data;
+  const float *x = j->x;
+  float *y = j->y;
+
+  /* written so that NaN < 0 is false and NaN stays NaN, like clamp_min */
+  for (int64_t i = lo; i < hi; i++)
+    y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+static void
+leaky_range (void *data, int64_t lo, int64_t hi)
+{
+  const unary_job *j = data;
+  const float *x = j->x;
+  float *y = j->y, slope = j->slope;
+
+  for (int64_t i = lo; i < hi; i++)
+    y[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
+}
+
+static void
+sigmoid_range (void *data, int64_t lo, int64_t hi)
+{
+  const unary_job *j = data;
+  const float *x = j->x;
+  float *y = j->y;
+
+  /* exp(-x) overflows to inf for very negative x, and 1 / inf = 0 is the right limit */
+  for (int64_t i = lo; i < hi; i++)
+    y[i] = 1.0f / (1.0f + expf (-x[i]));
+}
+
+static void
+tanh_range (void *data, int64_t lo, int64_t hi)
+{
+  const unary_job *j = data;
+  const float *x = j->x;
+  float *y = j->y;
+
+  for (int64_t i = lo; i < hi; i++)
+    y[i] = tanhf (x[i]);
+}
+
+static nn_status
+elementwise (const nn_tensor *in, nn_tensor *out, nn_parallel_fn fn, float slope)
+{
+  unary_job j = { in->data, out->data, slope };
+
+  nn_parallel_for (nn_tensor_numel (in), ELEMENTWISE_MIN_CHUNK, fn, &j);
+  return NN_OK;
+}
+
 nn_status
 nn_relu_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                  nn_error *err)
 {
-  int64_t n = nn_tensor_numel (in);
-  const float *x = in->data;
-  float *y = out->data;
-
-  /* written so that NaN < 0 is false and NaN stays NaN, like clamp_min */
-  for (int64_t i = 0; i < n; i++)
-    y[i] = x[i] < 0.0f ? 0.0f : x[i];
-  return NN_OK;
+  return elementwise (in, out, relu_range, 0.0f);
 }
 
 nn_status
 nn_leakyrelu_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                       nn_error *err)
 {
-  float slope = (float) net->layers[index].cfg.negative_slope;
-  int64_t n = nn_tensor_numel (in);
-  const float *x = in->data;
-  float *y = out->data;
-
-  for (int64_t i = 0; i < n; i++)
-    y[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
-  return NN_OK;
+  return elementwise (in, out, leaky_range, (float) net->layers[index].cfg.negative_slope);
 }
 
 nn_status
 nn_sigmoid_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                     nn_error *err)
 {
-  int64_t n = nn_tensor_numel (in);
-  const float *x = in->data;
-  float *y = out->data;
-
-  /* exp(-x) overflows to inf for very negative x, and 1 / inf = 0 is the right limit */
-  for (int64_t i = 0; i < n; i++)
-    y[i] = 1.0f / (1.0f + expf (-x[i]));
-  return NN_OK;
+  return elementwise (in, out, sigmoid_range, 0.0f);
 }
 
 nn_status
 nn_tanh_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                  nn_error *err)
 {
-  int64_t n = nn_tensor_numel (in);
-  const float *x = in->data;
-  float *y = out->data;
-
-  for (int64_t i = 0; i < n; i++)
-    y[i] = tanhf (x[i]);
-  return NN_OK;
+  return elementwise (in, out, tanh_range, 0.0f);
 }
 
 nn_status

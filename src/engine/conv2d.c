@@ -7,7 +7,10 @@
  * with M = C_out/groups, K = C_in/groups*kh*kw, N = H_out*W_out.
  * Small feature maps make N tiny (36 for the seed's second conv), which starves BLAS,
  * so several images are unrolled side by side into one wide col buffer and multiplied
- * at once; the result is then scattered to NCHW with the bias added on the way.
+ * at once; large images are unrolled in tiles of output rows instead, so the col
+ * buffer stays small (in cache, and out of the peak memory); the result is then scattered to NCHW with the bias (and a following ReLU,
+ * when forward.c fuses it) added on the way. im2col and that epilogue run on the
+ * engine's thread pool; the GEMM on OpenBLAS's threads.
  * 1x1 stride-1 unpadded convs need no im2col at all: the input already is col.
  */
 #include "config.h"
@@ -72,15 +75,17 @@ valid_range (int64_t offset, int64_t stride, int64_t size, int64_t n_out, int64_
     *hi = *lo;
 }
 
-/* One kernel tap (c, ki, kj) of one image: H_out*W_out values of a col row */
+/* One kernel tap (c, ki, kj) of one image, output rows [oh0, oh1): (oh1 - oh0) * W_out
+ * values of a col row */
 static void
-im2col_tap (const conv_geom *g, const float *chan, int64_t ki, int64_t kj, float *dst)
+im2col_tap (const conv_geom *g, const float *chan, int64_t ki, int64_t kj, int64_t oh0,
+            int64_t oh1, float *dst)
 {
   int64_t iw0 = kj * g->dw - g->pw;
   int64_t lo, hi;
 
   valid_range (iw0, g->sw, g->w_in, g->w_out, &lo, &hi);
-  for (int64_t oh = 0; oh < g->h_out; oh++, dst += g->w_out)
+  for (int64_t oh = oh0; oh < oh1; oh++, dst += g->w_out)
     {
       int64_t ih = oh * g->sh - g->ph + ki * g->dh;
       const float *src;
@@ -106,56 +111,121 @@ im2col_tap (const conv_geom *g, const float *chan, int64_t ki, int64_t kj, float
     }
 }
 
-/* Unrolls group grp of images [b0, b0 + cnt) side by side into col (row stride ld).
- * Row by row, image by image: each col row is written sequentially, whereas image by
- * image would touch all K rows (K pages apart) for every image. */
-static void
-im2col (const conv_geom *g, const float *in, int64_t b0, int64_t cnt, int64_t grp,
-        float *col, int64_t ld)
+/* Below this many floats per job a loop stays on one thread: waking the pool costs
+ * about as much as copying that much. */
+#define PAR_MIN_FLOATS 16384
+
+static int64_t
+min_chunk_for (int64_t floats_per_item)
 {
-  int64_t plane = g->h_in * g->w_in, img = g->c_in * plane;
-
-  for (int64_t c = 0; c < g->cg_in; c++)
-    for (int64_t ki = 0; ki < g->kh; ki++)
-      for (int64_t kj = 0; kj < g->kw; kj++)
-        {
-          float *row = col + ((c * g->kh + ki) * g->kw + kj) * ld;
-          const float *chan = in + b0 * img + (grp * g->cg_in + c) * plane;
-
-          for (int64_t b = 0; b < cnt; b++, chan += img, row += g->hw_out)
-            im2col_tap (g, chan, ki, kj, row);
-        }
+  if (floats_per_item >= PAR_MIN_FLOATS)
+    return 1;
+  return PAR_MIN_FLOATS / (floats_per_item > 0 ? floats_per_item : 1);
 }
 
-static void
-add_bias (float *rows, int64_t n_rows, int64_t len, const float *bias)
-{
-  for (int64_t r = 0; r < n_rows; r++, rows += len)
-    {
-      float b = bias[r];
+typedef struct im2col_job {
+  const conv_geom *g;
+  const float *in;
+  int64_t b0, cnt, grp, ld, oh0, oh1;
+  float *col;
+} im2col_job;
 
-      for (int64_t i = 0; i < len; i++)
-        rows[i] += b;
+/* Col rows [lo, hi) of an im2col_job: row r is kernel tap (c, ki, kj) */
+static void
+im2col_rows (void *data, int64_t lo, int64_t hi)
+{
+  const im2col_job *j = data;
+  const conv_geom *g = j->g;
+  int64_t plane = g->h_in * g->w_in, img = g->c_in * plane;
+  int64_t seg = (j->oh1 - j->oh0) * g->w_out;
+
+  for (int64_t r = lo; r < hi; r++)
+    {
+      int64_t c = r / (g->kh * g->kw), ki = r / g->kw % g->kh, kj = r % g->kw;
+      float *row = j->col + r * j->ld;
+      const float *chan = j->in + j->b0 * img + (j->grp * g->cg_in + c) * plane;
+
+      for (int64_t b = 0; b < j->cnt; b++, chan += img, row += seg)
+        im2col_tap (g, chan, ki, kj, j->oh0, j->oh1, row);
     }
 }
 
-/* Copies the GEMM result [cg_out, nb * hw] of group grp to NCHW, adding the bias. */
+/* Unrolls output rows [oh0, oh1) of group grp of images [b0, b0 + cnt) side by side
+ * into col (row stride ld). Row by row, image by image: each col row is written
+ * sequentially, whereas image by image would touch all K rows (K pages apart) for
+ * every image. Rows are independent, so the pool splits them. */
 static void
-scatter (const conv_geom *g, const float *res, int64_t b0, int64_t nb, int64_t grp,
-         const float *bias, float *out)
+im2col (const conv_geom *g, const float *in, int64_t b0, int64_t cnt, int64_t grp,
+        int64_t oh0, int64_t oh1, float *col, int64_t ld)
 {
-  int64_t ld = nb * g->hw_out;
+  im2col_job j = { g, in, b0, cnt, grp, ld, oh0, oh1, col };
 
-  for (int64_t b = 0; b < nb; b++)
-    for (int64_t m = 0; m < g->cg_out; m++)
+  nn_parallel_for (g->k, min_chunk_for (ld), im2col_rows, &j);
+}
+
+/* The epilogue after a GEMM: bias and, when fused, ReLU. Like nn_relu_forward,
+ * NaN < 0 is false so NaN passes through. */
+static inline void
+bias_relu_row (const float *src, float *dst, int64_t len, float b, bool relu)
+{
+  if (relu)
+    for (int64_t i = 0; i < len; i++)
       {
-        const float *src = res + m * ld + b * g->hw_out;
-        float *dst = out + ((b0 + b) * g->c_out + grp * g->cg_out + m) * g->hw_out;
-        float bv = bias != NULL ? bias[grp * g->cg_out + m] : 0.0f;
+        float v = src[i] + b;
 
-        for (int64_t i = 0; i < g->hw_out; i++)
-          dst[i] = src[i] + bv;
+        dst[i] = v < 0.0f ? 0.0f : v;
       }
+  else
+    for (int64_t i = 0; i < len; i++)
+      dst[i] = src[i] + b;
+}
+
+typedef struct epilogue_job {
+  const conv_geom *g;
+  const float *res;           /* GEMM result [cg_out, nb * hw], or NULL: in place */
+  float *out;                 /* in place: the result rows; else the NCHW output */
+  const float *bias;          /* this group's biases, or NULL */
+  int64_t b0, nb, grp, len;   /* len: row length of the in-place result */
+  bool relu;
+} epilogue_job;
+
+/* In place: rows [lo, hi) of the [cg_out, len] result one image wrote straight */
+static void
+epilogue_in_place (void *data, int64_t lo, int64_t hi)
+{
+  const epilogue_job *j = data;
+
+  for (int64_t m = lo; m < hi; m++)
+    bias_relu_row (j->out + m * j->len, j->out + m * j->len, j->len,
+                   j->bias != NULL ? j->bias[m] : 0.0f, j->relu);
+}
+
+/* Scatter: items are (image b, channel m) pairs of the GEMM result [cg_out, nb * hw]
+ * of group grp, copied to NCHW with the epilogue on the way. */
+static void
+epilogue_scatter (void *data, int64_t lo, int64_t hi)
+{
+  const epilogue_job *j = data;
+  const conv_geom *g = j->g;
+  int64_t ld = j->nb * g->hw_out;
+
+  for (int64_t item = lo; item < hi; item++)
+    {
+      int64_t b = item / g->cg_out, m = item % g->cg_out;
+      const float *src = j->res + m * ld + b * g->hw_out;
+      float *dst = j->out + ((j->b0 + b) * g->c_out + j->grp * g->cg_out + m) * g->hw_out;
+
+      bias_relu_row (src, dst, g->hw_out, j->bias != NULL ? j->bias[m] : 0.0f, j->relu);
+    }
+}
+
+static void
+epilogue (epilogue_job *j)
+{
+  if (j->res != NULL)
+    nn_parallel_for (j->nb * j->g->cg_out, min_chunk_for (j->g->hw_out), epilogue_scatter, j);
+  else if (j->bias != NULL || j->relu)
+    nn_parallel_for (j->g->cg_out, min_chunk_for (j->len), epilogue_in_place, j);
 }
 
 static bool
@@ -166,7 +236,7 @@ is_pointwise (const conv_geom *g)
 
 static void
 conv_pointwise (const conv_geom *g, const float *w, const float *bias, const float *in,
-                float *out)
+                float *out, bool relu)
 {
   int64_t hw = g->h_in * g->w_in;
 
@@ -174,24 +244,26 @@ conv_pointwise (const conv_geom *g, const float *w, const float *bias, const flo
     for (int64_t grp = 0; grp < g->groups; grp++)
       {
         float *c = out + (b * g->c_out + grp * g->cg_out) * hw;
+        epilogue_job j = { g, NULL, c, bias != NULL ? bias + grp * g->cg_out : NULL,
+                           b, 1, grp, hw, relu };
 
         nn_sgemm (false, false, g->cg_out, hw, g->cg_in, 1.0f, w + grp * g->cg_out * g->k,
                   g->k, in + (b * g->c_in + grp * g->cg_in) * hw, hw, 0.0f, c, hw);
-        if (bias != NULL)
-          add_bias (c, g->cg_out, hw, bias + grp * g->cg_out);
+        epilogue (&j);
       }
 }
 
-/* Bytes of scratch for nb images per GEMM: col [K, nb*hw] (+ result [M, nb*hw] if nb > 1) */
+/* Bytes of scratch for nb images of `rows` output rows each per GEMM: col
+ * [K, nb*rows*W_out] (+ result [M, nb*hw] if nb > 1) */
 static bool
-scratch_bytes (const conv_geom *g, int64_t nb, size_t *bytes)
+scratch_bytes (const conv_geom *g, int64_t nb, int64_t rows, size_t *bytes)
 {
-  int64_t cols, rows, total;
+  int64_t cols, n_rows, total;
 
-  if (!nn_checked_mul (nb, g->hw_out, &cols))
+  if (!nn_checked_mul (nb, rows, &cols) || !nn_checked_mul (cols, g->w_out, &cols))
     return false;
-  rows = g->k + (nb > 1 ? g->cg_out : 0);
-  if (!nn_checked_mul (rows, cols, &total) || !nn_checked_mul (total, 4, &total))
+  n_rows = g->k + (nb > 1 ? g->cg_out : 0);
+  if (!nn_checked_mul (n_rows, cols, &total) || !nn_checked_mul (total, 4, &total))
     return false;
   if ((uint64_t) total > SIZE_MAX)
     return false;
@@ -207,14 +279,53 @@ choose_batch (const conv_geom *g)
 
   if (nb > g->n)
     nb = g->n;
-  while (nb > 1 && (!scratch_bytes (g, nb, &bytes) || bytes > CONV_BATCH_BYTES))
+  while (nb > 1 && (!scratch_bytes (g, nb, g->h_out, &bytes) || bytes > CONV_BATCH_BYTES))
     nb /= 2;
   return nb < 1 ? 1 : nb;
 }
 
+/* Output rows per im2col tile of a single image: all of them when the col buffer fits
+ * CONV_BATCH_BYTES, else as many as fit (at least one). VGG-16's second conv would
+ * otherwise unroll 113 MiB that the GEMM then streams back from memory. */
+static int64_t
+choose_tile_rows (const conv_geom *g)
+{
+  int64_t row_bytes = 4 * g->k * g->w_out;
+  int64_t rows = row_bytes > 0 ? (int64_t) CONV_BATCH_BYTES / row_bytes : g->h_out;
+
+  return rows < 1 ? 1 : rows > g->h_out ? g->h_out : rows;
+}
+
+/* One image, in tiles of output rows: each tile's GEMM writes its columns of the
+ * output directly (row stride H_out*W_out); bias and ReLU follow in one pass. */
 static void
-conv_im2col (const conv_geom *g, int64_t nb, float *ws, const float *w, const float *bias,
-             const float *in, float *out)
+conv_tiled (const conv_geom *g, int64_t rows, float *ws, const float *w, const float *bias,
+            const float *in, float *out, bool relu)
+{
+  for (int64_t b = 0; b < g->n; b++)
+    for (int64_t grp = 0; grp < g->groups; grp++)
+      {
+        float *c = out + (b * g->c_out + grp * g->cg_out) * g->hw_out;
+        epilogue_job j = { g, NULL, c, bias != NULL ? bias + grp * g->cg_out : NULL,
+                           b, 1, grp, g->hw_out, relu };
+
+        for (int64_t oh0 = 0; oh0 < g->h_out; oh0 += rows)
+          {
+            int64_t oh1 = oh0 + rows < g->h_out ? oh0 + rows : g->h_out;
+            int64_t ld = (oh1 - oh0) * g->w_out;
+
+            im2col (g, in, b, 1, grp, oh0, oh1, ws, ld);
+            nn_sgemm (false, false, g->cg_out, ld, g->k, 1.0f, w + grp * g->cg_out * g->k,
+                      g->k, ws, ld, 0.0f, c + oh0 * g->w_out, g->hw_out);
+          }
+        epilogue (&j);
+      }
+}
+
+/* nb > 1 images side by side per GEMM, then scattered to NCHW */
+static void
+conv_batched (const conv_geom *g, int64_t nb, float *ws, const float *w, const float *bias,
+              const float *in, float *out, bool relu)
 {
   for (int64_t b0 = 0; b0 < g->n; b0 += nb)
     {
@@ -224,21 +335,13 @@ conv_im2col (const conv_geom *g, int64_t nb, float *ws, const float *w, const fl
 
       for (int64_t grp = 0; grp < g->groups; grp++)
         {
-          const float *wg = w + grp * g->cg_out * g->k;
+          const float *bg = bias != NULL ? bias + grp * g->cg_out : NULL;
+          epilogue_job j = { g, res, out, bg, b0, cnt, grp, ld, relu };
 
-          im2col (g, in, b0, cnt, grp, ws, ld);
-          if (cnt == 1)
-            {
-              /* one image: the GEMM writes straight into the output */
-              float *c = out + (b0 * g->c_out + grp * g->cg_out) * g->hw_out;
-
-              nn_sgemm (false, false, g->cg_out, ld, g->k, 1.0f, wg, g->k, ws, ld, 0.0f, c, ld);
-              if (bias != NULL)
-                add_bias (c, g->cg_out, ld, bias + grp * g->cg_out);
-              continue;
-            }
-          nn_sgemm (false, false, g->cg_out, ld, g->k, 1.0f, wg, g->k, ws, ld, 0.0f, res, ld);
-          scatter (g, res, b0, cnt, grp, bias, out);
+          im2col (g, in, b0, cnt, grp, 0, g->h_out, ws, ld);
+          nn_sgemm (false, false, g->cg_out, ld, g->k, 1.0f, w + grp * g->cg_out * g->k, g->k,
+                    ws, ld, 0.0f, res, ld);
+          epilogue (&j);
         }
     }
 }
@@ -247,10 +350,17 @@ nn_status
 nn_conv2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                    nn_error *err)
 {
+  return nn_conv2d_forward_fused (net, index, in, out, false, err);
+}
+
+nn_status
+nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                         bool relu, nn_error *err)
+{
   const nn_layer *layer = &net->layers[index];
   const float *bias = layer->bias != NULL ? layer->bias->data : NULL;
   conv_geom g;
-  int64_t nb;
+  int64_t nb, rows;
   size_t bytes = 0;
   float *ws;
 
@@ -263,20 +373,25 @@ nn_conv2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
     return NN_OK;
   if (is_pointwise (&g))
     {
-      conv_pointwise (&g, layer->weight->data, bias, in->data, out->data);
+      conv_pointwise (&g, layer->weight->data, bias, in->data, out->data, relu);
       return NN_OK;
     }
   nb = choose_batch (&g);
-  ws = scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+  rows = nb > 1 ? g.h_out : choose_tile_rows (&g);
+  ws = scratch_bytes (&g, nb, rows, &bytes) ? nn_workspace_get (net, bytes) : NULL;
   if (ws == NULL && nb > 1)
     {
       nb = 1;
-      ws = scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+      rows = choose_tile_rows (&g);
+      ws = scratch_bytes (&g, nb, rows, &bytes) ? nn_workspace_get (net, bytes) : NULL;
     }
   if (ws == NULL)
     return nn_error_set (err, NN_STATUS_NOMEM, index,
                          "layer %d (Conv2d): cannot allocate %.1f MiB of im2col scratch",
                          index, (double) bytes / (1024.0 * 1024.0));
-  conv_im2col (&g, nb, ws, layer->weight->data, bias, in->data, out->data);
+  if (nb > 1)
+    conv_batched (&g, nb, ws, layer->weight->data, bias, in->data, out->data, relu);
+  else
+    conv_tiled (&g, rows, ws, layer->weight->data, bias, in->data, out->data, relu);
   return NN_OK;
 }

@@ -7,6 +7,8 @@
  * budget. Activations belong to the result (style rule 27) so a view can keep showing
  * them while the next run computes fresh ones. Every activation carries the batch dim,
  * acts[0] included, even when the input was fed as [C, H, W] or [F].
+ * When activations are not kept, a ReLU after a Conv2d or Linear is fused into that
+ * layer's bias pass: one intermediate and one memory pass fewer.
  */
 #include "config.h"
 
@@ -191,18 +193,46 @@ typedef struct run_state {
   bool cur_owned;           /* cur is an intermediate of ours (not kept, not the view) */
 } run_state;
 
-static nn_status
-run_layer (run_state *st, int i, nn_run_result *result, nn_error *err)
+/* A Conv2d or Linear followed by a ReLU (both propagated fine) can run as one pass
+ * with the ReLU fused into the bias epilogue, when the intermediate is not kept. */
+static bool
+fuses_relu (const run_state *st, int i)
 {
+  const nn_net *net = st->net;
+  nn_layer_type type = net->layers[i].cfg.type;
+
+  return !st->opts->keep_activations && i + 1 < net->n_layers
+         && (type == NN_LAYER_CONV2D || type == NN_LAYER_LINEAR)
+         && net->layers[i + 1].cfg.type == NN_LAYER_RELU && net->info[i].status == NN_OK
+         && net->info[i + 1].status == NN_OK
+         && nn_shape_equal (&net->info[i].out_shape, &net->info[i + 1].out_shape);
+}
+
+/* Runs layer i (and, when fused, the ReLU after it); returns the layers done in *done. */
+static nn_status
+run_layer (run_state *st, int i, int *done, nn_run_result *result, nn_error *err)
+{
+  bool fuse = fuses_relu (st, i);
   nn_tensor *out;
   nn_status status;
 
+  *done = 1;
   if (st->opts->abort_cb != NULL && st->opts->abort_cb (st->opts->abort_data))
     return nn_error_set (err, NN_STATUS_ABORTED, i, "aborted before layer %d", i);
   out = new_batched (st->n, &st->net->info[i].out_shape, err);
   if (out == NULL)
     return err != NULL ? err->status : NN_STATUS_NOMEM;
-  status = nn_layer_forward (st->net, i, st->cur, out, err);
+  if (!fuse)
+    status = nn_layer_forward (st->net, i, st->cur, out, err);
+  else
+    {
+      /* cur and out have the propagated shapes by construction (what nn_layer_forward
+       * would check); the kernels check their parameters themselves */
+      status = st->net->layers[i].cfg.type == NN_LAYER_CONV2D
+               ? nn_conv2d_forward_fused (st->net, i, st->cur, out, true, err)
+               : nn_linear_forward_fused (st->net, i, st->cur, out, true, err);
+      *done = 2;
+    }
   if (st->cur_owned)
     nn_tensor_free (st->cur);
   st->cur = out;
@@ -270,8 +300,8 @@ nn_net_forward (nn_net *net, const nn_tensor *input, const nn_run_opts *opts,
   if (st.opts->n_threads > 0)
     nn_set_num_threads (st.opts->n_threads);
   status = run_setup (&st, input, result, err);
-  for (int i = 0; status == NN_OK && i < net->n_layers; i++)
-    status = run_layer (&st, i, result, err);
+  for (int i = 0, done = 0; status == NN_OK && i < net->n_layers; i += done)
+    status = run_layer (&st, i, &done, result, err);
   if (status == NN_OK)
     {
       /* the output is the caller's own tensor: a copy when it is also kept in acts */

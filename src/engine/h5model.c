@@ -486,12 +486,16 @@ make_fapl (bool for_writing)
   return fapl;
 }
 
+/* write() in pieces: one 553 MB call made the kernel allocate and copy the whole page
+ * cache range in one go and measured 2-6x slower than 8 MiB pieces on a busy machine. */
+#define WRITE_PIECE ((size_t) 8 << 20)
+
 static nn_status
 write_all (const h5_ctx *c, int fd, const unsigned char *buf, size_t size)
 {
   while (size > 0)
     {
-      ssize_t n = write (fd, buf, size);
+      ssize_t n = write (fd, buf, size < WRITE_PIECE ? size : WRITE_PIECE);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -569,39 +573,135 @@ fix_superblock_checksum (unsigned char *image, size_t size)
   return true;
 }
 
+/* ---- the in-memory image: HDF5's core driver allocates it through these callbacks,
+ * so that the finished image can be taken over after H5Fclose instead of copied out
+ * with H5Fget_file_image() (for VGG-16 that copy was 553 MB of memcpy and page faults
+ * and doubled the memory a save needs). */
+
+typedef struct core_image {
+  unsigned char *buf;       /* the driver's buffer, kept by image_free at close */
+  size_t alloc;
+} core_image;
+
+static void *
+image_malloc_cb (size_t size, H5FD_file_image_op_t op, void *udata)
+{
+  core_image *im = udata;
+  void *p = malloc (size > 0 ? size : 1);
+
+  (void) op;
+  if (p != NULL && im->buf == NULL)
+    {
+      im->buf = p;
+      im->alloc = size;
+    }
+  return p;
+}
+
+static void *
+image_memcpy_cb (void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                 void *udata)
+{
+  (void) op;
+  (void) udata;
+  return memcpy (dest, src, size);
+}
+
+static void *
+image_realloc_cb (void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+  core_image *im = udata;
+  void *p = realloc (ptr, size > 0 ? size : 1);
+
+  (void) op;
+  if (p != NULL && (ptr == NULL || ptr == im->buf))
+    {
+      im->buf = p;
+      im->alloc = size;
+    }
+  return p;
+}
+
+static herr_t
+image_free_cb (void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+  core_image *im = udata;
+
+  (void) op;
+  /* the file's own image survives its close: write_hdf5 writes it out, then frees it */
+  if (ptr != im->buf)
+    free (ptr);
+  return 0;
+}
+
+static void *
+udata_copy_cb (void *udata)
+{
+  return udata;             /* shared, owned by write_hdf5 */
+}
+
+static herr_t
+udata_free_cb (void *udata)
+{
+  (void) udata;
+  return 0;
+}
+
+/* The "end of file address" a closed image's superblock (version 0, 1 or 2, 8-byte
+ * addresses as HDF5 writes them here) records; 0 if it cannot be read. */
+static uint64_t
+superblock_eof (const unsigned char *image, size_t size)
+{
+  size_t at;
+
+  if (size < 48 || memcmp (image, "\x89HDF\r\n\x1a\n", 8) != 0)
+    return 0;
+  if (image[8] >= 2)
+    at = image[9] == 8 ? 12 + 8 + 8 : 0;
+  else
+    at = image[13] == 8 ? (image[8] == 0 ? 40 : 44) : 0;
+  return at != 0 && at + 8 <= size ? decode_le (image + at, 8) : 0;
+}
+
 /* The HDF5 file is built in memory and written to fd by write_all(). When libhdf5 1.10
  * itself hits a write error (a full disk), H5Fclose fails and leaves a half-closed file
  * behind that crashes the process later, at the latest in HDF5's atexit handler; an
- * in-memory file cannot fail that way. The price is a second copy of the file in memory
- * while saving. */
+ * in-memory file cannot fail that way. The image is taken over from the driver after
+ * H5Fclose (see core_image), so it exists once in memory. Its size is the end of file
+ * the closed superblock records (closing releases unused metadata space, so it can be a
+ * little below what H5Fget_file_image reported before), else that report. */
 static nn_status
 write_hdf5 (const h5_ctx *c, int fd, const char *tmp, h5_write_fn write, const void *data)
 {
+  core_image im = { NULL, 0 };
+  H5FD_file_image_callbacks_t cb = {
+    image_malloc_cb, image_memcpy_cb, image_realloc_cb, image_free_cb,
+    udata_copy_cb, udata_free_cb, &im,
+  };
   hid_t fapl = make_fapl (true);
   hid_t file = -1;
   ssize_t size = -1;
-  unsigned char *image = NULL;
+  uint64_t eof;
   nn_status s;
 
-  if (fapl >= 0)
+  if (fapl >= 0 && H5Pset_file_image_callbacks (fapl, &cb) >= 0)
     file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   if (file >= 0 && write (file, data) && H5Fflush (file, H5F_SCOPE_GLOBAL) >= 0)
     size = H5Fget_file_image (file, NULL, 0);
-  if (size > 0 && (image = malloc ((size_t) size)) != NULL
-      && (H5Fget_file_image (file, image, (size_t) size) != size
-          || !fix_superblock_checksum (image, (size_t) size)))
+  if (file >= 0 && H5Fclose (file) < 0)
     size = -1;
-  close_id (&file);
   close_id (&fapl);
-  if (size <= 0 || image == NULL)
+  eof = size > 0 && im.buf != NULL ? superblock_eof (im.buf, im.alloc) : 0;
+  if (eof > 0 && eof <= im.alloc && eof <= (uint64_t) SSIZE_MAX)
+    size = (ssize_t) eof;
+  if (size <= 0 || im.buf == NULL || (size_t) size > im.alloc
+      || !fix_superblock_checksum (im.buf, (size_t) size))
     {
-      free (image);
-      return fail (c, size > 0 ? NN_STATUS_NOMEM : NN_STATUS_IO,
-                   "cannot write the file: %s", size > 0 ? "out of memory"
-                   : "HDF5 could not build it");
+      free (im.buf);
+      return fail (c, NN_STATUS_IO, "cannot write the file: HDF5 could not build it");
     }
-  s = write_all (c, fd, image, (size_t) size);
-  free (image);
+  s = write_all (c, fd, im.buf, (size_t) size);
+  free (im.buf);
   return s;
 }
 
@@ -1582,6 +1682,47 @@ adopt_layers (h5_ctx *c, nn_net *net, const nn_layer_config *cfgs, int n)
   return NN_OK;
 }
 
+/* A 1-d or 4-d parameter tensor of the given shape for *slot, unless one is there. */
+static bool
+prealloc_one (nn_tensor **slot, int32_t n_dims, int64_t a, int64_t b, int64_t c, int64_t d)
+{
+  const int64_t shape[NN_MAX_DIMS] = { a, b, c, d };
+
+  if (*slot == NULL)
+    *slot = nn_tensor_new (n_dims, shape, NULL);
+  return *slot != NULL;
+}
+
+/* Gives every layer whose sizes the file states (not lazy) its parameter tensors before
+ * propagation, in the shapes params.c wants. Propagation keeps tensors of the right
+ * shape, so it does not fill 138 M random numbers for VGG-16 only for read_model_weights
+ * to overwrite them all (that was half the time of an open). Anything not preallocated
+ * here, or allocated in a shape propagation disagrees with, is simply initialised there. */
+static void
+prealloc_params (nn_net *net)
+{
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      nn_layer *l = &net->layers[i];
+      const nn_layer_config *cfg = &l->cfg;
+      int64_t nf = cfg->num_features;
+
+      if (cfg->type == NN_LAYER_CONV2D && cfg->in_channels != NN_LAZY && cfg->groups > 0)
+        (void) (prealloc_one (&l->weight, 4, cfg->out_channels, cfg->in_channels / cfg->groups,
+                              cfg->kernel_size[0], cfg->kernel_size[1])
+                && (!cfg->bias || prealloc_one (&l->bias, 1, cfg->out_channels, 0, 0, 0)));
+      else if (cfg->type == NN_LAYER_LINEAR && cfg->in_features != NN_LAZY)
+        (void) (prealloc_one (&l->weight, 2, cfg->out_features, cfg->in_features, 0, 0)
+                && (!cfg->bias || prealloc_one (&l->bias, 1, cfg->out_features, 0, 0, 0)));
+      else if (cfg->type == NN_LAYER_BATCHNORM2D && nf != NN_LAZY)
+        (void) ((!cfg->affine || (prealloc_one (&l->weight, 1, nf, 0, 0, 0)
+                                  && prealloc_one (&l->bias, 1, nf, 0, 0, 0)))
+                && (!cfg->track_running_stats
+                    || (prealloc_one (&l->running_mean, 1, nf, 0, 0, 0)
+                        && prealloc_one (&l->running_var, 1, nf, 0, 0, 0))));
+    }
+}
+
 static nn_status
 build_net (h5_ctx *c, const nn_shape *input, const nn_layer_config *cfgs, int n,
            nn_net **out)
@@ -1589,6 +1730,9 @@ build_net (h5_ctx *c, const nn_shape *input, const nn_layer_config *cfgs, int n,
   nn_net *net = nn_net_new (input, 0);
   nn_status s = net ? adopt_layers (c, net, cfgs, n)
                     : fail (c, NN_STATUS_FORMAT, "/architecture: impossible input_shape");
+
+  if (s == NN_OK)
+    prealloc_params (net);
 
   /* A saved model never holds a shape error; one here means a damaged or hand-made file. */
   if (s == NN_OK && (s = nn_net_propagate (net)) != NN_OK)

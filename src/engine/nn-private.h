@@ -90,4 +90,22 @@ void nn_layer_free_params (nn_layer *layer);
 /* Elements of the state_dict entries layer index owns (num_batches_tracked counts 1). */
 int64_t nn_layer_param_numel (const nn_net *net, int index);
 
+/* ---- added by the performance owner (parallel.c) ---- */
+
+/* Body of a parallel loop: handles items [lo, hi). Must not call BLAS (nn_sgemm). */
+typedef void (*nn_parallel_fn) (void *ctx, int64_t lo, int64_t hi);
+
+/* Runs fn over items [0, n_items) on up to nn_get_num_threads() threads (the caller and
+ * the engine's pool), in chunks of at least min_chunk items; returns when all are done.
+ * Runs serially when there is too little work or the pool is busy with another caller. */
+void nn_parallel_for (int64_t n_items, int64_t min_chunk, nn_parallel_fn fn, void *ctx);
+
+/* Conv2d / Linear with an optional ReLU fused into the pass that adds the bias (the
+ * same numbers as the layer followed by nn_relu_forward, one memory pass fewer).
+ * forward.c uses them when a ReLU follows and activations are not kept. */
+nn_status nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in,
+                                   nn_tensor *out, bool relu, nn_error *err);
+nn_status nn_linear_forward_fused (nn_net *net, int index, const nn_tensor *in,
+                                   nn_tensor *out, bool relu, nn_error *err);
+
 #endif /* NN_PRIVATE_H */

@@ -5,7 +5,8 @@
  * Both follow PyTorch's CPU kernels exactly (aten/src/ATen/native/cpu/MaxPoolKernel.cpp
  * and AvgPoolKernel.cpp): max pooling treats padding as -inf and propagates NaN;
  * average pooling's divisor depends on count_include_pad and on windows that ceil_mode
- * lets hang over the right/bottom border.
+ * lets hang over the right/bottom border. Planes (image, channel) are independent and
+ * split over the engine's thread pool.
  */
 #include "config.h"
 
@@ -41,8 +42,11 @@ pool_geom_init (pool_geom *g, const nn_layer_config *cfg, const nn_layer_info *i
 static inline float
 max_nan (float best, float v)
 {
-  /* PyTorch: (val > max) || isnan(val), so a NaN wins and stays */
-  return v > best || isnan (v) ? v : best;
+  /* PyTorch: (val > max) || isnan(val), so a NaN wins and stays. v != v is isnan
+   * without the libm call, and branch-free so the 2x2 loops vectorise. */
+  float m = v > best ? v : best;
+
+  return v != v ? v : m;
 }
 
 /* First tap at or after 0 of start, start + d, start + 2d, ... */
@@ -81,33 +85,85 @@ is_plain (const pool_geom *g)
          && (g->w_out - 1) * g->sw + g->kw <= g->w_in;
 }
 
+/* MaxPool2d(2): the vertical max of the two input rows first (contiguous, so it
+ * vectorises), then the max of neighbouring pairs. Any NaN wins either way, like the
+ * window-order loop of PyTorch (the maximum does not depend on the order otherwise). */
+static void
+max_2x2_row (const float *r0, const float *r1, float *tmp, float *dst, int64_t w_out)
+{
+  for (int64_t i = 0; i < 2 * w_out; i++)
+    tmp[i] = max_nan (r0[i], r1[i]);
+  for (int64_t ow = 0; ow < w_out; ow++)
+    dst[ow] = max_nan (tmp[2 * ow], tmp[2 * ow + 1]);
+}
+
+#define MAX_2X2_TMP 1024
+
 static void
 max_plain (const pool_geom *g, const float *plane, float *dst)
 {
-  bool two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2;
+  bool two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->w_out <= MAX_2X2_TMP / 2;
+  float tmp[MAX_2X2_TMP];
 
-  for (int64_t oh = 0; oh < g->h_out; oh++)
+  for (int64_t oh = 0; oh < g->h_out; oh++, dst += g->w_out)
     {
       const float *r0 = plane + oh * g->sh * g->w_in;
 
       if (two)
-        for (int64_t ow = 0; ow < g->w_out; ow++)
-          {
-            const float *p = r0 + 2 * ow;
+        {
+          max_2x2_row (r0, r0 + g->w_in, tmp, dst, g->w_out);
+          continue;
+        }
+      for (int64_t ow = 0; ow < g->w_out; ow++)
+        {
+          float best = -INFINITY;
 
-            *dst++ = max_nan (max_nan (max_nan (p[0], p[1]), p[g->w_in]), p[g->w_in + 1]);
-          }
-      else
-        for (int64_t ow = 0; ow < g->w_out; ow++)
-          {
-            float best = -INFINITY;
-
-            for (int64_t i = 0; i < g->kh; i++)
-              for (int64_t j = 0; j < g->kw; j++)
-                best = max_nan (best, r0[i * g->w_in + ow * g->sw + j]);
-            *dst++ = best;
-          }
+          for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j = 0; j < g->kw; j++)
+              best = max_nan (best, r0[i * g->w_in + ow * g->sw + j]);
+          dst[ow] = best;
+        }
     }
+}
+
+typedef struct pool_job {
+  const pool_geom *g;
+  const float *in;
+  float *out;
+  bool count_include_pad;
+} pool_job;
+
+/* Planes [lo, hi) of a max pool; planes are independent, so the thread pool splits them */
+static void
+max_planes (void *data, int64_t lo, int64_t hi)
+{
+  const pool_job *j = data;
+  const pool_geom *g = j->g;
+  bool plain = is_plain (g);
+
+  for (int64_t p = lo; p < hi; p++)
+    {
+      const float *plane = j->in + p * g->h_in * g->w_in;
+      float *dst = j->out + p * g->h_out * g->w_out;
+
+      if (plain)
+        {
+          max_plain (g, plane, dst);
+          continue;
+        }
+      for (int64_t oh = 0; oh < g->h_out; oh++)
+        for (int64_t ow = 0; ow < g->w_out; ow++)
+          *dst++ = max_window (g, plane, oh, ow);
+    }
+}
+
+/* Planes per chunk so that a chunk reads at least ~16 K floats */
+static int64_t
+planes_per_chunk (const pool_geom *g)
+{
+  int64_t plane = g->h_in * g->w_in;
+
+  return plane >= 16384 ? 1 : 16384 / (plane > 0 ? plane : 1);
 }
 
 nn_status
@@ -115,24 +171,10 @@ nn_maxpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *ou
                       nn_error *err)
 {
   pool_geom g;
-  bool plain;
+  pool_job j = { &g, in->data, out->data, false };
 
   pool_geom_init (&g, &net->layers[index].cfg, &net->info[index], in->shape[0]);
-  plain = is_plain (&g);
-  for (int64_t p = 0; p < g.planes; p++)
-    {
-      const float *plane = in->data + p * g.h_in * g.w_in;
-      float *dst = out->data + p * g.h_out * g.w_out;
-
-      if (plain)
-        {
-          max_plain (&g, plane, dst);
-          continue;
-        }
-      for (int64_t oh = 0; oh < g.h_out; oh++)
-        for (int64_t ow = 0; ow < g.w_out; ow++)
-          *dst++ = max_window (&g, plane, oh, ow);
-    }
+  nn_parallel_for (g.planes, planes_per_chunk (&g), max_planes, &j);
   return NN_OK;
 }
 
@@ -161,22 +203,32 @@ avg_window (const pool_geom *g, const float *plane, int64_t oh, int64_t ow,
   return (float) (sum / (double) divisor);
 }
 
+static void
+avg_planes (void *data, int64_t lo, int64_t hi)
+{
+  const pool_job *j = data;
+  const pool_geom *g = j->g;
+
+  for (int64_t p = lo; p < hi; p++)
+    {
+      const float *plane = j->in + p * g->h_in * g->w_in;
+      float *dst = j->out + p * g->h_out * g->w_out;
+
+      for (int64_t oh = 0; oh < g->h_out; oh++)
+        for (int64_t ow = 0; ow < g->w_out; ow++)
+          *dst++ = avg_window (g, plane, oh, ow, j->count_include_pad);
+    }
+}
+
 nn_status
 nn_avgpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                       nn_error *err)
 {
   const nn_layer_config *cfg = &net->layers[index].cfg;
   pool_geom g;
+  pool_job j = { &g, in->data, out->data, cfg->count_include_pad };
 
   pool_geom_init (&g, cfg, &net->info[index], in->shape[0]);
-  for (int64_t p = 0; p < g.planes; p++)
-    {
-      const float *plane = in->data + p * g.h_in * g.w_in;
-      float *dst = out->data + p * g.h_out * g.w_out;
-
-      for (int64_t oh = 0; oh < g.h_out; oh++)
-        for (int64_t ow = 0; ow < g.w_out; ow++)
-          *dst++ = avg_window (&g, plane, oh, ow, cfg->count_include_pad);
-    }
+  nn_parallel_for (g.planes, planes_per_chunk (&g), avg_planes, &j);
   return NN_OK;
 }
