@@ -349,6 +349,75 @@ nn_status nn_file_probe (const char *path, nn_file_kind *kind, nn_error *err);
 nn_status nn_activations_save (const char *path, const nn_net *net, const nn_run_result *res,
                                nn_error *err);
 
+/* ---------------------------------------------------------------- training */
+
+/* Training follows torch.nn / torch.optim semantics: module.train() / .eval(), BatchNorm2d
+ * batch statistics and running-stat updates with momentum in training mode, Dropout with
+ * a seeded mask (scaled by 1/(1-p)), gradients like autograd's. */
+
+typedef enum nn_loss_kind {
+  NN_LOSS_CROSS_ENTROPY = 0, /* torch.nn.CrossEntropyLoss on logits [N, K] + int64 labels, mean */
+  NN_LOSS_MSE,               /* torch.nn.MSELoss, mean over all elements */
+} nn_loss_kind;
+
+typedef enum nn_optim_kind {
+  NN_OPTIM_SGD = 0,          /* torch.optim.SGD */
+  NN_OPTIM_ADAM,             /* torch.optim.Adam */
+} nn_optim_kind;
+
+typedef struct nn_optim_config {
+  nn_optim_kind kind;
+  double lr;                 /* SGD 0.01 (Layerlab's default; torch requires it), Adam 1e-3 */
+  double momentum;           /* SGD: 0 */
+  double dampening;          /* SGD: 0 */
+  bool nesterov;             /* SGD: false */
+  double weight_decay;       /* both: 0 (L2 added to the gradient, as torch does) */
+  double beta1, beta2, eps;  /* Adam: 0.9, 0.999, 1e-8 */
+} nn_optim_config;
+
+void nn_optim_config_init (nn_optim_config *cfg, nn_optim_kind kind);
+const char *nn_loss_name (nn_loss_kind kind);   /* "CrossEntropyLoss", "MSELoss" */
+
+/* A trainer owns what training needs beside the network: gradient buffers (it allocates
+ * layer->grad_weight / grad_bias), the optimizer state (momentum / Adam moments, step
+ * count), saved activations and masks for backward, and its RNG (Dropout masks).
+ * The net must propagate without error; edits to the net invalidate the trainer. */
+typedef struct nn_trainer nn_trainer;
+
+nn_trainer *nn_trainer_new (nn_net *net, nn_loss_kind loss, const nn_optim_config *optim,
+                            uint64_t seed, nn_error *err);
+void nn_trainer_free (nn_trainer *tr);
+
+/* A batch: inputs x [N, ...net->input]; targets either labels[N] (cross-entropy, each in
+ * [0, K)) or target (MSE, the output's shape). */
+typedef struct nn_batch {
+  const nn_tensor *x;
+  const int64_t *labels;
+  const nn_tensor *target;
+} nn_batch;
+
+/* Forward in training mode, loss, backward, optimizer step. loss_out = the batch's mean
+ * loss; correct_out (may be NULL) = arg-max hits (cross-entropy only). */
+nn_status nn_trainer_step (nn_trainer *tr, const nn_batch *batch, const nn_run_opts *opts,
+                           double *loss_out, int64_t *correct_out, nn_error *err);
+
+/* Forward in training mode + backward only (no update): fills every layer's grad_weight /
+ * grad_bias and, if grad_input != NULL, *grad_input = dLoss/dx (caller frees). Gradients
+ * are overwritten, not accumulated. For tests against autograd. */
+nn_status nn_trainer_gradients (nn_trainer *tr, const nn_batch *batch, double *loss_out,
+                                nn_tensor **grad_input, nn_error *err);
+
+/* Inference-mode evaluation of a batch: summed loss, hits and (if confusion != NULL, a
+ * K×K row-major matrix [true][predicted] the caller zeroed) the confusion counts. */
+nn_status nn_net_evaluate (nn_net *net, nn_loss_kind loss, const nn_batch *batch,
+                           const nn_run_opts *opts, double *loss_sum, int64_t *correct,
+                           int64_t *confusion, nn_error *err);
+
+/* module.train() (the default of a new trainer) or module.eval() for the trainer's forward
+ * and backward: in eval mode BatchNorm2d normalises with its running statistics (when it
+ * tracks them) and leaves them alone, and Dropout is the identity. */
+void nn_trainer_set_training (nn_trainer *tr, bool training);
+
 /* PyTorch .pt files (torch.save's zip format, torch >= 1.6). A restricted unpickler
  * reads them: it executes nothing and accepts only state_dicts and torch.nn.Sequential
  * models of the supported layers. The legacy (pre-1.6) format and TorchScript archives
@@ -361,9 +430,32 @@ nn_status nn_pt_load_weights (const char *path, nn_net *net, nn_error *err);
 nn_status nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err);
 nn_status nn_pt_probe (const char *path, nn_file_kind *kind, nn_error *err);
 
+/* By file name: .pt/.pth are PyTorch files, anything else HDF5 (files.c). A weights file
+ * opened as a model gets a message that says what to do with it. Saving a whole model
+ * to .pt is refused (Layerlab writes PyTorch state_dicts). */
+bool nn_path_is_pytorch (const char *path);
+nn_status nn_file_probe_any (const char *path, nn_file_kind *kind, nn_error *err);
+/* input: for .pt files (which store no input shape) the shape to use, or NULL to infer it */
+nn_status nn_file_open_model (const char *path, const nn_shape *input, nn_net **out,
+                              nn_error *err);
+nn_status nn_file_load_weights (const char *path, nn_net *net, nn_error *err);
+nn_status nn_file_save (const char *path, const nn_net *net, bool weights_only, nn_error *err);
+
 /* A Python script that builds the same torch.nn.Sequential and loads its weights from
  * the HDF5 model file h5_path with h5py. malloc'd. */
 char *nn_net_export_pytorch (const nn_net *net, const char *h5_path);
+
+/* ---------------------------------------------------------------- isolation (isolate.c) */
+
+/* Opens the HDF5 model file at path with nn_model_open() in a forked child process and
+ * returns its status and message. A child killed by a signal (libhdf5 1.10.8 crashes on
+ * some crafted files before any check of ours can run) or running past a time limit gives
+ * NN_STATUS_FORMAT "the file crashed the HDF5 library while being checked: ...". Call it
+ * before opening a file from an untrusted source in-process; costs one fork and one open. */
+nn_status nn_model_validate_isolated (const char *path, nn_error *err);
+/* The same for nn_weights_load (path, net): the child loads into its copy of net, which
+ * checks the file against the network too; net itself never changes. */
+nn_status nn_weights_validate_isolated (const char *path, const nn_net *net, nn_error *err);
 
 #ifdef __cplusplus
 }
