@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include "nn.h"
+#include "dataset.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_ERROR 1
@@ -73,5 +74,20 @@ int cli_parse_args (cli_command *cmd, int argc, char **argv);
 /* CLI_EXIT_OK if the network propagates without error, else prints the first
  * layer's message prefixed by path and returns CLI_EXIT_ERROR. */
 int cli_check_net (const nn_net *net, const char *path);
+
+/* train and eval (cmd-train.c, cmd-eval.c) */
+int cli_cmd_train (int argc, char **argv);
+int cli_cmd_eval (int argc, char **argv);
+/* --fit crop|resize and --normalize MEAN,STD into *pp;
+ * -1 when fine, else the exit status after a usage error. */
+int cli_parse_data_opts (const char *cmd, const char *fit, const char *normalize,
+                         nn_preprocess *pp);
+/* Loads spec (split "train"/"test") converted to net's input; checks the labels fit the
+ * network's K outputs. Returns the exit status after printing any error. */
+int cli_load_data (const char *spec, const char *split, const nn_net *net,
+                   const nn_preprocess *pp, nn_dataset **out);
+/* Inference over ds in batches: mean loss, hits and (if not NULL) a zeroed K×K confusion. */
+int cli_evaluate (nn_net *net, const nn_dataset *ds, int64_t batch, int threads,
+                  double *loss, int64_t *correct, int64_t *confusion);
 
 #endif /* LL_CLI_H */
