@@ -408,21 +408,42 @@ infer_layer (nn_net *net, int index, const nn_shape *in, nn_layer_info *info)
 
 /* An activation of one sample must fit the budget (sizes up to NN_SIZE_MAX per dim
  * can multiply to far more than memory). */
+/* "2.0 MiB", "8.0 GiB": bytes in the unit that makes the number readable (a budget set
+ * to 1 MiB must not read "0.0 GiB"). */
+static char *
+bytes_text (double bytes, char *buf, size_t size)
+{
+  static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int u = 0;
+
+  while (bytes >= 1024.0 && u < 6)
+    {
+      bytes /= 1024.0;
+      u++;
+    }
+  if (u == 0)
+    snprintf (buf, size, "%.0f bytes", bytes);
+  else
+    snprintf (buf, size, "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
 static nn_status
 check_activation (const nn_net *net, int index, const nn_shape *out)
 {
   int64_t numel = nn_shape_numel (out);
-  char sbuf[64];
-  double gib;
+  char sbuf[64], need[32], have[32];
+  double bytes;
 
   if (numel >= 0 && (uint64_t) numel <= nn_memory_budget () / sizeof (float))
     return NN_OK;
-  gib = 4.0 * (double) out->d[0] * (double) (out->n_dims > 1 ? out->d[1] : 1)
-        * (double) (out->n_dims > 2 ? out->d[2] : 1) / (1 << 30);
+  bytes = 4.0 * (double) out->d[0] * (double) (out->n_dims > 1 ? out->d[1] : 1)
+          * (double) (out->n_dims > 2 ? out->d[2] : 1);
   return layer_fail (net, index, NN_STATUS_TOO_LARGE, NN_FIX_NONE, 0,
-                     "the output %s needs %.1f GiB per sample, more than the %.1f GiB budget",
-                     nn_shape_to_string (out, sbuf, sizeof sbuf), gib,
-                     (double) nn_memory_budget () / (1 << 30));
+                     "the output %s needs %s per sample, more than the %s budget",
+                     nn_shape_to_string (out, sbuf, sizeof sbuf),
+                     bytes_text (bytes, need, sizeof need),
+                     bytes_text ((double) nn_memory_budget (), have, sizeof have));
 }
 
 static void
@@ -552,9 +573,13 @@ check_input (const nn_shape *input, nn_error *err)
                            "be between 1 and %" PRId64, sbuf, NN_SIZE_MAX);
   numel = nn_shape_numel (input);
   if (numel < 0 || (uint64_t) numel > nn_memory_budget () / sizeof (float))
-    return nn_error_set (err, NN_STATUS_TOO_LARGE, -1, "input shape %s: one sample needs "
-                         "more than the %.1f GiB memory budget", sbuf,
-                         (double) nn_memory_budget () / (1 << 30));
+    {
+      char have[32];
+
+      return nn_error_set (err, NN_STATUS_TOO_LARGE, -1, "input shape %s: one sample needs "
+                           "more than the %s memory budget", sbuf,
+                           bytes_text ((double) nn_memory_budget (), have, sizeof have));
+    }
   return NN_OK;
 }
 

@@ -1,0 +1,13 @@
+/* fuzz-h5model.c - libFuzzer harness: see fuzz_h5model() in fuzz-entry.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fuzz-entry.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  return fuzz_h5model (data, size);
+}

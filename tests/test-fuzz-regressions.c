@@ -1,0 +1,162 @@
+/* test-fuzz-regressions.c - replays fuzzer corpora and crash reproducers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every file under tests/fuzz/regressions/<target>/ (inputs that once crashed a fuzz
+ * target, kept after the fix) and tests/fuzz/corpus/<target>/ (the seeds) goes through
+ * the very entry function the libFuzzer harness calls (fuzz-entry.c). A sanitizer build
+ * (-Db_sanitize=address,undefined) makes this as strict as the fuzzer itself; a plain
+ * build still catches crashes and the entries' own consistency checks. Reproducers of
+ * bugs not fixed yet wait in tests/fuzz/pending/ and are not replayed.
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "fuzz-entry.h"
+#include "nn.h"
+
+static const char *const targets[] = { "h5model", "npy", "pt", "propagate" };
+
+static void
+replay_file (gconstpointer data)
+{
+  const char *path = data;
+  const char *target;
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *target_name = g_path_get_basename (dir);
+  g_autofree char *bytes = NULL;
+  gsize size;
+  g_autoptr (GError) error = NULL;
+  fuzz_entry_fn fn;
+
+  target = target_name;
+  fn = fuzz_entry_lookup (target);
+  g_assert_nonnull (fn);
+  g_assert_true (g_file_get_contents (path, &bytes, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fn ((const uint8_t *) bytes, size), ==, 0);
+}
+
+/* The isolated check must agree with the in-process reader on every file that does not
+ * crash it: same status, same message (no false alarm, no lost explanation). */
+static void
+replay_isolated (gconstpointer data)
+{
+  const char *path = data;
+  nn_error iso_err, err;
+  nn_status iso, direct;
+  nn_net *net = NULL;
+
+  nn_set_memory_budget (FUZZ_MEMORY_BUDGET);
+  iso = nn_model_validate_isolated (path, &iso_err);
+  direct = nn_model_open (path, &net, &err);
+  nn_net_free (net);
+  g_assert_cmpint (iso, ==, direct);
+  if (direct != NN_OK)
+    g_assert_cmpstr (iso_err.message, ==, err.message);
+}
+
+/* Files that crash inside libhdf5 1.10.8 itself (no check of ours can run first): the
+ * isolated checks must survive them, and this process with them. h5aexists-sigsegv.h5
+ * crashes a plain `nn_model_open` program every time; the others crashed under
+ * AddressSanitizer or after other files were opened (libhdf5 reads freed or
+ * uninitialised memory). */
+static void
+isolated_survives (gconstpointer data)
+{
+  const char *path = data;
+  nn_error err, werr;
+  nn_net *seed;
+  nn_status s, ws;
+
+  /* In a fresh process (g_test_trap_subprocess), since whether libhdf5 crashes depends on
+   * its heap's history: the model check first, before anything else is allocated. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  s = nn_model_validate_isolated (path, &err);
+  seed = nn_net_new_template ("seed", 1, NULL);
+  ws = nn_weights_validate_isolated (path, seed, &werr);
+  nn_net_free (seed);
+  /* Whether the child crashes depends on what libhdf5 finds in uninitialised or freed
+   * memory, so either answer is right here; a crash is reported as FORMAT. */
+  if (strstr (err.message, "crashed the HDF5 library") != NULL)
+    g_assert_cmpint (s, ==, NN_STATUS_FORMAT);
+  if (s != NN_OK)
+    g_assert_nonnull (strstr (err.message, path));
+  if (ws != NN_OK)
+    g_assert_nonnull (strstr (werr.message, path));
+}
+
+static int
+add_dir (const char *kind, const char *target, GPtrArray *keep)
+{
+  g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "fuzz", kind, target, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  int n = 0;
+
+  if (d == NULL)
+    return 0;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (name[0] != '.')
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);   /* stable test order */
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *base = names->pdata[i];
+      char *path = g_build_filename (dir, names->pdata[i], NULL);
+      g_autofree char *test = g_strdup_printf ("/fuzz/%s/%s/%s", kind, target, base);
+
+      g_ptr_array_add (keep, path);
+      g_test_add_data_func (test, path, replay_file);
+      if (g_str_equal (target, "h5model"))
+        {
+          g_autofree char *iso = g_strdup_printf ("/fuzz/isolated/%s/%s", kind, base);
+
+          g_test_add_data_func (iso, path, replay_isolated);
+        }
+      n++;
+    }
+  return n;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  int n = 0, status;
+
+  g_test_init (&argc, &argv, NULL);
+  {
+    g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "fuzz", "libhdf5-crashes", NULL);
+    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *test = g_strdup_printf ("/fuzz/isolated/libhdf5-crash/%s", name);
+
+        g_ptr_array_add (keep, path);
+        g_test_add_data_func (test, path, isolated_survives);
+        n++;
+      }
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      n += add_dir ("regressions", targets[i], keep);
+      n += add_dir ("corpus", targets[i], keep);
+    }
+  /* An empty tree would make this test pass without checking anything. */
+  g_assert_cmpint (n, >, 0);
+  status = g_test_run ();
+  fuzz_entry_cleanup ();
+  return status;
+}
