@@ -80,7 +80,10 @@ activate (LlWindow   *win,
           const char *action,
           GVariant   *param)
 {
-  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), action, param));
+  /* gtk_widget_activate_action_variant() does not sink a floating parameter */
+  g_autoptr(GVariant) owned = param != NULL ? g_variant_ref_sink (param) : NULL;
+
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), action, owned));
 }
 
 /* ------------------------------------------------------------ waiting for the pages */
