@@ -19,65 +19,7 @@ TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-n_tests=0
-n_failed=0
-
-# ---------------------------------------------------------------- TAP helpers
-
-check () {
-  desc=$1
-  shift
-  n_tests=$((n_tests + 1))
-  : >"$TMP/why"
-  : >"$TMP/err"
-  if "$@" 2>>"$TMP/why"; then
-    echo "ok $n_tests - $desc"
-  else
-    n_failed=$((n_failed + 1))
-    echo "not ok $n_tests - $desc"
-    sed 's/^/# /' "$TMP/why"
-    [ -s "$TMP/err" ] && sed 's/^/#   stderr: /' "$TMP/err"
-  fi
-  return 0
-}
-
-fail () {
-  echo "$*" >&2
-  return 1
-}
-
-cli () {
-  want=$1
-  shift
-  "$CLI" "$@" >"$TMP/out" 2>"$TMP/err"
-  got=$?
-  [ "$got" -eq "$want" ] || fail "layerlab-cli $*: exit status $got, expected $want"
-}
-
-out_has () {
-  grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-}
-
-err_has () {
-  grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1'"
-}
-
-one_error () {
-  text=$1
-  shift
-  cli 1 "$@" || return 1
-  [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "stderr has $(wc -l <"$TMP/err") lines, expected 1"
-  grep -q '^layerlab-cli: error: ' "$TMP/err" || fail "stderr does not start with 'layerlab-cli: error: '"
-  err_has "$text"
-}
-
-usage_error () {
-  cli 2 "$@" && err_has "Try 'layerlab-cli"
-}
-
-is_hdf5 () {
-  [ "$(od -An -c -N4 "$1" | tr -d ' ')" = '211HDF' ] || fail "$1 is not an HDF5 file"
-}
+. "$SRCDIR/tap.sh"
 
 # at_least A B: the decimal number A >= B
 at_least () {
@@ -218,5 +160,4 @@ check "a network without class scores: one error line" \
   one_error "class scores" eval "$SRCDIR/data/ref/conv-basic/model.h5" --data "$TEST"
 check "nothing written after a failure" sh -c "! test -e '$TMP/x.h5'"
 
-echo "1..$n_tests"
-[ "$n_failed" -eq 0 ]
+tap_done

@@ -18,76 +18,7 @@ TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-n_tests=0
-n_failed=0
-
-# ---------------------------------------------------------------- TAP helpers
-
-# check DESCRIPTION COMMAND [ARGS...]: one TAP line; on failure, what the command
-# wrote to $TMP/why becomes the diagnostics.
-check () {
-  desc=$1
-  shift
-  n_tests=$((n_tests + 1))
-  : >"$TMP/why"
-  if "$@" 2>>"$TMP/why"; then
-    echo "ok $n_tests - $desc"
-  else
-    n_failed=$((n_failed + 1))
-    echo "not ok $n_tests - $desc"
-    sed 's/^/# /' "$TMP/why"
-    [ -s "$TMP/err" ] && sed 's/^/#   stderr: /' "$TMP/err"
-  fi
-  return 0
-}
-
-skip () {
-  n_tests=$((n_tests + 1))
-  echo "ok $n_tests - $1 # SKIP $2"
-}
-
-fail () {
-  echo "$*" >&2
-  return 1
-}
-
-# cli STATUS ARGS...: runs layerlab-cli, stdout to $TMP/out, stderr to $TMP/err, and
-# checks the exit status.
-cli () {
-  want=$1
-  shift
-  "$CLI" "$@" >"$TMP/out" 2>"$TMP/err"
-  got=$?
-  [ "$got" -eq "$want" ] || fail "layerlab-cli $*: exit status $got, expected $want"
-}
-
-# out_has TEXT / err_has TEXT: fixed-string search in the last output
-out_has () {
-  grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-}
-
-err_has () {
-  grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1'"
-}
-
-# The bad-input contract: exit 1 and exactly one line "layerlab-cli: error: ..."
-# that mentions TEXT (usually the offending file).
-one_error () {
-  text=$1
-  shift
-  cli 1 "$@" || return 1
-  [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "stderr has $(wc -l <"$TMP/err") lines, expected 1"
-  grep -q '^layerlab-cli: error: ' "$TMP/err" || fail "stderr does not start with 'layerlab-cli: error: '"
-  err_has "$text"
-}
-
-usage_error () {
-  cli 2 "$@" && err_has "Try 'layerlab-cli"
-}
-
-is_hdf5 () {
-  [ "$(od -An -c -N4 "$1" | tr -d ' ')" = '211HDF' ] || fail "$1 is not an HDF5 file"
-}
+. "$SRCDIR/tap.sh"
 
 # npy_shape FILE SHAPE: the .npy header declares SHAPE, e.g. "(2, 10)"
 npy_shape () {
@@ -281,6 +212,19 @@ check "missing .pt model: one error line naming it" one_error "model.pt" summary
 
 # ---------------------------------------------------------------- weights-only files
 
+# convert --weights-only: the flag in any position, and the file it writes loads back
+# onto the same architecture with the same results
+convert_weights_only () {
+  cli 0 convert --weights-only "$SEED" "$TMP/cw.h5" && is_hdf5 "$TMP/cw.h5" &&
+    one_error "weights" summary "$TMP/cw.h5" &&
+    cli 0 convert "$SEED" "$TMP/cw2.h5" --weights-only && one_error "weights" summary "$TMP/cw2.h5" &&
+    cli 0 run "$SEED" --weights "$TMP/cw.h5" --input "$TMP/x2.npy" --output "$TMP/ycw.npy" &&
+    cli 0 run "$SEED" --input "$TMP/x2.npy" --output "$TMP/ycw0.npy" &&
+    cli 0 compare "$TMP/ycw.npy" "$TMP/ycw0.npy" --tol 0
+}
+check "convert --weights-only writes a weights-only file" convert_weights_only
+check "convert --weights-only=VALUE exits 2" usage_error convert "$SEED" "$TMP/cw3.h5" --weights-only=yes
+
 if have_h5py; then
   weights_load () {
     write_weights "$SEED" "$TMP/w1.h5" >&2 &&
@@ -359,5 +303,4 @@ else
   skip "run on PyTorch .pt files" "no fixtures in tests/data/pt"
 fi
 
-echo "1..$n_tests"
-[ "$n_failed" -eq 0 ]
+tap_done

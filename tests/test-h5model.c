@@ -19,6 +19,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include <hdf5.h>
+
 #include "nn.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -780,6 +782,330 @@ test_h5py_fixtures (void)
   g_free (dir);
 }
 
+/* ---------------------------------------------------------------- /training (format 1.1) */
+
+static nn_training_record *
+sample_record (nn_optim_kind kind, int n_epochs)
+{
+  nn_training_record *r = nn_training_record_new ();
+  nn_error err;
+
+  g_assert_nonnull (r);
+  g_strlcpy (r->data, "/data/fashion-mnist", sizeof r->data);
+  g_strlcpy (r->validation_data, "val-x.npy:val-y.npy", sizeof r->validation_data);
+  g_strlcpy (r->preprocessing, "fit=centre crop, scale [0, 1], überall", sizeof r->preprocessing);
+  r->loss = NN_LOSS_MSE;
+  nn_optim_config_init (&r->optim, kind);
+  r->optim.lr = 0.0123;
+  r->optim.weight_decay = 5e-4;
+  if (kind == NN_OPTIM_SGD)
+    {
+      r->optim.momentum = 0.9;
+      r->optim.dampening = 0.1;
+      r->optim.nesterov = true;
+    }
+  else
+    {
+      r->optim.beta1 = 0.8;
+      r->optim.beta2 = 0.99;
+      r->optim.eps = 1e-7;
+    }
+  r->epochs = 12;
+  r->batch_size = 111;
+  r->seed = UINT64_MAX - 5;   /* above INT64_MAX: stored unsigned */
+  r->shuffle = false;
+  r->validation_fraction = 0.0;
+  for (int i = 0; i < n_epochs; i++)
+    {
+      nn_training_epoch e = {
+        2.0 / (i + 1), 0.5 + i * 0.01, i == 1 ? NAN : 1.5 / (i + 1), NAN, 20.0 + i,
+      };
+
+      g_assert_cmpint (nn_training_record_add_epoch (r, &e, &err), ==, NN_OK);
+    }
+  return r;
+}
+
+static void
+assert_same_double (double a, double b)
+{
+  if (isnan (a))
+    g_assert_true (isnan (b));
+  else
+    g_assert_cmpfloat (a, ==, b);
+}
+
+static void
+assert_same_record (const nn_training_record *a, const nn_training_record *b)
+{
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpstr (a->data, ==, b->data);
+  g_assert_cmpstr (a->validation_data, ==, b->validation_data);
+  g_assert_cmpstr (a->preprocessing, ==, b->preprocessing);
+  g_assert_cmpint (a->loss, ==, b->loss);
+  g_assert_cmpint (a->optim.kind, ==, b->optim.kind);
+  g_assert_cmpfloat (a->optim.lr, ==, b->optim.lr);
+  g_assert_cmpfloat (a->optim.weight_decay, ==, b->optim.weight_decay);
+  g_assert_cmpfloat (a->optim.momentum, ==, b->optim.momentum);
+  g_assert_cmpfloat (a->optim.dampening, ==, b->optim.dampening);
+  g_assert_cmpint (a->optim.nesterov, ==, b->optim.nesterov);
+  g_assert_cmpfloat (a->optim.beta1, ==, b->optim.beta1);
+  g_assert_cmpfloat (a->optim.beta2, ==, b->optim.beta2);
+  g_assert_cmpfloat (a->optim.eps, ==, b->optim.eps);
+  g_assert_cmpint (a->epochs, ==, b->epochs);
+  g_assert_cmpint (a->batch_size, ==, b->batch_size);
+  g_assert_cmpuint (a->seed, ==, b->seed);
+  g_assert_cmpint (a->shuffle, ==, b->shuffle);
+  g_assert_cmpfloat (a->validation_fraction, ==, b->validation_fraction);
+  g_assert_cmpint (a->n_history, ==, b->n_history);
+  for (int64_t i = 0; i < a->n_history; i++)
+    {
+      assert_same_double (a->history[i].train_loss, b->history[i].train_loss);
+      assert_same_double (a->history[i].train_accuracy, b->history[i].train_accuracy);
+      assert_same_double (a->history[i].val_loss, b->history[i].val_loss);
+      assert_same_double (a->history[i].val_accuracy, b->history[i].val_accuracy);
+      assert_same_double (a->history[i].seconds, b->history[i].seconds);
+    }
+}
+
+/* Settings and history survive save/open (both optimizers, empty history too), copies
+ * are deep, and a model without a record opens without one. */
+static void
+test_training_roundtrip (void)
+{
+  char *dir = make_tmp_dir ();
+  char *path = g_build_filename (dir, "trained.h5", NULL);
+  const int n_epochs[] = { 5, 0, 3 };
+  const nn_optim_kind kinds[] = { NN_OPTIM_ADAM, NN_OPTIM_SGD, NN_OPTIM_SGD };
+  nn_error err, warning;
+
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      nn_net *net = nn_net_new_template ("seed", 1, &err), *back = NULL, *copy;
+
+      g_assert_nonnull (net);
+      net->training = sample_record (kinds[k], n_epochs[k]);
+      copy = nn_net_copy (net, &err);
+      g_assert_nonnull (copy);
+      g_assert_true (copy->training != net->training);
+      g_assert_true (n_epochs[k] == 0 || copy->training->history != net->training->history);
+      assert_same_record (net->training, copy->training);
+      save_ok (path, net);
+      g_assert_cmpint (nn_model_open_full (path, &back, &warning, &err), ==, NN_OK);
+      g_assert_cmpint (warning.status, ==, NN_OK);
+      g_assert_cmpstr (warning.message, ==, "");
+      assert_same_net (net, back);
+      assert_same_record (net->training, back->training);
+      nn_net_free (back);
+      nn_net_free (copy);
+      nn_net_free (net);
+    }
+  /* without a record: none comes back */
+  {
+    nn_net *net = nn_net_new_template ("seed", 1, &err), *back;
+
+    save_ok (path, net);
+    back = open_ok (path);
+    g_assert_null (back->training);
+    nn_net_free (back);
+    nn_net_free (net);
+  }
+  remove_tree (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+/* An invalid record is refused at saving (what cannot be read back is not written). */
+static void
+test_training_save_invalid (void)
+{
+  char *dir = make_tmp_dir ();
+  char *path = g_build_filename (dir, "bad.h5", NULL);
+  nn_error err;
+  nn_net *net = nn_net_new_template ("seed", 1, &err);
+
+  net->training = sample_record (NN_OPTIM_ADAM, 2);
+  net->training->batch_size = 0;
+  g_assert_cmpint (nn_model_save (path, net, &err), ==, NN_STATUS_INVALID_ARG);
+  g_assert_nonnull (strstr (err.message, "batch_size"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  nn_net_free (net);
+  remove_tree (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+/* ---- damaging /training of a saved file with libhdf5 */
+
+typedef void (*damage_fn) (hid_t training);
+
+static void
+set_string_attr (hid_t g, const char *name, const char *value)
+{
+  hid_t type = H5Tcopy (H5T_C_S1), space = H5Screate (H5S_SCALAR), a;
+
+  H5Tset_size (type, H5T_VARIABLE);
+  if (H5Aexists (g, name) > 0)
+    H5Adelete (g, name);
+  a = H5Acreate2 (g, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (H5Awrite (a, type, &value), >=, 0);
+  H5Aclose (a);
+  H5Sclose (space);
+  H5Tclose (type);
+}
+
+static void
+damage_loss (hid_t g)
+{
+  set_string_attr (g, "loss", "HingeEmbeddingLoss");
+}
+
+static void
+damage_lr_type (hid_t g)
+{
+  set_string_attr (g, "lr", "fast");
+}
+
+static void
+damage_batch (hid_t g)
+{
+  int64_t v = -3;
+  hid_t space = H5Screate (H5S_SCALAR), a;
+
+  H5Adelete (g, "batch_size");
+  a = H5Acreate2 (g, "batch_size", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite (a, H5T_NATIVE_INT64, &v);
+  H5Aclose (a);
+  H5Sclose (space);
+}
+
+static void
+damage_column_length (hid_t g)
+{
+  hsize_t n = 2;
+  double v[2] = { 1, 2 };
+  hid_t space = H5Screate_simple (1, &n, NULL), ds;
+
+  H5Ldelete (g, "val_loss", H5P_DEFAULT);
+  ds = H5Dcreate2 (g, "val_loss", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite (ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  H5Dclose (ds);
+  H5Sclose (space);
+}
+
+static void
+damage_missing_loss_column (hid_t g)
+{
+  H5Ldelete (g, "train_loss", H5P_DEFAULT);
+}
+
+static void
+damage_column_type (hid_t g)
+{
+  hsize_t n = 4;
+  int32_t v[4] = { 1, 2, 3, 4 };
+  hid_t space = H5Screate_simple (1, &n, NULL), ds;
+
+  H5Ldelete (g, "seconds", H5P_DEFAULT);
+  ds = H5Dcreate2 (g, "seconds", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite (ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  H5Dclose (ds);
+  H5Sclose (space);
+}
+
+/* /training made a dataset: not a group */
+static void
+damage_not_group (hid_t file)
+{
+  (void) file;
+}
+
+typedef struct damage_case {
+  const char *name;
+  damage_fn fn;
+  const char *expected;   /* in the warning */
+} damage_case;
+
+static void
+damage_file (const char *path, damage_fn fn)
+{
+  hid_t file = H5Fopen (path, H5F_ACC_RDWR, H5P_DEFAULT), g;
+
+  g_assert_cmpint (file, >=, 0);
+  if (fn == damage_not_group)
+    {
+      hsize_t n = 1;
+      hid_t space = H5Screate_simple (1, &n, NULL);
+
+      H5Ldelete (file, "training", H5P_DEFAULT);
+      H5Dclose (H5Dcreate2 (file, "training", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT));
+      H5Sclose (space);
+    }
+  else
+    {
+      g = H5Gopen2 (file, "training", H5P_DEFAULT);
+      g_assert_cmpint (g, >=, 0);
+      fn (g);
+      H5Gclose (g);
+    }
+  H5Fclose (file);
+}
+
+/* A malformed /training group never stops the model from opening: the record is
+ * dropped and the warning says what was wrong (the CLI prints it). */
+static void
+test_training_corrupt (void)
+{
+  const damage_case cases[] = {
+    { "unknown loss", damage_loss, "unknown loss 'HingeEmbeddingLoss'" },
+    { "lr is a string", damage_lr_type, "attribute 'lr' must be a float" },
+    { "negative batch", damage_batch, "attribute 'batch_size' is -3" },
+    { "column length", damage_column_length, "'val_loss' has 2 entries, unlike the other" },
+    { "no train_loss", damage_missing_loss_column, "missing dataset 'train_loss'" },
+    { "int column", damage_column_type, "'seconds' must be a 1-D float dataset" },
+    { "not a group", damage_not_group, "'training' is not a group" },
+  };
+  char *dir = make_tmp_dir ();
+  char *path = g_build_filename (dir, "damaged.h5", NULL);
+  nn_error err;
+  nn_net *net = nn_net_new_template ("seed", 1, &err);
+
+  net->training = sample_record (NN_OPTIM_SGD, 4);
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      nn_net *back = NULL;
+      nn_error warning;
+
+      save_ok (path, net);
+      damage_file (path, cases[i].fn);
+      g_assert_cmpint (nn_model_open_full (path, &back, &warning, &err), ==, NN_OK);
+      g_test_message ("%s: %s", cases[i].name, warning.message);
+      g_assert_cmpint (warning.status, ==, NN_STATUS_FORMAT);
+      g_assert_true (g_str_has_prefix (warning.message, path));
+      if (strstr (warning.message, cases[i].expected) == NULL)
+        g_error ("%s: expected \"%s\" in \"%s\"", cases[i].name, cases[i].expected,
+                 warning.message);
+      g_assert_nonnull (strstr (warning.message, "training record was ignored"));
+      g_assert_null (back->training);
+      assert_same_net (net, back);
+      nn_net_free (back);
+      /* the plain open and the file-name open drop it silently / with the same warning */
+      back = open_ok (path);
+      g_assert_null (back->training);
+      nn_net_free (back);
+      g_assert_cmpint (nn_file_open_model_full (path, NULL, &back, &warning, &err), ==, NN_OK);
+      g_assert_cmpint (warning.status, ==, NN_STATUS_FORMAT);
+      nn_net_free (back);
+    }
+  nn_net_free (net);
+  remove_tree (dir);
+  g_free (path);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -810,6 +1136,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/h5model/open/good-files", test_good_files);
   g_test_add_func ("/engine/h5model/activations", test_activations);
   g_test_add_func ("/engine/h5model/h5py-fixtures", test_h5py_fixtures);
+  g_test_add_func ("/engine/h5model/training/roundtrip", test_training_roundtrip);
+  g_test_add_func ("/engine/h5model/training/save-invalid", test_training_save_invalid);
+  g_test_add_func ("/engine/h5model/training/corrupt", test_training_corrupt);
 
   return g_test_run ();
 }

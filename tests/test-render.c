@@ -391,6 +391,96 @@ test_kernels_scale2 (void)
   ll_render_view_clear (&view);
 }
 
+/* One input channel (the seed network's first layer: 32 x 1 x 5 x 5): the kernels wrap
+ * into rows of `columns` instead of one tall column; kernel o sits in row o / columns. */
+static void
+test_kernels_wrapped (void)
+{
+  enum { O = 7, K = 3 };
+  float w[O * K * K];
+  nn_tensor t = tensor_wrap (w, 4, O, 1, K, K);
+  LlRenderView view;
+  LlRenderLayout l;
+  LlRenderHit hit;
+  cairo_surface_t *s;
+  double x, y;
+
+  for (int i = 0; i < O * K * K; i++)
+    w[i] = (float) (i / (K * K)) - 3.0f;      /* kernel o is all o - 3 */
+  view_setup (&view, LL_RENDER_KERNELS, &t);
+  ll_render_view_measure (&view, &l);
+  g_assert_cmpint (l.cols, ==, 3);            /* about square: ceil (sqrt (7)) */
+  g_assert_cmpint (l.rows, ==, 3);
+  view.options.columns = 4;
+  ll_render_view_measure (&view, &l);
+  g_assert_cmpint (l.cols, ==, 4);
+  g_assert_cmpint (l.rows, ==, 2);
+  g_assert_cmpfloat (l.height, <, l.width);
+  s = draw_view (&view, 1.0);
+  for (int o = 0; o < O; o++)
+    {
+      LlRenderRgb c = ll_render_map_value (LL_RENDER_MAP_DIVERGING, ll_render_view_range (&view, o),
+                                           (double) o - 3.0);
+
+      /* tile (o / 4, o % 4): every cell has kernel o's colour, and hovering names it */
+      for (int ky = 0; ky < K; ky++)
+        for (int kx = 0; kx < K; kx++)
+          {
+            kernel_cell_centre (&l, o / 4, o % 4, ky, kx, &x, &y);
+            assert_pixel_near (get_pixel (s, (int) x, (int) y), rgb_pixel (c), 1);
+            g_assert_true (ll_render_view_hit (&view, x, y, &hit));
+            g_assert_cmpint (hit.index[0], ==, o);
+            g_assert_cmpint (hit.index[1], ==, 0);
+            g_assert_cmpint (hit.index[2], ==, ky);
+            g_assert_cmpint (hit.index[3], ==, kx);
+            g_assert_cmpint (hit.element, ==, (o * K + ky) * K + kx);
+          }
+    }
+  /* the place of an eighth kernel is empty: no hit, nothing painted */
+  kernel_cell_centre (&l, 1, 3, 1, 1, &x, &y);
+  g_assert_false (ll_render_view_hit (&view, x, y, &hit));
+  g_assert_cmpint (get_pixel (s, (int) x, (int) y).r, ==, get_pixel (s, (int) l.width - 1, 0).r);
+  cairo_surface_destroy (s);
+  ll_render_view_clear (&view);
+}
+
+/* The words of hover labels and legends go through the caller's translation. */
+static const char *
+fake_translate (const char *msgid)
+{
+  if (strcmp (msgid, "out %lld, in %lld, ky %lld, kx %lld: %s") == 0)
+    return "aus %lld, ein %lld, ky %lld, kx %lld: %s";
+  if (strcmp (msgid, "symmetric: white = 0") == 0)
+    return "symmetrisch: weiß = 0";
+  return msgid;
+}
+
+static void
+test_translate (void)
+{
+  float w[2 * 2 * 1 * 1] = { 1.0f, -2.0f, 0.5f, 0.0f };
+  nn_tensor t = tensor_wrap (w, 4, 2, 2, 1, 1);
+  LlRenderView view;
+  LlRenderLayout l;
+  LlRenderLegend legend;
+  LlRenderHit hit;
+  double x, y;
+
+  view_setup (&view, LL_RENDER_KERNELS, &t);
+  ll_render_view_measure (&view, &l);
+  kernel_cell_centre (&l, 1, 0, 0, 0, &x, &y);
+  ll_render_set_translate_func (fake_translate);
+  g_assert_true (ll_render_view_hit (&view, x, y, &hit));
+  ll_render_view_legend (&view, &legend);
+  ll_render_set_translate_func (NULL);
+  g_assert_cmpstr (hit.label, ==, "aus 1, ein 0, ky 0, kx 0: 0.5");
+  g_assert_cmpstr (legend.caption, ==, "symmetrisch: weiß = 0");
+  /* without a translation: English */
+  g_assert_true (ll_render_view_hit (&view, x, y, &hit));
+  g_assert_cmpstr (hit.label, ==, "out 1, in 0, ky 0, kx 0: 0.5");
+  ll_render_view_clear (&view);
+}
+
 /* ---------------------------------------------------------------- legend */
 
 static void
@@ -795,7 +885,7 @@ test_export (void)
   g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
   g_assert_cmpint (cairo_image_surface_get_width (s), ==, (int) ceil (2.0 * l.width));
   g_assert_cmpint (cairo_image_surface_get_height (s), ==, (int) ceil (2.0 * l.height));
-  kernel_cell_centre (&l, 1, 0, 2, 2, &x, &y);
+  kernel_cell_centre (&l, 0, 1, 2, 2, &x, &y);    /* kernel 1: one input, so beside kernel 0 */
   assert_pixel_near (get_pixel (s, (int) (2 * x), (int) (2 * y)),
                      rgb_pixel (ll_render_map_at (LL_RENDER_MAP_DIVERGING, 0.0)), 1);
   assert_pixel_near (get_pixel (s, 1, 1), ((pixel) { 255, 255, 255, 255 }), 0);
@@ -854,6 +944,106 @@ test_export_errors (void)
   g_free (w);
 }
 
+/* ---------------------------------------------------------------- plots */
+
+static cairo_surface_t *
+draw_plot (const LlPlot *plot, int width, int height)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t *cr = cairo_create (s);
+
+  ll_plot_draw (plot, cr, width, height);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  return s;
+}
+
+static pixel
+plot_pixel (cairo_surface_t *s, const LlPlotLayout *l, double x, double y)
+{
+  double ux, uy;
+
+  ll_plot_to_user (l, x, y, &ux, &uy);
+  return get_pixel (s, (int) floor (ux), (int) floor (uy));
+}
+
+/* A known training curve and a validation curve with a gap (NaN): the dots and the
+ * segments between them have the series' colours, the gap and the rest stay white. */
+static void
+test_plot_series (void)
+{
+  const double x[4] = { 1, 2, 3, 4 };
+  const double train[4] = { 1.0, 0.5, 0.5, 0.2 }, val[4] = { 0.3, NAN, 0.7, 0.7 };
+  const LlPlotSeries series[2] = {
+    { "train", x, train, 4, ll_plot_train_rgb, true },
+    { "validation", x, val, 4, ll_plot_val_rgb, true },
+  };
+  LlPlot plot = { .title = "Loss", .x_label = "epoch", .series = series, .n_series = 2,
+                  .x_min = 1, .x_max = 4, .y_min = 0, .y_max = 1, .x_integer = true,
+                  .background = true };
+  pixel white = { 255, 255, 255, 255 };
+  LlPlotLayout l;
+  cairo_surface_t *s = draw_plot (&plot, 320, 220);
+
+  ll_plot_measure (&plot, 320, 220, &l);
+  g_assert_cmpfloat (l.x_lo, ==, 1.0);
+  g_assert_cmpfloat (l.y_hi, ==, 1.0);
+  g_assert_cmpfloat (l.area.x + l.area.width, <=, 320.0);
+  g_assert_cmpfloat (l.area.y + l.area.height, <=, 220.0);
+  for (int i = 0; i < 4; i++)
+    assert_pixel_near (plot_pixel (s, &l, x[i], train[i]), rgb_pixel (ll_plot_train_rgb), 2);
+  /* the flat segment from epoch 2 to 3 */
+  assert_pixel_near (plot_pixel (s, &l, 2.5, 0.5), rgb_pixel (ll_plot_train_rgb), 2);
+  assert_pixel_near (plot_pixel (s, &l, 3.5, 0.7), rgb_pixel (ll_plot_val_rgb), 2);
+  assert_pixel_near (plot_pixel (s, &l, 1.0, 0.3), rgb_pixel (ll_plot_val_rgb), 2);
+  /* NaN at epoch 2: no segment from epoch 1 to 3 */
+  assert_pixel_near (plot_pixel (s, &l, 2.0, 0.5 * (0.3 + 0.7) - 0.1), white, 0);
+  assert_pixel_near (plot_pixel (s, &l, 1.5, 0.35), white, 0);
+  assert_pixel_near (plot_pixel (s, &l, 3.5, 0.85), white, 0);
+  cairo_surface_destroy (s);
+
+  /* from the data: x spans the points, y starts at 0 and covers the largest value */
+  plot.x_min = plot.x_max = plot.y_min = plot.y_max = 0;
+  ll_plot_measure (&plot, 320, 220, &l);
+  g_assert_cmpfloat (l.x_lo, ==, 1.0);
+  g_assert_cmpfloat (l.x_hi, ==, 4.0);
+  g_assert_cmpfloat (l.y_lo, ==, 0.0);
+  g_assert_cmpfloat (l.y_hi, >=, 1.0);
+  g_assert_cmpfloat (l.y_hi, <=, 1.5);
+}
+
+/* Cells are viridis at their row's fraction: [[5, 0], [1, 4]] */
+static void
+test_confusion (void)
+{
+  const int64_t counts[4] = { 5, 0, 1, 4 };
+  char *names[2] = { "cat", "dog" };
+  LlConfusion conf = { .counts = counts, .k = 2, .class_names = names, .title = "Confusion",
+                       .truth_label = "true", .predicted_label = "predicted",
+                       .background = true };
+  const double want[2][2] = { { 1.0, 0.0 }, { 0.2, 0.8 } };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 300, 300);
+  cairo_t *cr = cairo_create (s);
+  LlRenderRect r;
+  double cell;
+
+  ll_confusion_draw (&conf, cr, 300, 300);
+  cairo_destroy (cr);
+  ll_confusion_measure (&conf, 300, 300, &r);
+  cell = r.width / 2;
+  g_assert_cmpfloat (cell, >=, 22.0);
+  g_assert_cmpfloat (r.x + r.width, <=, 300.0);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      {
+        g_assert_cmpfloat_with_epsilon (ll_confusion_fraction (&conf, i, j), want[i][j], 1e-12);
+        /* a corner of the cell, away from the count written in its middle */
+        assert_pixel_near (get_pixel (s, (int) (r.x + j * cell + 3), (int) (r.y + i * cell + 3)),
+                           rgb_pixel (ll_render_map_at (LL_RENDER_MAP_VIRIDIS, want[i][j])), 1);
+      }
+  cairo_surface_destroy (s);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -868,6 +1058,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/kernels/rgb", test_kernels_rgb);
   g_test_add_func ("/render/kernels/clipped", test_kernels_clipped);
   g_test_add_func ("/render/kernels/scale2", test_kernels_scale2);
+  g_test_add_func ("/render/kernels/wrapped", test_kernels_wrapped);
+  g_test_add_func ("/render/translate", test_translate);
   g_test_add_func ("/render/legend/range", test_legend_range);
   g_test_add_func ("/render/matrix/colours-hit", test_matrix);
   g_test_add_func ("/render/stats/numpy", test_stats);
@@ -880,6 +1072,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/view/shape-errors", test_shape_errors);
   g_test_add_func ("/render/export/png-svg", test_export);
   g_test_add_func ("/render/export/errors", test_export_errors);
+  g_test_add_func ("/render/plot/series", test_plot_series);
+  g_test_add_func ("/render/plot/confusion", test_confusion);
 
   return g_test_run ();
 }

@@ -202,17 +202,24 @@ cli_parse_args (cli_command *cmd, int argc, char **argv)
   return -1;
 }
 
+/* Opens a model; what did not stop the open (a malformed /training group, dropped) is
+ * printed as a warning on stderr, so a script sees it without failing. */
 nn_status
 cli_open_model_for_input (const char *path, const nn_shape *input, nn_net **out,
                           nn_error *err)
 {
-  return nn_file_open_model (path, input, out, err);
+  nn_error warning;
+  nn_status s = nn_file_open_model_full (path, input, out, &warning, err);
+
+  if (s == NN_OK && warning.status != NN_OK)
+    fprintf (stderr, "layerlab-cli: warning: %s\n", warning.message);
+  return s;
 }
 
 nn_status
 cli_open_model (const char *path, nn_net **out, nn_error *err)
 {
-  return nn_file_open_model (path, NULL, out, err);
+  return cli_open_model_for_input (path, NULL, out, err);
 }
 
 nn_status

@@ -75,8 +75,10 @@ cli_cmd_convert (int argc, char **argv)
 {
   const char *paths[2] = { NULL, NULL };
   const char *model = NULL;
+  bool weights = false;
   const cli_option options[] = {
     { "model", '\0', &model },
+    { "weights-only", '\0', NULL, &weights },
     { NULL, '\0', NULL },
   };
   cli_command cmd = {
@@ -85,17 +87,6 @@ cli_cmd_convert (int argc, char **argv)
   };
   nn_error err = { 0 };
   nn_net *net = NULL;
-  bool weights = false;
-
-  /* --weights-only is a flag: take it out before the generic parser sees it */
-  for (int i = 1; i < argc; i++)
-    if (strcmp (argv[i], "--weights-only") == 0)
-      {
-        weights = true;
-        memmove (argv + i, argv + i + 1, (size_t) (argc - i - 1) * sizeof *argv);
-        argc--;
-        i--;
-      }
   int ret = cli_parse_args (&cmd, argc, argv);
   if (ret >= 0)
     return ret;

@@ -88,52 +88,15 @@ cli_parse_data_opts (const char *cmd, const char *fit, const char *normalize,
   return -1;
 }
 
-/* The network must end in K class scores, and every label must be below K. */
-static int
-check_classes (const nn_net *net, const nn_dataset *ds, const char *spec)
-{
-  nn_shape out = nn_net_output_shape (net);
-  char buf[64];
-
-  if (out.n_dims != 1)
-    return cli_error ("the model's output %s is not a vector of class scores [K]",
-                      nn_shape_to_string (&out, buf, sizeof buf));
-  if (ds->n_classes > out.d[0])
-    return cli_error ("%s: has labels up to %" PRId64 " but the model has %" PRId64
-                      " outputs (classes)", spec, ds->n_classes - 1, out.d[0]);
-  return CLI_EXIT_OK;
-}
-
 int
 cli_load_data (const char *spec, const char *split, const nn_net *net, const nn_preprocess *pp,
                nn_dataset **out)
 {
   nn_error err = { 0 };
-  int ret;
 
-  if (nn_dataset_load_fit (spec, split, &net->input, pp->fit, out, &err) != NN_OK)
+  if (nn_dataset_load_for_net (spec, split, net, pp, out, &err) != NN_OK)
     return cli_nn_error (&err);
-  if (nn_dataset_preprocess (*out, &net->input, pp, &err) != NN_OK)
-    ret = cli_error ("%s: %s", spec, err.message);
-  else
-    ret = check_classes (net, *out, spec);
-  if (ret != CLI_EXIT_OK)
-    {
-      nn_dataset_free (*out);
-      *out = NULL;
-    }
-  return ret;
-}
-
-/* A batch tensor for up to cap samples and a view of its first count ones */
-static nn_tensor *
-new_batch_tensor (const nn_dataset *ds, int64_t cap, nn_error *err)
-{
-  int64_t shape[NN_MAX_DIMS];
-
-  memcpy (shape, ds->x->shape, sizeof shape);
-  shape[0] = cap;
-  return nn_tensor_new (ds->x->n_dims, shape, err);
+  return CLI_EXIT_OK;
 }
 
 int
@@ -142,38 +105,11 @@ cli_evaluate (nn_net *net, const nn_dataset *ds, int64_t batch, int threads, dou
 {
   nn_error err = { 0 };
   nn_run_opts opts = { .n_threads = threads };
-  int64_t cap = batch < ds->n ? batch : ds->n;
-  nn_tensor *x = new_batch_tensor (ds, cap, &err);
-  int64_t *idx = malloc ((size_t) cap * sizeof *idx), *labels = malloc ((size_t) cap * sizeof *labels);
-  double sum = 0.0;
-  int ret = CLI_EXIT_OK;
 
-  *correct = 0;
-  if (x == NULL || idx == NULL || labels == NULL)
-    ret = x == NULL ? cli_nn_error (&err) : cli_error ("out of memory");
-  for (int64_t start = 0; ret == CLI_EXIT_OK && start < ds->n; start += cap)
-    {
-      int64_t count = ds->n - start < cap ? ds->n - start : cap, hits = 0;
-      nn_tensor view = *x;
-      nn_batch b = { .x = &view, .labels = labels };
-      double part = 0.0;
-
-      view.shape[0] = count;
-      view.owns_data = false;
-      for (int64_t i = 0; i < count; i++)
-        idx[i] = start + i;
-      nn_dataset_gather (ds, idx, count, &view, labels);
-      if (nn_net_evaluate (net, NN_LOSS_CROSS_ENTROPY, &b, &opts, &part, &hits, confusion,
-                           &err) != NN_OK)
-        ret = cli_nn_error (&err);
-      sum += part;
-      *correct += hits;
-    }
-  *loss = sum / (double) ds->n;
-  nn_tensor_free (x);
-  free (idx);
-  free (labels);
-  return ret;
+  if (nn_dataset_evaluate (net, ds, NN_LOSS_CROSS_ENTROPY, batch, &opts, loss, correct,
+                           confusion, &err) != NN_OK)
+    return cli_nn_error (&err);
+  return CLI_EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- train */
@@ -193,8 +129,7 @@ typedef struct train_state {
   nn_net *net;
   nn_dataset *train, *val;
   nn_trainer *tr;
-  nn_tensor *x;
-  int64_t *labels;
+  nn_batcher batcher;
   bool tty;
 } train_state;
 
@@ -231,14 +166,11 @@ train_batch (train_state *s, const int64_t *perm, int64_t count, double *loss_su
 {
   nn_error err = { 0 };
   nn_run_opts opts = { .n_threads = s->args->threads };
-  nn_tensor view = *s->x;
-  nn_batch b = { .x = &view, .labels = s->labels };
+  nn_batch b;
   double loss = 0.0;
   int64_t correct = 0;
 
-  view.shape[0] = count;
-  view.owns_data = false;
-  nn_dataset_gather (s->train, perm, count, &view, s->labels);
+  nn_batcher_fill (&s->batcher, s->train, perm, count, &b);
   if (nn_trainer_step (s->tr, &b, &opts, &loss, &correct, &err) != NN_OK)
     return cli_nn_error (&err);
   if (!isfinite (loss))
@@ -248,18 +180,65 @@ train_batch (train_state *s, const int64_t *perm, int64_t count, double *loss_su
   return CLI_EXIT_OK;
 }
 
-static int64_t *
-epoch_order (const train_state *s, int64_t epoch)
-{
-  int64_t n = s->train->n;
-  int64_t *perm;
+/* ---- the training record saved with the model (/training, docs/file-format.md) */
 
-  if (!s->args->no_shuffle)
-    return nn_dataset_permutation (n, s->args->seed * 1000003u + (uint64_t) epoch);
-  perm = malloc ((size_t) n * sizeof *perm);
-  for (int64_t i = 0; perm != NULL && i < n; i++)
-    perm[i] = i;
-  return perm;
+static void
+describe_preprocessing (const nn_preprocess *pp, char *buf, size_t size)
+{
+  int n = snprintf (buf, size, "fit=%s, scale [0, 1]",
+                    pp->fit == NN_FIT_RESIZE ? "resize" : "centre crop");
+
+  if (pp->normalize && n > 0 && (size_t) n < size)
+    snprintf (buf + n, size - (size_t) n, ", normalize (x - %g) / %g", (double) pp->mean[0],
+              (double) pp->std[0]);
+}
+
+/* The record describes this run: it replaces any record the model came with. */
+static int
+start_record (train_state *s)
+{
+  const train_args *a = s->args;
+  nn_training_record *r = nn_training_record_new ();
+  double fraction;
+
+  if (r == NULL)
+    return cli_error ("out of memory");
+  snprintf (r->data, sizeof r->data, "%s", a->data);
+  if (a->val != NULL && strcmp (a->val, "none") != 0
+      && cli_parse_double (a->val, 0.0, 1.0, &fraction))
+    r->validation_fraction = fraction;
+  else if (a->val != NULL && strcmp (a->val, "none") != 0)
+    snprintf (r->validation_data, sizeof r->validation_data, "%s", a->val);
+  else if (a->val == NULL && s->val != NULL)
+    snprintf (r->validation_data, sizeof r->validation_data, "%s (test split)", a->data);
+  describe_preprocessing (&a->pp, r->preprocessing, sizeof r->preprocessing);
+  r->loss = NN_LOSS_CROSS_ENTROPY;
+  r->optim = a->optim;
+  r->epochs = a->epochs;
+  r->batch_size = a->batch;
+  r->seed = a->seed;
+  r->shuffle = !a->no_shuffle;
+  nn_training_record_free (s->net->training);
+  s->net->training = r;
+  return CLI_EXIT_OK;
+}
+
+static int
+record_epoch (train_state *s, double loss, int64_t hits, double val_loss, int64_t val_hits,
+              double seconds)
+{
+  nn_error err = { 0 };
+  double n = (double) s->train->n;
+  nn_training_epoch e = {
+    .train_loss = loss / n, .train_accuracy = (double) hits / n,
+    .val_loss = s->val != NULL ? val_loss : NAN,
+    .val_accuracy = s->val != NULL ? (double) val_hits / (double) s->val->n : NAN,
+    .seconds = seconds,
+  };
+
+  if (nn_training_record_add_epoch (s->net->training, &e, &err) != NN_OK)
+    return cli_nn_error (&err);
+  return CLI_EXIT_OK;
 }
 
 static int
@@ -284,7 +263,7 @@ report_epoch (train_state *s, int64_t epoch, double loss, int64_t hits, double s
                100.0 * (double) val_hits / (double) s->val->n);
     }
   fprintf (stderr, "  time %.1fs\n", seconds);
-  return CLI_EXIT_OK;
+  return record_epoch (s, loss, hits, val_loss, val_hits, seconds);
 }
 
 static int
@@ -292,7 +271,7 @@ train_epoch (train_state *s, int64_t epoch, double *loss_sum, int64_t *hits)
 {
   int64_t n = s->train->n, batch = s->args->batch;
   int64_t n_batches = (n + batch - 1) / batch;
-  int64_t *perm = epoch_order (s, epoch);
+  int64_t *perm = nn_dataset_epoch_order (n, !s->args->no_shuffle, s->args->seed, epoch);
   double start = now_seconds (), last_draw = 0.0;
   int ret = perm != NULL ? CLI_EXIT_OK : cli_error ("out of memory");
 
@@ -385,11 +364,9 @@ prepare (train_state *s)
   s->tr = nn_trainer_new (s->net, NN_LOSS_CROSS_ENTROPY, &a->optim, a->seed, &err);
   if (s->tr == NULL)
     return cli_nn_error (&err);
-  s->x = new_batch_tensor (s->train, a->batch < s->train->n ? a->batch : s->train->n, &err);
-  if (s->x == NULL)
+  if (nn_batcher_init (&s->batcher, s->train, a->batch, 0, &err) != NN_OK)
     return cli_nn_error (&err);
-  s->labels = malloc ((size_t) s->x->shape[0] * sizeof *s->labels);
-  return s->labels != NULL ? CLI_EXIT_OK : cli_error ("out of memory");
+  return start_record (s);
 }
 
 static int
@@ -409,8 +386,7 @@ run_training (const train_args *args)
   if (ret == CLI_EXIT_OK)
     printf ("saved %s\n", args->output);
   nn_trainer_free (s.tr);
-  nn_tensor_free (s.x);
-  free (s.labels);
+  nn_batcher_clear (&s.batcher);
   nn_dataset_free (s.train);
   nn_dataset_free (s.val);
   nn_net_free (s.net);

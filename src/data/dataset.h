@@ -82,4 +82,35 @@ nn_status nn_dataset_load_fit (const char *spec, const char *split, const nn_sha
  * folder with a sub-folder named split ("test/"). */
 bool nn_dataset_has_split (const char *spec, const char *split);
 
+/* ---------------------------------------------------------------- training loops (batches.c) */
+
+/* Reusable batch tensors for up to cap samples of a data set. With onehot_k > 0 it also
+ * makes MSELoss targets [count, onehot_k], the one-hot rows of the labels. */
+typedef struct nn_batcher {
+  nn_tensor *x, *target;
+  int64_t *labels;
+  int64_t cap;              /* min (cap asked for, ds->n) */
+  nn_tensor x_view, target_view;
+} nn_batcher;
+
+nn_status nn_batcher_init (nn_batcher *b, const nn_dataset *ds, int64_t cap, int64_t onehot_k,
+                           nn_error *err);
+void nn_batcher_clear (nn_batcher *b);
+/* Gathers samples idx[0..count) (count <= b->cap) and points batch at them. */
+void nn_batcher_fill (nn_batcher *b, const nn_dataset *ds, const int64_t *idx, int64_t count,
+                      nn_batch *batch);
+/* The order of the samples in epoch: a permutation seeded by (seed, epoch), or 0..n-1
+ * without shuffle. malloc'd; NULL when out of memory. */
+int64_t *nn_dataset_epoch_order (int64_t n, bool shuffle, uint64_t seed, int64_t epoch);
+/* Inference over the whole data set in batches of batch: the mean loss per sample, the
+ * arg-max hits (cross-entropy only) and, if confusion != NULL (K×K, zeroed by the
+ * caller), the confusion counts. MSELoss compares with one-hot targets. */
+nn_status nn_dataset_evaluate (nn_net *net, const nn_dataset *ds, nn_loss_kind loss,
+                               int64_t batch, const nn_run_opts *opts, double *mean_loss,
+                               int64_t *correct, int64_t *confusion, nn_error *err);
+/* nn_dataset_load_fit + nn_dataset_preprocess for net's input, then checks that net ends
+ * in K class scores with K above every label. */
+nn_status nn_dataset_load_for_net (const char *spec, const char *split, const nn_net *net,
+                                   const nn_preprocess *pp, nn_dataset **out, nn_error *err);
+
 #endif /* NN_DATASET_H */

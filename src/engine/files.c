@@ -5,12 +5,23 @@
  * The CLI and the window share these, so both say the same thing about a weights file
  * opened as a model, and both pick the format from the extension the same way.
  */
+/* mkostemps: the temporary must not leak into children forked meanwhile (their copy
+ * would hold its lock) */
+#define _GNU_SOURCE
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "nn.h"
+#include "nn-private.h"
 
 static bool
 has_suffix (const char *path, const char *suffix)
@@ -37,8 +48,24 @@ nn_file_probe_any (const char *path, nn_file_kind *kind, nn_error *err)
 nn_status
 nn_file_open_model (const char *path, const nn_shape *input, nn_net **out, nn_error *err)
 {
+  return nn_file_open_model_full (path, input, out, NULL, err);
+}
+
+nn_status
+nn_file_open_model_full (const char *path, const nn_shape *input, nn_net **out,
+                         nn_error *warning, nn_error *err)
+{
   nn_file_kind kind = NN_FILE_UNKNOWN;
   *out = NULL;
+  nn_error_clear (warning);
+  /* before anything of libhdf5 touches the file in this process: the probe reads it */
+  if (!nn_path_is_pytorch (path) && nn_get_isolated_checks ())
+    {
+      nn_status iso = nn_model_check_headers_isolated (path, err);
+
+      if (iso != NN_OK)
+        return iso;
+    }
   nn_status st = nn_file_probe_any (path, &kind, err);
   if (st != NN_OK)
     return st;
@@ -52,7 +79,7 @@ nn_file_open_model (const char *path, const nn_shape *input, nn_net **out, nn_er
     return nn_error_set (err, NN_STATUS_FORMAT, -1, "%s is an activation file, not a model", path);
   if (nn_path_is_pytorch (path))
     return nn_pt_open_model (path, input, out, err);
-  return nn_model_open (path, out, err);
+  return nn_model_open_full (path, out, warning, err);
 }
 
 nn_status
@@ -60,6 +87,13 @@ nn_file_load_weights (const char *path, nn_net *net, nn_error *err)
 {
   if (nn_path_is_pytorch (path))
     return nn_pt_load_weights (path, net, err);
+  if (nn_get_isolated_checks ())
+    {
+      nn_status iso = nn_weights_check_headers_isolated (path, net, err);
+
+      if (iso != NN_OK)
+        return iso;
+    }
   return nn_weights_load (path, net, err);
 }
 
@@ -75,4 +109,202 @@ nn_file_save (const char *path, const nn_net *net, bool weights_only, nn_error *
       return nn_pt_save_state_dict (path, net, err);
     }
   return weights_only ? nn_weights_save (path, net, err) : nn_model_save (path, net, err);
+}
+
+/* ---------------------------------------------------------------- crash-safe saves */
+
+/* Splits target into its folder ("." when none) and base name. */
+static bool
+split_path (const char *target, char **dir, const char **base)
+{
+  const char *slash = strrchr (target, '/');
+  size_t dir_len = slash == NULL ? 1 : slash == target ? 1 : (size_t) (slash - target);
+
+  *base = slash ? slash + 1 : target;
+  *dir = malloc (dir_len + 1);
+  if (*dir == NULL)
+    return false;
+  memcpy (*dir, slash ? target : ".", dir_len);
+  (*dir)[dir_len] = '\0';
+  return true;
+}
+
+/* ".<base>.XXXXXX.layerlab-tmp": 6 characters of mkstemps between prefix and suffix */
+static bool
+is_temp_of (const char *name, const char *base)
+{
+  size_t n = strlen (name), b = strlen (base), sfx = strlen (NN_SAVE_TEMP_SUFFIX);
+
+  return n == 1 + b + 1 + 6 + sfx && name[0] == '.' && strncmp (name + 1, base, b) == 0
+         && name[1 + b] == '.' && strcmp (name + n - sfx, NN_SAVE_TEMP_SUFFIX) == 0;
+}
+
+/* Removes dir/name if no process holds its lock. The lock is taken on the file itself
+ * and the name is checked to still be that file, so a temporary a save has just created
+ * (and not locked yet) survives: its creator re-checks the name after locking. */
+static bool
+remove_if_stale (int dfd, const char *name)
+{
+  int fd = openat (dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  struct stat a, b;
+  bool removed = false;
+
+  if (fd < 0)
+    return false;
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0 && fstat (fd, &a) == 0 && S_ISREG (a.st_mode)
+      && fstatat (dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev
+      && a.st_ino == b.st_ino)
+    removed = unlinkat (dfd, name, 0) == 0;
+  close (fd);
+  return removed;
+}
+
+int
+nn_save_temp_remove_stale (const char *target)
+{
+  char *dir;
+  const char *base;
+  DIR *d;
+  struct dirent *e;
+  int n = 0;
+
+  if (!split_path (target, &dir, &base))
+    return 0;
+  d = opendir (dir);
+  free (dir);
+  if (d == NULL)
+    return 0;
+  while ((e = readdir (d)) != NULL)
+    if (is_temp_of (e->d_name, base) && remove_if_stale (dirfd (d), e->d_name))
+      n++;
+  closedir (d);
+  return n;
+}
+
+/* Creates and locks a new temporary; false with errno set on failure. */
+static bool
+create_locked (nn_save_temp *t, const char *base)
+{
+  size_t size = strlen (t->dir) + strlen (base) + 32;
+  struct stat a, b;
+
+  t->path = malloc (size);
+  if (t->path == NULL)
+    return false;
+  /* a few tries: a concurrent cleanup may take a temporary between mkstemps and flock */
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      snprintf (t->path, size, "%s/.%s.XXXXXX" NN_SAVE_TEMP_SUFFIX, t->dir, base);
+      t->fd = mkostemps (t->path, (int) strlen (NN_SAVE_TEMP_SUFFIX), O_CLOEXEC);
+      if (t->fd < 0)
+        break;
+      if (flock (t->fd, LOCK_EX) == 0 && fstat (t->fd, &a) == 0 && stat (t->path, &b) == 0
+          && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return true;
+      close (t->fd);
+      t->fd = -1;
+      errno = EAGAIN;
+    }
+  free (t->path);
+  t->path = NULL;
+  return false;
+}
+
+nn_status
+nn_save_temp_open (nn_save_temp *t, const char *target, nn_error *err)
+{
+  const char *base;
+
+  t->target = target;
+  t->fd = -1;
+  t->path = NULL;
+  t->dir = NULL;
+  if (!split_path (target, &t->dir, &base))
+    return nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", target);
+  if (base[0] == '\0')
+    {
+      free (t->dir);
+      t->dir = NULL;
+      return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: not a file name", target);
+    }
+  nn_save_temp_remove_stale (target);
+  if (!create_locked (t, base))
+    {
+      nn_status s = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot create a file in '%s': "
+                                  "%s", target, t->dir, strerror (errno));
+
+      free (t->dir);
+      t->dir = NULL;
+      return s;
+    }
+  return NN_OK;
+}
+
+static void
+temp_free (nn_save_temp *t)
+{
+  if (t->fd >= 0)
+    close (t->fd);
+  free (t->path);
+  free (t->dir);
+  t->fd = -1;
+  t->path = t->dir = NULL;
+}
+
+void
+nn_save_temp_abort (nn_save_temp *t)
+{
+  if (t->path != NULL)
+    unlink (t->path);
+  temp_free (t);
+}
+
+/* Keeps the permissions of the file being replaced; new files get rw-r--r--. */
+static mode_t
+target_mode (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) == 0 && S_ISREG (st.st_mode))
+    return st.st_mode & 07777;
+  return 0644;
+}
+
+static void
+sync_dir (const char *dir)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  /* Makes the rename durable. Some filesystems refuse fsync on directories (EINVAL);
+   * the file itself is already on disk then, so this is best effort. */
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
+nn_status
+nn_save_temp_commit (nn_save_temp *t, nn_error *err)
+{
+  const char *what = "write the file";
+  int e = 0;
+
+  /* the lock stays held through the rename: the temporary is never seen unlocked */
+  if (fchmod (t->fd, target_mode (t->target)) != 0 || fsync (t->fd) != 0)
+    e = errno;
+  else if (rename (t->path, t->target) != 0)
+    {
+      e = errno;
+      what = "replace the file";
+    }
+  if (e != 0)
+    {
+      nn_save_temp_abort (t);
+      return nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot %s: %s", t->target, what,
+                           strerror (e));
+    }
+  sync_dir (t->dir);
+  temp_free (t);
+  return NN_OK;
 }

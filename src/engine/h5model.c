@@ -12,10 +12,13 @@
  * the network is built, and datasets are read only into tensors the network allocated
  * itself, after their dataspace was compared with the tensor's shape.
  *
- * Saving is atomic: the HDF5 file is built in memory, written to a temporary file in the
- * target's folder, fsync'ed and renamed over the target; a failed save removes the
- * temporary and leaves the old file alone (and HDF5 in a sane state, see write_hdf5).
+ * Saving is atomic: HDF5 writes a locked temporary file in the target's folder (its
+ * space reserved first, see write_hdf5), which is fsync'ed and renamed over the target;
+ * a failed save removes the temporary and leaves the old file alone (nn_save_temp in
+ * files.c; it also removes the temporaries of killed saves).
  */
+/* sync_file_range */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <assert.h>
@@ -23,10 +26,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +44,7 @@
 #define H5M_CREATOR       "Layerlab " NN_VERSION_STRING
 #define H5M_MAJOR         1
 #define H5M_MINOR         0
+#define H5M_MINOR_TRAINING 1     /* 1.1 added the optional /training group */
 /* Sane limits for numbers read from files: more layers than this is not a network a
  * person built, and channel/feature/kernel sizes must fit BLAS's int arguments. */
 #define H5M_MAX_LAYERS    100000
@@ -224,10 +230,12 @@ write_string (hid_t obj, const char *name, const char *s)
   return ok;
 }
 
+/* minor: H5M_MINOR, or H5M_MINOR_TRAINING for a model with a /training group (files
+ * without one stay 1.0, readable as before by anything that reads 1.0) */
 static bool
-write_root_attrs (hid_t file, const char *format, const char *kind)
+write_root_attrs (hid_t file, const char *format, const char *kind, int minor)
 {
-  const int32_t version[2] = { H5M_MAJOR, H5M_MINOR };
+  const int32_t version[2] = { H5M_MAJOR, minor };
 
   return write_string (file, "format", format)
          && write_attr (file, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, 2, version)
@@ -313,6 +321,26 @@ write_architecture (hid_t file, const nn_net *net)
   return ok;
 }
 
+/* Starts the disk writes of what is in the page cache so far without waiting for them,
+ * so the final fsync has little left: writing out overlaps with copying the next
+ * tensors instead of following it. */
+#define WRITEBACK_MIN_BYTES ((uint64_t) 4 << 20)
+
+static void
+start_writeback (hid_t loc)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+  hid_t file = H5Iget_file_id (loc);
+  void *handle = NULL;
+
+  if (file >= 0 && H5Fget_vfd_handle (file, H5P_DEFAULT, &handle) >= 0 && handle != NULL)
+    sync_file_range (*(int *) handle, 0, 0, SYNC_FILE_RANGE_WRITE);
+  close_id (&file);
+#else
+  (void) loc;
+#endif
+}
+
 /* float32 little-endian, contiguous (the default layout), no filters */
 static bool
 write_tensor (hid_t loc, const char *name, const nn_tensor *t)
@@ -330,6 +358,8 @@ write_tensor (hid_t loc, const char *name, const nn_tensor *t)
     ok = H5Dwrite (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) >= 0;
   close_id (&ds);
   close_id (&space);
+  if (ok && (uint64_t) nn_tensor_numel (t) * sizeof (float) >= WRITEBACK_MIN_BYTES)
+    start_writeback (loc);
   return ok;
 }
 
@@ -369,19 +399,113 @@ write_state_dict (hid_t file, const nn_net *net)
   return ok;
 }
 
+/* ---- /training (format 1.1): settings as attributes, the history as float64 columns */
+
+static bool
+write_floats (hid_t obj, const char *name, const double *v, hsize_t n)
+{
+  return write_attr (obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, v);
+}
+
+static bool
+write_uint (hid_t obj, const char *name, uint64_t v)
+{
+  return write_attr (obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
+}
+
+static bool
+write_column (hid_t g, const char *name, const double *v, hsize_t n)
+{
+  hid_t space = H5Screate_simple (1, &n, NULL);
+  hid_t ds = -1;
+  bool ok = false;
+
+  if (space >= 0)
+    ds = H5Dcreate2 (g, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (ds >= 0)
+    ok = n == 0 || H5Dwrite (ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+  close_id (&ds);
+  close_id (&space);
+  return ok;
+}
+
+static const char *const history_columns[] = {
+  "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds",
+};
+
+/* nn_training_epoch field c (in history_columns order) */
+static double *
+epoch_field (nn_training_epoch *e, int c)
+{
+  double *f[] = { &e->train_loss, &e->train_accuracy, &e->val_loss, &e->val_accuracy,
+                  &e->seconds };
+
+  return f[c];
+}
+
+static bool
+write_history (hid_t g, const nn_training_record *r)
+{
+  size_t n = (size_t) r->n_history;
+  double *col = malloc ((n > 0 ? n : 1) * sizeof *col);
+  bool ok = col != NULL;
+
+  for (int c = 0; ok && c < (int) (sizeof history_columns / sizeof history_columns[0]); c++)
+    {
+      for (size_t i = 0; i < n; i++)
+        col[i] = *epoch_field (&r->history[i], c);
+      ok = write_column (g, history_columns[c], col, n);
+    }
+  free (col);
+  return ok;
+}
+
+static bool
+write_optimizer (hid_t g, const nn_optim_config *o)
+{
+  const double betas[2] = { o->beta1, o->beta2 };
+  bool ok = write_string (g, "optimizer", nn_optim_name (o->kind))
+            && write_float (g, "lr", o->lr) && write_float (g, "weight_decay", o->weight_decay);
+
+  if (o->kind == NN_OPTIM_SGD)
+    return ok && write_float (g, "momentum", o->momentum)
+           && write_float (g, "dampening", o->dampening) && write_bool (g, "nesterov", o->nesterov);
+  return ok && write_floats (g, "betas", betas, 2) && write_float (g, "eps", o->eps);
+}
+
+static bool
+write_training (hid_t file, const nn_training_record *r)
+{
+  hid_t g = H5Gcreate2 (file, "training", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  bool ok = g >= 0 && write_string (g, "data", r->data)
+            && write_string (g, "validation_data", r->validation_data)
+            && write_string (g, "preprocessing", r->preprocessing)
+            && write_string (g, "loss", nn_loss_name (r->loss)) && write_optimizer (g, &r->optim)
+            && write_int (g, "epochs", r->epochs) && write_int (g, "batch_size", r->batch_size)
+            && write_uint (g, "seed", r->seed) && write_bool (g, "shuffle", r->shuffle)
+            && write_float (g, "validation_fraction", r->validation_fraction)
+            && write_history (g, r);
+
+  close_id (&g);
+  return ok;
+}
+
 static bool
 write_model (hid_t file, const void *data)
 {
   const nn_net *net = data;
+  int minor = net->training != NULL ? H5M_MINOR_TRAINING : H5M_MINOR;
 
-  return write_root_attrs (file, H5M_FORMAT, "model") && write_architecture (file, net)
-         && write_state_dict (file, net);
+  return write_root_attrs (file, H5M_FORMAT, "model", minor) && write_architecture (file, net)
+         && write_state_dict (file, net)
+         && (net->training == NULL || write_training (file, net->training));
 }
 
 static bool
 write_weights (hid_t file, const void *data)
 {
-  return write_root_attrs (file, H5M_FORMAT, "weights") && write_state_dict (file, data);
+  return write_root_attrs (file, H5M_FORMAT, "weights", H5M_MINOR)
+         && write_state_dict (file, data);
 }
 
 typedef struct act_data {
@@ -393,7 +517,7 @@ static bool
 write_activations (hid_t file, const void *data)
 {
   const act_data *a = data;
-  bool ok = write_root_attrs (file, H5M_ACT_FORMAT, NULL)
+  bool ok = write_root_attrs (file, H5M_ACT_FORMAT, NULL, H5M_MINOR)
             && write_tensor (file, "input", a->res->acts[0]);
 
   for (int i = 0; ok && i < a->net->n_layers; i++)
@@ -410,63 +534,11 @@ write_activations (hid_t file, const void *data)
 
 typedef bool (*h5_write_fn) (hid_t file, const void *data);
 
-/* "<dir>/.<base>.XXXXXX" next to path, so that rename() stays within one filesystem */
-static char *
-temp_name_for (const char *path, char **dir_out)
-{
-  const char *slash = strrchr (path, '/');
-  const char *base = slash ? slash + 1 : path;
-  size_t dir_len = slash == NULL ? 0 : slash == path ? 1 : (size_t) (slash - path);
-  char *dir = malloc (dir_len + 2);
-  char *tmp = malloc (dir_len + strlen (base) + 16);
-
-  if (dir == NULL || tmp == NULL)
-    {
-      free (dir);
-      free (tmp);
-      return NULL;
-    }
-  if (slash)
-    {
-      memcpy (dir, path, dir_len);
-      dir[dir_len] = '\0';
-    }
-  else
-    strcpy (dir, ".");
-  sprintf (tmp, "%s/.%s.XXXXXX", dir, base);
-  *dir_out = dir;
-  return tmp;
-}
-
-static void
-sync_dir (const char *dir)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY);
-
-  /* Makes the rename durable. Some filesystems refuse fsync on directories (EINVAL);
-   * the file itself is already on disk then, so this is best effort. */
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
-/* Keeps the permissions of the file being replaced; new files get rw-r--r--. */
-static mode_t
-target_mode (const char *path)
-{
-  struct stat st;
-
-  if (stat (path, &st) == 0 && S_ISREG (st.st_mode))
-    return st.st_mode & 07777;
-  return 0644;
-}
-
 /* File access. Reading: CLOSE_STRONG makes H5Fclose really close the file (no id leak
  * keeps it open), and file locks are used where the filesystem has them and skipped
- * where it does not (some network mounts). Writing: the file is built in memory by the
- * core driver and written out by us (see write_hdf5). */
+ * where it does not (some network mounts). Writing: the sec2 driver writes the temporary
+ * file directly (see write_hdf5); no HDF5 lock, since the save holds its own flock on it
+ * (nn_save_temp) and HDF5's would conflict with it. */
 static hid_t
 make_fapl (bool for_writing)
 {
@@ -474,288 +546,136 @@ make_fapl (bool for_writing)
 
   if (fapl < 0)
     return fapl;
-  if (H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG) < 0)
-    close_id (&fapl);
-  else if (!for_writing && H5Pset_file_locking (fapl, true, true) < 0)
+  if (H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG) < 0
+      || H5Pset_file_locking (fapl, !for_writing, true) < 0)
     close_id (&fapl);
   /* V18..V18: readable by HDF5 >= 1.8, no superblock-v3 locking state after a crash */
-  else if (for_writing
-           && (H5Pset_fapl_core (fapl, (size_t) 1 << 20, false) < 0
-               || H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0))
+  else if (for_writing && H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
     close_id (&fapl);
   return fapl;
 }
 
-/* write() in pieces: one 553 MB call made the kernel allocate and copy the whole page
- * cache range in one go and measured 2-6x slower than 8 MiB pieces on a busy machine. */
-#define WRITE_PIECE ((size_t) 8 << 20)
+/* Metadata HDF5 writes around the data, at most: object headers, attributes, link
+ * storage, global heap collections for the strings. Measured below 3 KiB per object on
+ * the templates and every layer type; the allowance is several times that. */
+#define SAVE_FIXED_BYTES     ((uint64_t) 256 << 10)
+#define SAVE_PER_OBJECT      ((uint64_t) 16 << 10)
 
-static nn_status
-write_all (const h5_ctx *c, int fd, const unsigned char *buf, size_t size)
-{
-  while (size > 0)
-    {
-      ssize_t n = write (fd, buf, size < WRITE_PIECE ? size : WRITE_PIECE);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return fail (c, NN_STATUS_IO, "cannot write the file: %s",
-                     n < 0 ? strerror (errno) : "no progress");
-      buf += n;
-      size -= (size_t) n;
-    }
-  return NN_OK;
-}
-
-/* Bob Jenkins' lookup3 hashlittle(), HDF5's metadata checksum (H5_checksum_lookup3). */
-#define ROT32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
-
-static uint32_t
-lookup3 (const unsigned char *k, size_t length)
-{
-  uint32_t a, b, c;
-  uint32_t w[3];
-
-  a = b = c = 0xdeadbeefu + (uint32_t) length;
-  while (length > 12)
-    {
-      a += (uint32_t) decode_le (k, 4);
-      b += (uint32_t) decode_le (k + 4, 4);
-      c += (uint32_t) decode_le (k + 8, 4);
-      a -= c; a ^= ROT32 (c, 4); c += b;
-      b -= a; b ^= ROT32 (a, 6); a += c;
-      c -= b; c ^= ROT32 (b, 8); b += a;
-      a -= c; a ^= ROT32 (c, 16); c += b;
-      b -= a; b ^= ROT32 (a, 19); a += c;
-      c -= b; c ^= ROT32 (b, 4); b += a;
-      length -= 12;
-      k += 12;
-    }
-  if (length == 0)
-    return c;
-  memset (w, 0, sizeof w);
-  for (size_t i = 0; i < length; i++)
-    w[i / 4] |= (uint32_t) k[i] << (8 * (i % 4));
-  a += w[0];
-  b += w[1];
-  c += w[2];
-  c ^= b; c -= ROT32 (b, 14);
-  a ^= c; a -= ROT32 (c, 11);
-  b ^= a; b -= ROT32 (a, 25);
-  c ^= b; c -= ROT32 (b, 16);
-  a ^= c; a -= ROT32 (c, 4);
-  b ^= a; b -= ROT32 (a, 14);
-  c ^= b; c -= ROT32 (b, 24);
-  return c;
-}
-
-/* libhdf5 1.10's H5Fget_file_image() clears the superblock's status flags (the "open for
- * writing" bit) but keeps the checksum computed with the bit set, so nothing could open
- * the image. Recompute it: a version 2 superblock is 12 bytes + 4 addresses, then the
- * checksum. */
-static bool
-fix_superblock_checksum (unsigned char *image, size_t size)
-{
-  size_t len;
-  uint32_t sum;
-
-  if (size < 12 || memcmp (image, "\x89HDF\r\n\x1a\n", 8) != 0)
-    return false;
-  if (image[8] < 2)
-    return true;              /* versions 0 and 1 have no checksum */
-  len = 12 + 4 * (size_t) image[9];
-  if (size < len + 4)
-    return false;
-  sum = lookup3 (image, len);
-  for (int i = 0; i < 4; i++)
-    image[len + i] = (unsigned char) (sum >> (8 * i));
-  return true;
-}
-
-/* ---- the in-memory image: HDF5's core driver allocates it through these callbacks,
- * so that the finished image can be taken over after H5Fclose instead of copied out
- * with H5Fget_file_image() (for VGG-16 that copy was 553 MB of memcpy and page faults
- * and doubled the memory a save needs). */
-
-typedef struct core_image {
-  unsigned char *buf;       /* the driver's buffer, kept by image_free at close */
-  size_t alloc;
-} core_image;
-
-static void *
-image_malloc_cb (size_t size, H5FD_file_image_op_t op, void *udata)
-{
-  core_image *im = udata;
-  void *p = malloc (size > 0 ? size : 1);
-
-  (void) op;
-  if (p != NULL && im->buf == NULL)
-    {
-      im->buf = p;
-      im->alloc = size;
-    }
-  return p;
-}
-
-static void *
-image_memcpy_cb (void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
-                 void *udata)
-{
-  (void) op;
-  (void) udata;
-  return memcpy (dest, src, size);
-}
-
-static void *
-image_realloc_cb (void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
-{
-  core_image *im = udata;
-  void *p = realloc (ptr, size > 0 ? size : 1);
-
-  (void) op;
-  if (p != NULL && (ptr == NULL || ptr == im->buf))
-    {
-      im->buf = p;
-      im->alloc = size;
-    }
-  return p;
-}
-
-static herr_t
-image_free_cb (void *ptr, H5FD_file_image_op_t op, void *udata)
-{
-  core_image *im = udata;
-
-  (void) op;
-  /* the file's own image survives its close: write_hdf5 writes it out, then frees it */
-  if (ptr != im->buf)
-    free (ptr);
-  return 0;
-}
-
-static void *
-udata_copy_cb (void *udata)
-{
-  return udata;             /* shared, owned by write_hdf5 */
-}
-
-static herr_t
-udata_free_cb (void *udata)
-{
-  (void) udata;
-  return 0;
-}
-
-/* The "end of file address" a closed image's superblock (version 0, 1 or 2, 8-byte
- * addresses as HDF5 writes them here) records; 0 if it cannot be read. */
 static uint64_t
-superblock_eof (const unsigned char *image, size_t size)
+tensor_bytes (const nn_tensor *t)
 {
+  return t != NULL ? (uint64_t) nn_tensor_numel (t) * sizeof (float) : 0;
+}
+
+/* Upper bound of a model or weights file of net (architecture and /training included). */
+static uint64_t
+net_file_bytes (const nn_net *net)
+{
+  nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+  uint64_t bytes = SAVE_FIXED_BYTES + SAVE_PER_OBJECT * (uint64_t) (net->n_layers + 8);
+
+  for (int i = 0; i < n; i++)
+    bytes += SAVE_PER_OBJECT + tensor_bytes (params[i].tensor);
+  free (params);
+  if (net->training != NULL)
+    bytes += 5 * sizeof (double) * (uint64_t) net->training->n_history;
+  return bytes;
+}
+
+/* The end of file the superblock (version 0, 1 or 2, 8-byte addresses as HDF5 writes
+ * them here) of the file at fd records; 0 if it cannot be read. */
+static uint64_t
+superblock_eof (int fd)
+{
+  unsigned char sb[48];
   size_t at;
 
-  if (size < 48 || memcmp (image, "\x89HDF\r\n\x1a\n", 8) != 0)
+  if (pread (fd, sb, sizeof sb, 0) != (ssize_t) sizeof sb
+      || memcmp (sb, "\x89HDF\r\n\x1a\n", 8) != 0)
     return 0;
-  if (image[8] >= 2)
-    at = image[9] == 8 ? 12 + 8 + 8 : 0;
+  if (sb[8] >= 2)
+    at = sb[9] == 8 ? 12 + 8 + 8 : 0;
   else
-    at = image[13] == 8 ? (image[8] == 0 ? 40 : 44) : 0;
-  return at != 0 && at + 8 <= size ? decode_le (image + at, 8) : 0;
+    at = sb[13] == 8 ? (sb[8] == 0 ? 40 : 44) : 0;
+  return at != 0 ? decode_le (sb + at, 8) : 0;
 }
 
-/* The HDF5 file is built in memory and written to fd by write_all(). When libhdf5 1.10
- * itself hits a write error (a full disk), H5Fclose fails and leaves a half-closed file
- * behind that crashes the process later, at the latest in HDF5's atexit handler; an
- * in-memory file cannot fail that way. The image is taken over from the driver after
- * H5Fclose (see core_image), so it exists once in memory. Its size is the end of file
- * the closed superblock records (closing releases unused metadata space, so it can be a
- * little below what H5Fget_file_image reported before), else that report. */
+/* Space for the whole file before HDF5 writes it: libhdf5 1.10 does not survive its own
+ * write errors (after a failed write on a full disk, H5Fclose leaves a half-closed file
+ * that crashes the process later, at the latest in HDF5's atexit handler), so a full
+ * disk (or a file size limit) must show here, where we can still say so. */
 static nn_status
-write_hdf5 (const h5_ctx *c, int fd, const char *tmp, h5_write_fn write, const void *data)
+reserve_space (const h5_ctx *c, int fd, uint64_t bytes)
 {
-  core_image im = { NULL, 0 };
-  H5FD_file_image_callbacks_t cb = {
-    image_malloc_cb, image_memcpy_cb, image_realloc_cb, image_free_cb,
-    udata_copy_cb, udata_free_cb, &im,
-  };
+  int e;
+
+  if (bytes > (uint64_t) INT64_MAX)
+    return fail (c, NN_STATUS_TOO_LARGE, "the file would be too large");
+  e = posix_fallocate (fd, 0, (off_t) bytes);
+  /* filesystems without fallocate: glibc writes zeros instead, which reserves as well;
+   * EINVAL/EOPNOTSUPP are left only where even that is impossible */
+  if (e == 0 || e == EOPNOTSUPP)
+    return NN_OK;
+  return fail (c, NN_STATUS_IO, "cannot write the file: %s (%.1f MiB needed)", strerror (e),
+               (double) bytes / (1024.0 * 1024.0));
+}
+
+/* HDF5 writes the temporary file tmp itself (one pwrite per tensor, straight from the
+ * tensors; an in-memory build cost an extra pass over all the weights), into space
+ * reserved first (reserve_space). Closing truncates the file to what HDF5 used. */
+static nn_status
+write_hdf5 (const h5_ctx *c, int fd, const char *tmp, h5_write_fn write, const void *data,
+            uint64_t estimate)
+{
   hid_t fapl = make_fapl (true);
-  hid_t file = -1;
-  ssize_t size = -1;
+  hid_t file = fapl >= 0 ? H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+  nn_status s = NN_OK;
+  bool ok;
   uint64_t eof;
-  nn_status s;
+  struct stat st;
 
-  if (fapl >= 0 && H5Pset_file_image_callbacks (fapl, &cb) >= 0)
-    file = H5Fcreate (tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  if (file >= 0 && write (file, data) && H5Fflush (file, H5F_SCOPE_GLOBAL) >= 0)
-    size = H5Fget_file_image (file, NULL, 0);
-  if (file >= 0 && H5Fclose (file) < 0)
-    size = -1;
   close_id (&fapl);
-  eof = size > 0 && im.buf != NULL ? superblock_eof (im.buf, im.alloc) : 0;
-  if (eof > 0 && eof <= im.alloc && eof <= (uint64_t) SSIZE_MAX)
-    size = (ssize_t) eof;
-  if (size <= 0 || im.buf == NULL || (size_t) size > im.alloc
-      || !fix_superblock_checksum (im.buf, (size_t) size))
-    {
-      free (im.buf);
-      return fail (c, NN_STATUS_IO, "cannot write the file: HDF5 could not build it");
-    }
-  s = write_all (c, fd, im.buf, (size_t) size);
-  free (im.buf);
-  return s;
-}
-
-static nn_status
-finish_temp (const h5_ctx *c, int fd, const char *tmp, const char *dir)
-{
-  int saved;
-
-  if (fchmod (fd, target_mode (c->path)) != 0 || fsync (fd) != 0)
-    {
-      saved = errno;
-      close (fd);
-      return fail (c, NN_STATUS_IO, "cannot write the file: %s", strerror (saved));
-    }
-  if (close (fd) != 0)
+  if (file < 0)
+    return fail (c, NN_STATUS_IO, "cannot write the file: HDF5 cannot create it");
+  /* after H5Fcreate, whose O_TRUNC would release the space again */
+  s = reserve_space (c, fd, estimate);
+  ok = s == NN_OK && write (file, data);
+  if (H5Fclose (file) < 0)
+    ok = false;
+  if (s != NN_OK)
+    return s;
+  if (!ok)
+    return fail (c, NN_STATUS_IO, "cannot write the file: HDF5 could not build it");
+  /* HDF5 truncates to its end of file on close; make sure, since the reserved space
+   * would otherwise stay as zeros at the end */
+  eof = superblock_eof (fd);
+  if (eof > 0 && fstat (fd, &st) == 0 && (uint64_t) st.st_size > eof
+      && ftruncate (fd, (off_t) eof) != 0)
     return fail (c, NN_STATUS_IO, "cannot write the file: %s", strerror (errno));
-  if (rename (tmp, c->path) != 0)
-    return fail (c, NN_STATUS_IO, "cannot replace the file: %s", strerror (errno));
-  sync_dir (dir);
   return NN_OK;
 }
 
+/* nn_save_temp (files.c) names, locks and renames the temporary file and removes those
+ * killed saves left behind. */
 static nn_status
-save_atomic (const char *path, h5_write_fn write, const void *data, nn_error *err)
+save_atomic (const char *path, h5_write_fn write, const void *data, uint64_t estimate,
+             nn_error *err)
 {
   h5_ctx c;
-  char *dir = NULL;
-  char *tmp;
-  int fd;
+  nn_save_temp t;
   nn_status status;
 
   ctx_init (&c, path, err);
-  tmp = temp_name_for (path, &dir);
-  if (tmp == NULL)
-    return fail (&c, NN_STATUS_NOMEM, "out of memory");
-  fd = mkstemp (tmp);
-  if (fd < 0)
+  if ((status = nn_save_temp_open (&t, path, err)) != NN_OK)
+    return status;
+  status = write_hdf5 (&c, t.fd, t.path, write, data, estimate);
+  if (status != NN_OK)
     {
-      status = fail (&c, NN_STATUS_IO, "cannot create a file in '%s': %s", dir,
-                     strerror (errno));
-      free (tmp);
-      free (dir);
+      nn_save_temp_abort (&t);
       return status;
     }
-  status = write_hdf5 (&c, fd, tmp, write, data);
-  if (status == NN_OK)
-    status = finish_temp (&c, fd, tmp, dir);
-  else
-    close (fd);
-  if (status != NN_OK)
-    unlink (tmp);
-  free (tmp);
-  free (dir);
-  return status;
+  return nn_save_temp_commit (&t, err);
 }
 
 static nn_status
@@ -775,14 +695,49 @@ check_savable (const char *path, const nn_net *net, nn_error *err)
   return NN_OK;
 }
 
+/* What is wrong with a training record, or NULL: the checks a reader makes, so that a
+ * record saved always reads back. */
+static const char *
+training_problem (const nn_training_record *r)
+{
+  const nn_optim_config *o = &r->optim;
+
+  if (memchr (r->data, '\0', sizeof r->data) == NULL
+      || memchr (r->validation_data, '\0', sizeof r->validation_data) == NULL
+      || memchr (r->preprocessing, '\0', sizeof r->preprocessing) == NULL)
+    return "a text field is not terminated";
+  if (nn_loss_name (r->loss) == NULL)
+    return "unknown loss";
+  if (nn_optim_name (o->kind) == NULL)
+    return "unknown optimizer";
+  if (!(o->lr >= 0) || !(o->weight_decay >= 0) || !(o->momentum >= 0) || !(o->dampening >= 0)
+      || !(o->eps >= 0) || !(o->beta1 >= 0 && o->beta1 < 1) || !(o->beta2 >= 0 && o->beta2 < 1))
+    return "an optimizer setting is out of range (lr, weight_decay, momentum, dampening, "
+           "eps >= 0; betas in [0, 1))";
+  if (r->epochs < 0 || r->epochs > NN_TRAINING_MAX_EPOCHS)
+    return "epochs is out of range";
+  if (r->batch_size < 1 || r->batch_size > H5M_MAX_SIZE)
+    return "batch_size is out of range";
+  if (!(r->validation_fraction >= 0 && r->validation_fraction < 1))
+    return "validation_fraction must be in [0, 1)";
+  if (r->n_history < 0 || r->n_history > NN_TRAINING_MAX_EPOCHS
+      || (r->n_history > 0 && r->history == NULL))
+    return "the history is inconsistent";
+  return NULL;
+}
+
 nn_status
 nn_model_save (const char *path, const nn_net *net, nn_error *err)
 {
   nn_status status = check_savable (path, net, err);
+  const char *problem;
 
   if (status != NN_OK)
     return status;
-  return save_atomic (path, write_model, net, err);
+  if (net->training != NULL && (problem = training_problem (net->training)) != NULL)
+    return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: cannot save the training "
+                         "record: %s", path, problem);
+  return save_atomic (path, write_model, net, net_file_bytes (net), err);
 }
 
 nn_status
@@ -792,7 +747,7 @@ nn_weights_save (const char *path, const nn_net *net, nn_error *err)
 
   if (status != NN_OK)
     return status;
-  return save_atomic (path, write_weights, net, err);
+  return save_atomic (path, write_weights, net, net_file_bytes (net), err);
 }
 
 nn_status
@@ -800,6 +755,7 @@ nn_activations_save (const char *path, const nn_net *net, const nn_run_result *r
                      nn_error *err)
 {
   act_data a = { net, res };
+  uint64_t estimate;
   h5_ctx c;
 
   ctx_init (&c, path, err);
@@ -809,7 +765,10 @@ nn_activations_save (const char *path, const nn_net *net, const nn_run_result *r
   for (int i = 0; i < res->n_acts; i++)
     if (res->acts[i] == NULL)
       return fail (&c, NN_STATUS_INVALID_ARG, "activation %d is missing", i);
-  return save_atomic (path, write_activations, &a, err);
+  estimate = SAVE_FIXED_BYTES;
+  for (int i = 0; i < res->n_acts; i++)
+    estimate += SAVE_PER_OBJECT + tensor_bytes (res->acts[i]);
+  return save_atomic (path, write_activations, &a, estimate, err);
 }
 
 /* ---------------------------------------------------------------- reading: objects */
@@ -865,7 +824,8 @@ decode_le (const unsigned char *p, int len)
 
 /* Walks the objects as H5HG's deserializer does, refusing what it would mishandle. */
 static bool
-gcol_table_ok (const unsigned char *heap, uint64_t size, int len_size)
+gcol_table_ok (const unsigned char *heap, uint64_t size, int len_size, uint64_t want_idx,
+               uint64_t *want_size)
 {
   uint64_t obj_hdr = (uint64_t) (8 + len_size + 7) & ~(uint64_t) 7;
   uint64_t p = (uint64_t) (8 + len_size + 7) & ~(uint64_t) 7;
@@ -884,16 +844,21 @@ gcol_table_ok (const unsigned char *heap, uint64_t size, int len_size)
       need = idx == 0 ? obj_size : obj_hdr + ((obj_size + 7) & ~(uint64_t) 7);
       if (need < obj_hdr || need > size - p)
         return false;
+      if (idx != 0 && idx == want_idx)
+        *want_size = obj_size;
       p += need;
     }
   return p == size;
 }
 
+/* The collection at off; with want_idx != 0 also the size of that object, which libhdf5
+ * copies into a string buffer of at least H5M_MAX_STRING bytes. */
 static nn_status
-check_gcol_at (const h5_ctx *c, int fd, uint64_t off, uint64_t file_size, int len_size)
+check_gcol_at (const h5_ctx *c, int fd, uint64_t off, uint64_t file_size, int len_size,
+               uint64_t want_idx)
 {
   unsigned char hdr[GCOL_HDR + 8];
-  uint64_t size;
+  uint64_t size, want_size = 0;
   unsigned char *heap;
   bool ok;
 
@@ -909,11 +874,14 @@ check_gcol_at (const h5_ctx *c, int fd, uint64_t off, uint64_t file_size, int le
   if (heap == NULL)
     return fail (c, NN_STATUS_NOMEM, "out of memory");
   ok = pread (fd, heap, size, (off_t) off) == (ssize_t) size
-       && gcol_table_ok (heap, size, len_size);
+       && gcol_table_ok (heap, size, len_size, want_idx, &want_size);
   free (heap);
   if (!ok)
     return fail (c, NN_STATUS_FORMAT, "damaged HDF5 file (bad global heap at offset %"
                  PRIu64 ")", off);
+  if (want_size > H5M_MAX_STRING)
+    return fail (c, NN_STATUS_FORMAT, "damaged HDF5 file (a string of %" PRIu64 " bytes in "
+                 "the global heap at offset %" PRIu64 ")", want_size, off);
   return NN_OK;
 }
 
@@ -949,7 +917,7 @@ scan_gcols (const h5_ctx *c, int fd, uint64_t file_size, int len_size, unsigned 
              && (p = memchr (p, 'G', (size_t) (end - p - 3))) != NULL)
         {
           if (memcmp (p, "GCOL", 4) == 0)
-            s = check_gcol_at (c, fd, pos + (uint64_t) (p - buf), file_size, len_size);
+            s = check_gcol_at (c, fd, pos + (uint64_t) (p - buf), file_size, len_size, 0);
           p++;
         }
       /* chunks overlap by 3 bytes so a signature across the boundary is seen once */
@@ -979,6 +947,60 @@ check_global_heaps (const h5_ctx *c, uint64_t file_size)
   return s;
 }
 
+/* The superblock's base address (8-byte addresses as written by HDF5 here); false when
+ * the superblock is not at offset 0 or has other address sizes. */
+static bool
+superblock_base (int fd, uint64_t *base)
+{
+  unsigned char sb[40];
+  size_t at;
+
+  if (pread (fd, sb, sizeof sb, 0) != (ssize_t) sizeof sb
+      || memcmp (sb, "\x89HDF\r\n\x1a\n", 8) != 0)
+    return false;
+  if (sb[8] >= 2)
+    at = sb[9] == 8 ? 12 : 0;
+  else
+    at = sb[13] == 8 ? (sb[8] == 0 ? 24 : 28) : 0;
+  if (at == 0)
+    return false;
+  *base = decode_le (sb + at, 8);
+  return true;
+}
+
+/* Checks the global heap collection at addr (file-relative) that libhdf5 is about to
+ * load for a variable-length string. Checking just that one (rather than scanning the
+ * whole file for collections before opening it, which read all the weights twice) is
+ * enough: libhdf5 loads a collection only to read an object from it. Files whose
+ * addresses are not plain file offsets get the whole-file scan. */
+static nn_status
+check_string_heap (const h5_ctx *c, uint64_t addr, uint64_t idx)
+{
+  int fd = open (c->path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  uint64_t base = 1;
+  int len_size;
+  nn_status s = NN_OK;
+
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      s = fail (c, NN_STATUS_IO, "%s", strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return s;
+    }
+  len_size = superblock_len_size (fd);
+  if (len_size != 0 && superblock_base (fd, &base) && base == 0)
+    {
+      if (addr < (uint64_t) st.st_size)
+        s = check_gcol_at (c, fd, addr, (uint64_t) st.st_size, len_size, idx);
+    }
+  else if (len_size != 0)
+    s = check_global_heaps (c, (uint64_t) st.st_size);
+  close (fd);
+  return s;
+}
+
 static nn_status
 open_file (h5_ctx *c, hid_t *file)
 {
@@ -986,7 +1008,6 @@ open_file (h5_ctx *c, hid_t *file)
   hid_t fapl;
   htri_t is_hdf5;
   h5_hint hint;
-  nn_status s;
 
   *file = -1;
   if (stat (c->path, &st) != 0)
@@ -998,8 +1019,6 @@ open_file (h5_ctx *c, hid_t *file)
   is_hdf5 = H5Fis_hdf5 (c->path);
   if (is_hdf5 == 0)
     return fail (c, NN_STATUS_FORMAT, "not an HDF5 file");
-  if ((s = check_global_heaps (c, (uint64_t) st.st_size)) != NN_OK)
-    return s;
   fapl = make_fapl (false);
   if (fapl >= 0)
     *file = H5Fopen (c->path, H5F_ACC_RDONLY, fapl);
@@ -1219,39 +1238,150 @@ read_float (const h5_ctx *c, hid_t obj, const char *name, double *out)
   return status;
 }
 
-/* Reads a string of either kind into a malloc'd buffer (*out). */
+/* ---- bounded variable-length strings
+ *
+ * Reading a variable-length string makes libhdf5 allocate a conversion buffer of the
+ * length stored in the attribute itself (the first 4 bytes of its on-disk form: length,
+ * then the global heap reference), before it looks at the heap: a crafted file asked for
+ * 4 GiB (tests/fuzz/regressions/h5model/oom-vlen-string-4gib.h5). libhdf5 1.10 has no
+ * call that returns that length for an attribute, so the attribute is first read into an
+ * opaque type of the same size through a conversion function that leaves the bytes as
+ * they are: the raw on-disk form, whose length we check before the real read. */
+
+#define VLEN_RAW_TAG "layerlab: raw variable-length string"
+
+static herr_t
+vlen_raw_conv (hid_t src, hid_t dst, H5T_cdata_t *cdata, size_t nelmts, size_t buf_stride,
+               size_t bkg_stride, void *buf, void *bkg, hid_t dxpl)
+{
+  char *tag;
+  bool ours;
+
+  (void) nelmts; (void) buf_stride; (void) bkg_stride; (void) buf; (void) bkg; (void) dxpl;
+  switch (cdata->command)
+    {
+    case H5T_CONV_INIT:
+      cdata->need_bkg = H5T_BKG_NO;
+      tag = H5Tget_class (dst) == H5T_OPAQUE ? H5Tget_tag (dst) : NULL;
+      ours = tag != NULL && strcmp (tag, VLEN_RAW_TAG) == 0;
+      if (tag != NULL)
+        H5free_memory (tag);
+      /* in place, byte for byte: only for the same size */
+      return ours && H5Tis_variable_str (src) > 0 && H5Tget_size (src) == H5Tget_size (dst)
+             ? 0 : -1;
+    case H5T_CONV_CONV:
+    case H5T_CONV_FREE:
+      return 0;
+    default:
+      return -1;
+    }
+}
+
+static pthread_once_t vlen_raw_once = PTHREAD_ONCE_INIT;
+static bool vlen_raw_registered;
+
+static void
+vlen_raw_register (void)
+{
+  hid_t vstr = H5Tcopy (H5T_C_S1);
+  hid_t raw = H5Tcreate (H5T_OPAQUE, 16);
+
+  /* a soft function: HDF5 offers it every (variable-length, opaque) pair, and its INIT
+   * accepts only a variable-length string to our tagged opaque type */
+  vlen_raw_registered = vstr >= 0 && raw >= 0 && H5Tset_size (vstr, H5T_VARIABLE) >= 0
+                        && H5Tset_tag (raw, VLEN_RAW_TAG) >= 0
+                        && H5Tregister (H5T_PERS_SOFT, "layerlab_vlen_raw", vstr, raw,
+                                        vlen_raw_conv) >= 0;
+  close_id (&raw);
+  close_id (&vstr);
+}
+
+/* The length in bytes a variable-length string attribute (one element) says it has and
+ * the address of the global heap collection holding it; false if it cannot be read. */
 static bool
-read_string_value (const attr_meta *m, char **out)
+vlen_string_ref (const attr_meta *m, uint64_t *len, uint64_t *heap, uint64_t *idx)
+{
+  unsigned char bytes[32];
+  hsize_t raw_size = H5Aget_storage_size (m->attr);
+  hid_t raw = -1;
+  bool ok;
+
+  pthread_once (&vlen_raw_once, vlen_raw_register);
+  /* 4 bytes of length, then a heap address (2, 4 or 8 bytes) and a 4-byte index */
+  if (!vlen_raw_registered || (raw_size != 10 && raw_size != 12 && raw_size != 16))
+    return false;
+  raw = H5Tcreate (H5T_OPAQUE, raw_size);
+  ok = raw >= 0 && H5Tset_tag (raw, VLEN_RAW_TAG) >= 0 && H5Aread (m->attr, raw, bytes) >= 0;
+  close_id (&raw);
+  if (ok)
+    {
+      *len = decode_le (bytes, 4);
+      *heap = decode_le (bytes + 4, (int) raw_size - 8);
+      *idx = decode_le (bytes + raw_size - 4, 4);
+    }
+  return ok;
+}
+
+static nn_status
+read_vlen_string (const h5_ctx *c, const attr_meta *m, const char *name, hid_t mtype,
+                  char **out)
+{
+  char *s = NULL;
+  uint64_t len = 0, heap = 0, idx = 0;
+  nn_status status;
+
+  if (!vlen_string_ref (m, &len, &heap, &idx))
+    return fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'", c->where, name);
+  if (len > H5M_MAX_STRING)
+    return fail (c, NN_STATUS_FORMAT, "%s: string attribute '%s' says it has %" PRIu64
+                 " bytes, more than the %d a Layerlab file uses (damaged file)", c->where,
+                 name, len, H5M_MAX_STRING);
+  /* the one collection libhdf5 is about to load (for any address but 0, even for an
+   * empty string) */
+  if (heap != 0 && (status = check_string_heap (c, heap, idx)) != NN_OK)
+    return status;
+  if (H5Tset_size (mtype, H5T_VARIABLE) < 0 || H5Aread (m->attr, mtype, &s) < 0)
+    return fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'", c->where, name);
+  if (s == NULL || strlen (s) <= H5M_MAX_STRING)
+    *out = strdup (s ? s : "");
+  if (s)
+    H5free_memory (s);
+  return *out != NULL ? NN_OK : fail (c, NN_STATUS_NOMEM, "out of memory");
+}
+
+/* Reads a string of either kind into a malloc'd buffer (*out). */
+static nn_status
+read_string_value (const h5_ctx *c, const attr_meta *m, const char *name, char **out)
 {
   hid_t mtype = H5Tcopy (H5T_C_S1);
   H5T_cset_t cset = H5Tget_cset (m->type);
   size_t fsize = H5Tget_size (m->type);
-  bool ok = mtype >= 0 && cset >= 0 && H5Tset_cset (mtype, cset) >= 0;
+  nn_status status = NN_OK;
 
   *out = NULL;
-  if (ok && H5Tis_variable_str (m->type) > 0)
+  if (mtype < 0 || cset < 0 || H5Tset_cset (mtype, cset) < 0)
+    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'", c->where,
+                   name);
+  else if (H5Tis_variable_str (m->type) > 0)
+    status = read_vlen_string (c, m, name, mtype, out);
+  else if (fsize > H5M_MAX_STRING)
+    status = fail (c, NN_STATUS_FORMAT, "%s: string attribute '%s' says it has %zu bytes, "
+                   "more than the %d a Layerlab file uses (damaged file)", c->where, name,
+                   fsize, H5M_MAX_STRING);
+  else
     {
-      char *s = NULL;
-
-      ok = H5Tset_size (mtype, H5T_VARIABLE) >= 0 && H5Aread (m->attr, mtype, &s) >= 0;
-      if (ok && (s == NULL || strlen (s) <= H5M_MAX_STRING))
-        *out = strdup (s ? s : "");
-      if (s)
-        H5free_memory (s);
-    }
-  else if (ok && fsize > 0 && fsize <= H5M_MAX_STRING)
-    {
-      char *s = calloc (1, fsize + 1);
-
-      ok = s != NULL && H5Tset_size (mtype, fsize + 1) >= 0
-           && H5Tset_strpad (mtype, H5T_STR_NULLTERM) >= 0 && H5Aread (m->attr, mtype, s) >= 0;
-      if (ok)
-        *out = s;
-      else
-        free (s);
+      *out = calloc (1, fsize + 1);
+      if (*out == NULL || H5Tset_size (mtype, fsize + 1) < 0
+          || H5Tset_strpad (mtype, H5T_STR_NULLTERM) < 0 || H5Aread (m->attr, mtype, *out) < 0)
+        {
+          free (*out);
+          *out = NULL;
+          status = fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'",
+                         c->where, name);
+        }
     }
   close_id (&mtype);
-  return *out != NULL;
+  return status;
 }
 
 /* A string (variable or fixed length) of at most size - 1 bytes. */
@@ -1273,9 +1403,8 @@ read_string (const h5_ctx *c, hid_t obj, const char *name, char *buf, size_t siz
   else if (m.rank > 1 || m.n != 1)
     status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be one string, found %"
                    PRId64, c->where, name, (int64_t) m.n);
-  else if (!read_string_value (&m, &s))
-    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read string attribute '%s'", c->where,
-                   name);
+  else if ((status = read_string_value (c, &m, name, &s)) != NN_OK)
+    ;
   else if (strlen (s) >= size)
     status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' is too long (%zu bytes)",
                    c->where, name, strlen (s));
@@ -1669,7 +1798,7 @@ adopt_layers (h5_ctx *c, nn_net *net, const nn_layer_config *cfgs, int n)
         c->layer = i;
         return fail (c, e.status, "%s", e.message);
       }
-  if (n == 0)
+  if (n <= 0)
     return NN_OK;
   net->layers = calloc ((size_t) n, sizeof *net->layers);
   net->info = calloc ((size_t) n, sizeof *net->info);
@@ -2000,6 +2129,25 @@ check_state_dict (const h5_ctx *c, hid_t sd, const nn_param *params, int n, sd_c
                           "/state_dict");
 }
 
+/* Asks for huge pages under a large tensor about to be filled: reading VGG-16's weights
+ * was mostly page faults (allocating and clearing 135,000 4 KiB pages), a 2 MiB page
+ * takes one. Only untouched memory is affected; where THP is off this does nothing. */
+static void
+advise_huge_pages (void *data, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t) 2 << 20;
+  uintptr_t lo = ((uintptr_t) data + huge - 1) & ~(huge - 1);
+  uintptr_t hi = ((uintptr_t) data + bytes) & ~(huge - 1);
+
+  if (hi > lo)
+    madvise ((void *) lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void) data;
+  (void) bytes;
+#endif
+}
+
 /* Reads one checked dataset into dst (float tensor) or *count. */
 static nn_status
 read_param (const h5_ctx *c, hid_t sd, const nn_param *p, float *dst, int64_t *count)
@@ -2014,7 +2162,10 @@ read_param (const h5_ctx *c, hid_t sd, const nn_param *p, float *dst, int64_t *c
   if (count != NULL)
     r = H5Dread (ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, count);
   else
-    r = H5Dread (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst);
+    {
+      advise_huge_pages (dst, (size_t) nn_tensor_numel (p->tensor) * sizeof (float));
+      r = H5Dread (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst);
+    }
   close_id (&ds);
   if (r < 0)
     return fail (c, NN_STATUS_FORMAT, "cannot read dataset %s (damaged or truncated file)",
@@ -2056,8 +2207,269 @@ read_model_weights (h5_ctx *c, hid_t file, nn_net *net)
   return s;
 }
 
+/* ---------------------------------------------------------------- reading: /training */
+
+/* An optional float64[2] attribute (Adam's betas). */
+static nn_status
+read_float_pair (const h5_ctx *c, hid_t obj, const char *name, double out[2])
+{
+  attr_meta m;
+  nn_status status = attr_open (c, obj, name, &m);
+  double v[2];
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return NN_OK;
+  if (status != NN_OK)
+    return status;
+  if (m.cls != H5T_FLOAT || m.rank != 1 || m.n != 2)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be two floats", c->where,
+                   name);
+  else if (H5Aread (m.attr, H5T_NATIVE_DOUBLE, v) < 0)
+    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read attribute '%s'", c->where, name);
+  else
+    memcpy (out, v, sizeof v);
+  attr_meta_close (&m);
+  return status;
+}
+
+/* An optional unsigned 64-bit integer scalar (the seed). */
+static nn_status
+read_uint (const h5_ctx *c, hid_t obj, const char *name, uint64_t *out)
+{
+  attr_meta m;
+  nn_status status = attr_open (c, obj, name, &m);
+
+  if (status == NN_STATUS_NOT_FOUND)
+    return NN_OK;
+  if (status != NN_OK)
+    return status;
+  if (m.cls != H5T_INTEGER || m.rank > 1 || m.n != 1)
+    status = fail (c, NN_STATUS_FORMAT, "%s: attribute '%s' must be one integer", c->where,
+                   name);
+  else if (H5Aread (m.attr, H5T_NATIVE_UINT64, out) < 0)
+    status = fail (c, NN_STATUS_FORMAT, "%s: cannot read attribute '%s'", c->where, name);
+  attr_meta_close (&m);
+  return status;
+}
+
+/* Maps a torch class name to its kind; false when unknown. */
+static bool
+loss_from_name (const char *name, nn_loss_kind *kind)
+{
+  for (int k = NN_LOSS_CROSS_ENTROPY; k <= NN_LOSS_MSE; k++)
+    if (strcmp (name, nn_loss_name ((nn_loss_kind) k)) == 0)
+      {
+        *kind = (nn_loss_kind) k;
+        return true;
+      }
+  return false;
+}
+
+static bool
+optim_from_name (const char *name, nn_optim_kind *kind)
+{
+  for (int k = NN_OPTIM_SGD; k <= NN_OPTIM_ADAM; k++)
+    if (strcmp (name, nn_optim_name ((nn_optim_kind) k)) == 0)
+      {
+        *kind = (nn_optim_kind) k;
+        return true;
+      }
+  return false;
+}
+
+static nn_status
+read_training_optimizer (const h5_ctx *c, hid_t g, nn_optim_config *o)
+{
+  char name[32];
+  double betas[2];
+  nn_optim_kind kind;
+  nn_status s = read_string (c, g, "optimizer", name, sizeof name, true);
+
+  if (s != NN_OK)
+    return NN_STATUS_FORMAT;
+  if (!optim_from_name (name, &kind))
+    return fail (c, NN_STATUS_FORMAT, "%s: unknown optimizer '%s' (expected SGD or Adam)",
+                 c->where, name);
+  nn_optim_config_init (o, kind);
+  betas[0] = o->beta1;
+  betas[1] = o->beta2;
+  if ((s = read_float (c, g, "lr", &o->lr)) == NN_OK
+      && (s = read_float (c, g, "weight_decay", &o->weight_decay)) == NN_OK
+      && (s = read_float (c, g, "momentum", &o->momentum)) == NN_OK
+      && (s = read_float (c, g, "dampening", &o->dampening)) == NN_OK
+      && (s = read_bool (c, g, "nesterov", &o->nesterov)) == NN_OK
+      && (s = read_float (c, g, "eps", &o->eps)) == NN_OK
+      && (s = read_float_pair (c, g, "betas", betas)) == NN_OK)
+    {
+      o->beta1 = betas[0];
+      o->beta2 = betas[1];
+    }
+  return s;
+}
+
+static nn_status
+read_training_settings (const h5_ctx *c, hid_t g, nn_training_record *r)
+{
+  char loss[32];
+  int64_t epochs = r->epochs, batch = r->batch_size;
+  nn_status s;
+
+  if ((s = read_string (c, g, "loss", loss, sizeof loss, true)) != NN_OK)
+    return NN_STATUS_FORMAT;
+  if (!loss_from_name (loss, &r->loss))
+    return fail (c, NN_STATUS_FORMAT, "%s: unknown loss '%s' (expected CrossEntropyLoss or "
+                 "MSELoss)", c->where, loss);
+  if ((s = read_training_optimizer (c, g, &r->optim)) != NN_OK)
+    return s;
+  /* optional text: absent is "" (NN_STATUS_NOT_FOUND without a message) */
+  s = read_string (c, g, "data", r->data, sizeof r->data, false);
+  if (s == NN_OK || s == NN_STATUS_NOT_FOUND)
+    s = read_string (c, g, "validation_data", r->validation_data, sizeof r->validation_data,
+                     false);
+  if (s == NN_OK || s == NN_STATUS_NOT_FOUND)
+    s = read_string (c, g, "preprocessing", r->preprocessing, sizeof r->preprocessing, false);
+  if (s != NN_OK && s != NN_STATUS_NOT_FOUND)
+    return s;
+  if ((s = read_int (c, g, "epochs", &epochs, 0, NN_TRAINING_MAX_EPOCHS, false)) != NN_OK
+      || (s = read_int (c, g, "batch_size", &batch, 1, H5M_MAX_SIZE, false)) != NN_OK
+      || (s = read_uint (c, g, "seed", &r->seed)) != NN_OK
+      || (s = read_bool (c, g, "shuffle", &r->shuffle)) != NN_OK
+      || (s = read_float (c, g, "validation_fraction", &r->validation_fraction)) != NN_OK)
+    return s;
+  r->epochs = epochs;
+  r->batch_size = batch;
+  return NN_OK;
+}
+
+/* One history column: a float dataset of rank 1. *n is the length of the first column
+ * read (-1 before); every other must have the same. Absent: NN_STATUS_NOT_FOUND. */
+static nn_status
+read_column (const h5_ctx *c, hid_t g, const char *name, int64_t *n, double **out)
+{
+  hid_t ds, type = -1, space = -1;
+  hsize_t dims[1];
+  nn_status s = open_child (c, g, name, H5I_DATASET, &ds);
+
+  *out = NULL;
+  if (s != NN_OK)
+    return s;
+  type = H5Dget_type (ds);
+  space = H5Dget_space (ds);
+  if (type < 0 || space < 0 || H5Tget_class (type) != H5T_FLOAT
+      || H5Sget_simple_extent_ndims (space) != 1
+      || H5Sget_simple_extent_dims (space, dims, NULL) != 1)
+    s = fail (c, NN_STATUS_FORMAT, "%s: '%s' must be a 1-D float dataset", c->where, name);
+  else if (dims[0] > NN_TRAINING_MAX_EPOCHS || (*n >= 0 && (int64_t) dims[0] != *n))
+    s = fail (c, NN_STATUS_FORMAT, "%s: '%s' has %llu entries, %s", c->where, name,
+              (unsigned long long) dims[0], *n >= 0 ? "unlike the other history columns"
+              : "more than the history may hold");
+  else if ((*out = malloc ((dims[0] > 0 ? dims[0] : 1) * sizeof **out)) == NULL)
+    s = fail (c, NN_STATUS_NOMEM, "out of memory");
+  else if (dims[0] > 0 && H5Dread (ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                   *out) < 0)
+    s = fail (c, NN_STATUS_FORMAT, "%s: cannot read '%s'", c->where, name);
+  if (s == NN_OK)
+    *n = (int64_t) dims[0];
+  else
+    {
+      free (*out);
+      *out = NULL;
+    }
+  close_id (&space);
+  close_id (&type);
+  close_id (&ds);
+  return s;
+}
+
+/* The history columns: train_loss is required, the others default to NAN. */
+static nn_status
+read_history (const h5_ctx *c, hid_t g, nn_training_record *r)
+{
+  enum { N_COLS = sizeof history_columns / sizeof history_columns[0] };
+  double *cols[N_COLS] = { NULL };
+  int64_t n = -1;
+  nn_status s = NN_OK;
+
+  for (int k = 0; s == NN_OK && k < N_COLS; k++)
+    {
+      s = read_column (c, g, history_columns[k], &n, &cols[k]);
+      if (s == NN_STATUS_NOT_FOUND && k == 0)
+        s = fail (c, NN_STATUS_FORMAT, "%s: missing dataset 'train_loss'", c->where);
+      else if (s == NN_STATUS_NOT_FOUND)
+        s = NN_OK;
+    }
+  if (s == NN_OK && n > 0 && (r->history = malloc ((size_t) n * sizeof *r->history)) == NULL)
+    s = fail (c, NN_STATUS_NOMEM, "out of memory");
+  if (s == NN_OK)
+    {
+      r->n_history = n;
+      for (int64_t i = 0; i < n; i++)
+        for (int k = 0; k < N_COLS; k++)
+          *epoch_field (&r->history[i], k) = cols[k] != NULL ? cols[k][i] : NAN;
+    }
+  for (int k = 0; k < N_COLS; k++)
+    free (cols[k]);
+  return s;
+}
+
+/* The optional /training group into *out (NULL when absent). */
+static nn_status
+read_training (h5_ctx *c, hid_t file, nn_training_record **out)
+{
+  hid_t g;
+  nn_training_record *r;
+  const char *problem;
+  nn_status s;
+
+  *out = NULL;
+  snprintf (c->where, sizeof c->where, "root");
+  c->layer = -1;
+  s = open_child (c, file, "training", H5I_GROUP, &g);
+  if (s != NN_OK)
+    return s;
+  snprintf (c->where, sizeof c->where, "/training");
+  r = nn_training_record_new ();
+  if (r == NULL)
+    s = fail (c, NN_STATUS_NOMEM, "out of memory");
+  else if ((s = read_training_settings (c, g, r)) == NN_OK)
+    s = read_history (c, g, r);
+  if (s == NN_OK && (problem = training_problem (r)) != NULL)
+    s = fail (c, NN_STATUS_FORMAT, "%s: %s", c->where, problem);
+  close_id (&g);
+  if (s != NN_OK)
+    nn_training_record_free (r);
+  else
+    *out = r;
+  return s;
+}
+
+/* A malformed /training group does not stop the model from opening: it is dropped and
+ * *warning says why. */
+static void
+adopt_training (h5_ctx *c, hid_t file, nn_net *net, nn_error *warning)
+{
+  nn_error local;
+  nn_error *saved = c->err;
+  nn_status s;
+
+  c->err = &local;
+  nn_error_clear (&local);
+  s = read_training (c, file, &net->training);
+  c->err = saved;
+  if (s == NN_OK || s == NN_STATUS_NOT_FOUND || warning == NULL)
+    return;
+  nn_error_set (warning, s, -1, "%.900s (the training record was ignored; the model itself "
+                "is fine)", local.message);
+}
+
 nn_status
 nn_model_open (const char *path, nn_net **out, nn_error *err)
+{
+  return nn_model_open_full (path, out, NULL, err);
+}
+
+nn_status
+nn_model_open_full (const char *path, nn_net **out, nn_error *warning, nn_error *err)
 {
   h5_ctx c;
   hid_t file;
@@ -2068,6 +2480,8 @@ nn_model_open (const char *path, nn_net **out, nn_error *err)
   assert (path != NULL && out != NULL);
   ctx_init (&c, path, err);
   *out = NULL;
+  if (warning != NULL)
+    nn_error_clear (warning);
   if ((s = open_layerlab (&c, &file, &info)) != NN_OK)
     return s;
   if (info.kind != NN_FILE_MODEL)
@@ -2081,8 +2495,122 @@ nn_model_open (const char *path, nn_net **out, nn_error *err)
       nn_net_free (net);
       net = NULL;
     }
+  if (s == NN_OK)
+    adopt_training (&c, file, net, warning);
   close_id (&file);
   *out = net;
+  return s;
+}
+
+/* ---------------------------------------------------------------- header checks */
+
+/* Contiguous float data is one plain read at an address (a damaged one is a read error);
+ * chunked or compact layouts go through libhdf5's B-tree and filter code, where crafted
+ * files crash it, so a check reads those. */
+static bool
+stored_plainly (hid_t sd, const char *key)
+{
+  hid_t ds = H5Dopen2 (sd, key, H5P_DEFAULT);
+  hid_t dcpl = ds >= 0 ? H5Dget_create_plist (ds) : -1;
+  bool plain = dcpl >= 0 && H5Pget_layout (dcpl) == H5D_CONTIGUOUS;
+
+  close_id (&dcpl);
+  close_id (&ds);
+  return plain;
+}
+
+/* Reads, into throw-away buffers, every parameter not stored plainly. */
+static nn_status
+read_risky_params (h5_ctx *c, hid_t sd, const nn_param *params, int n)
+{
+  nn_status s = NN_OK;
+  nn_error e;
+
+  for (int i = 0; s == NN_OK && i < n; i++)
+    {
+      int64_t count;
+      nn_tensor *t;
+
+      if (stored_plainly (sd, params[i].key))
+        continue;
+      if (params[i].count != NULL)
+        {
+          s = read_param (c, sd, &params[i], NULL, &count);
+          continue;
+        }
+      t = nn_tensor_new (params[i].tensor->n_dims, params[i].tensor->shape, &e);
+      s = t == NULL ? fail (c, e.status, "%s: %s", params[i].key, e.message)
+                    : read_param (c, sd, &params[i], t->data, NULL);
+      nn_tensor_free (t);
+    }
+  return s;
+}
+
+/* The state_dict's keys, types and shapes against net, and the risky data. */
+static nn_status
+check_weights_headers (h5_ctx *c, hid_t file, nn_net *net, bool as_model)
+{
+  nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+  sd_check k = { net, as_model, { "", 0, 0, 0 } };
+  hid_t sd = -1;
+  nn_status s = n < 0 ? fail (c, NN_STATUS_NOMEM, "out of memory") : open_state_dict (c, file, &sd);
+
+  if (s == NN_OK)
+    s = check_state_dict (c, sd, params, n, &k);
+  if (s == NN_OK)
+    s = read_risky_params (c, sd, params, n);
+  close_id (&sd);
+  free (params);
+  return s;
+}
+
+nn_status
+nn_model_check_headers (const char *path, nn_error *err)
+{
+  h5_ctx c;
+  hid_t file;
+  root_info info = { NN_FILE_UNKNOWN, 0, 0 };
+  nn_training_record *training = NULL;
+  nn_net *net = NULL;
+  nn_status s;
+
+  ctx_init (&c, path, err);
+  if ((s = open_layerlab (&c, &file, &info)) != NN_OK)
+    return s;
+  /* other kinds: what nn_model_open says about them is safe to find out in-process */
+  if (info.kind == NN_FILE_MODEL && (s = read_architecture (&c, file, &net)) == NN_OK)
+    s = check_weights_headers (&c, file, net, true);
+  /* a bad /training group does not fail the open, but it must not crash it either */
+  if (s == NN_OK)
+    {
+      nn_error ignored;
+
+      c.err = &ignored;
+      read_training (&c, file, &training);
+      nn_training_record_free (training);
+    }
+  nn_net_free (net);
+  close_id (&file);
+  return s;
+}
+
+nn_status
+nn_weights_check_headers (const char *path, nn_net *net, nn_error *err)
+{
+  h5_ctx c;
+  hid_t file;
+  root_info info = { NN_FILE_UNKNOWN, 0, 0 };
+  nn_status s;
+
+  ctx_init (&c, path, err);
+  if (net == NULL || net->first_error >= 0)
+    return NN_OK;             /* nn_weights_load refuses these without opening the file */
+  if ((s = open_layerlab (&c, &file, &info)) != NN_OK)
+    return s;
+  if (info.kind != NN_FILE_ACTIVATIONS)
+    s = check_weights_headers (&c, file, net, false);
+  close_id (&file);
   return s;
 }
 
@@ -2133,6 +2661,8 @@ stage_weights (h5_ctx *c, hid_t sd, const nn_param *params, int n, staged *st)
   return s;
 }
 
+/* The staged values move in without a copy; the network's old storage (perhaps shared
+ * with a copy of the network, copy-on-write) leaves with the staged tensors. */
 static void
 commit_weights (const nn_param *params, int n, const staged *st)
 {
@@ -2141,8 +2671,7 @@ commit_weights (const nn_param *params, int n, const staged *st)
       if (params[i].count != NULL)
         *params[i].count = st->counts[i];
       else
-        memcpy (params[i].tensor->data, st->tensors[i]->data,
-                (size_t) nn_tensor_numel (params[i].tensor) * sizeof (float));
+        nn_tensor_swap_storage (params[i].tensor, st->tensors[i]);
     }
 }
 

@@ -13,21 +13,24 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nn.h"
+#include "nn-private.h"
 
 /* A valid model opens in milliseconds; a child that takes this long is looping. */
 #define NN_ISOLATE_TIMEOUT_S 60
 
-/* What the child runs: nn_model_open() or nn_weights_load() into net. */
+/* What the child runs: nn_model_open() or nn_weights_load() into net, or with
+ * headers_only their cheap checks (everything but the contiguous weight data). */
 typedef struct isolate_job {
   const char *path;
   nn_net *net;
+  bool headers_only;
 } isolate_job;
 
 static nn_status
@@ -35,6 +38,9 @@ isolate_run (const isolate_job *job, nn_error *err)
 {
   nn_net *opened = NULL;
 
+  if (job->headers_only)
+    return job->net != NULL ? nn_weights_check_headers (job->path, job->net, err)
+                            : nn_model_check_headers (job->path, err);
   if (job->net != NULL)
     return nn_weights_load (job->path, job->net, err);
   return nn_model_open (job->path, &opened, err);
@@ -59,6 +65,8 @@ isolate_child (const isolate_job *job, int fd)
     signal (fatal[i], SIG_DFL);
   signal (SIGALRM, SIG_DFL);
   alarm (NN_ISOLATE_TIMEOUT_S);
+  /* all of it goes through the pipe: no uninitialised bytes after the message */
+  memset (&err, 0, sizeof err);
   nn_error_clear (&err);
   s = isolate_run (job, &err);
   err.status = s;
@@ -158,7 +166,7 @@ isolate (const isolate_job *job, nn_error *err)
 nn_status
 nn_model_validate_isolated (const char *path, nn_error *err)
 {
-  isolate_job job = { path, NULL };
+  isolate_job job = { path, NULL, false };
 
   return isolate (&job, err);
 }
@@ -168,7 +176,49 @@ nn_weights_validate_isolated (const char *path, const nn_net *net, nn_error *err
 {
   /* The child loads into its own copy of net (fork duplicates the address space), so
    * the cast never lets the parent's net change. */
-  isolate_job job = { path, (nn_net *) net };
+  isolate_job job = { path, (nn_net *) net, false };
 
   return isolate (&job, err);
+}
+
+nn_status
+nn_model_check_headers_isolated (const char *path, nn_error *err)
+{
+  isolate_job job = { path, NULL, true };
+
+  return isolate (&job, err);
+}
+
+nn_status
+nn_weights_check_headers_isolated (const char *path, const nn_net *net, nn_error *err)
+{
+  isolate_job job = { path, (nn_net *) net, true };
+
+  return isolate (&job, err);
+}
+
+/* ---------------------------------------------------------------- on or off */
+
+/* -1: not decided yet, read LAYERLAB_NO_ISOLATE on first use */
+static _Atomic int isolated_checks = -1;
+
+void
+nn_set_isolated_checks (bool on)
+{
+  isolated_checks = on ? 1 : 0;
+}
+
+bool
+nn_get_isolated_checks (void)
+{
+  int v = isolated_checks;
+
+  if (v < 0)
+    {
+      const char *env = getenv ("LAYERLAB_NO_ISOLATE");
+
+      v = env != NULL && env[0] != '\0' && strcmp (env, "0") != 0 ? 0 : 1;
+      isolated_checks = v;
+    }
+  return v == 1;
 }

@@ -610,9 +610,11 @@ nn_net_free (nn_net *net)
   free (net->layers);
   free (net->info);
   nn_workspace_free (net);
+  nn_training_record_free (net->training);
   free (net);
 }
 
+/* Shares src's storage (copy-on-write, tensor.c): a header, no values. */
 static bool
 copy_tensor (nn_tensor **dst, const nn_tensor *src, nn_error *err)
 {
@@ -662,7 +664,8 @@ reserve (nn_net *net, int n)
   return true;
 }
 
-/* The copy gets its own (empty) workspace: scratch is never shared between threads. */
+/* The copy gets its own (empty) workspace: scratch is never shared between threads.
+ * Parameters are shared until written (nn_tensor_make_writable). */
 nn_net *
 nn_net_copy (const nn_net *net, nn_error *err)
 {
@@ -685,6 +688,12 @@ nn_net_copy (const nn_net *net, nn_error *err)
           return NULL;
         }
       copy->info[i] = net->info[i];
+    }
+  if (net->training != NULL
+      && (copy->training = nn_training_record_copy (net->training, err)) == NULL)
+    {
+      nn_net_free (copy);
+      return NULL;
     }
   return copy;
 

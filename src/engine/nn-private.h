@@ -108,4 +108,52 @@ nn_status nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in,
 nn_status nn_linear_forward_fused (nn_net *net, int index, const nn_tensor *in,
                                    nn_tensor *out, bool relu, nn_error *err);
 
+
+/* ---- added by the file-format owner (files.c): crash-safe saves ---- */
+
+/* A save's temporary file: ".<name>.XXXXXX.layerlab-tmp" next to the target (rename()
+ * stays within one filesystem), created with an exclusive flock() held until commit or
+ * abort. The kernel drops the lock when the saving process dies, so a temporary whose
+ * lock is free belongs to a killed save: nn_save_temp_open removes those of the same
+ * target first, so killed saves leave at most a few files until the next save. */
+typedef struct nn_save_temp {
+  char *path;               /* the temporary file */
+  char *dir;                /* the target's folder */
+  const char *target;
+  int fd;                   /* open for writing, locked */
+} nn_save_temp;
+
+#define NN_SAVE_TEMP_SUFFIX ".layerlab-tmp"
+
+nn_status nn_save_temp_open (nn_save_temp *t, const char *target, nn_error *err);
+/* fchmod to the target's mode (new files 0644), fsync, rename over the target, fsync
+ * the folder; closes and frees t (on failure too, then the temporary is removed). */
+nn_status nn_save_temp_commit (nn_save_temp *t, nn_error *err);
+/* removes the temporary, closes and frees t */
+void nn_save_temp_abort (nn_save_temp *t);
+/* Removes the temporaries of target no save holds (killed saves); returns how many. */
+int nn_save_temp_remove_stale (const char *target);
+
+/* ---- added by the copy-on-write owner (tensor.c) ---- */
+
+/* Like nn_tensor_make_writable() for a caller about to overwrite every element: a shared
+ * t gets new storage without the copy (its values are then undefined). */
+nn_status nn_tensor_detach (nn_tensor *t, nn_error *err);
+/* Exchanges the data of two owning tensors with the same element count (no copy): lets
+ * a loader move staged values into a network whose tensors may be shared. */
+void nn_tensor_swap_storage (nn_tensor *a, nn_tensor *b);
+
+
+/* h5model.c: what the child of an isolated check runs (isolate.c, files.c): everything
+ * nn_model_open / nn_weights_load (into net) would read except the contiguous weight
+ * data (one plain read each, where a damaged file gives an error, not a crash): root,
+ * architecture, the state_dict's keys, types and shapes, chunked/compact datasets, and
+ * /training. Same status and message as the full open for every problem it finds. */
+nn_status nn_model_check_headers (const char *path, nn_error *err);
+nn_status nn_weights_check_headers (const char *path, nn_net *net, nn_error *err);
+/* isolate.c: the same checks in a forked child (see nn_model_validate_isolated) */
+nn_status nn_model_check_headers_isolated (const char *path, nn_error *err);
+nn_status nn_weights_check_headers_isolated (const char *path, const nn_net *net,
+                                             nn_error *err);
+
 #endif /* NN_PRIVATE_H */

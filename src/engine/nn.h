@@ -60,11 +60,20 @@ void nn_error_clear (nn_error *err);
 
 #define NN_MAX_DIMS 4
 
+/* Storage is copy-on-write: a tensor that owns its data (owns_data) holds a reference
+ * to a reference-counted buffer (storage), and nn_tensor_copy() / nn_net_copy() share
+ * it instead of copying the values. Code that writes into an existing tensor calls
+ * nn_tensor_make_writable() first (the nn_tensor_fill* functions do it themselves);
+ * freshly allocated tensors are never shared. A tensor with owns_data false wraps
+ * memory someone else owns (its storage field means nothing) and is written in place. */
+typedef struct nn_storage nn_storage;
+
 typedef struct nn_tensor {
   int32_t n_dims;
   int64_t shape[NN_MAX_DIMS];
   float *data;
   bool owns_data;
+  nn_storage *storage;      /* when owns_data: the shared buffer data points into */
 } nn_tensor;
 
 /* Allocates a zero-filled tensor. Checks every dim >= 0, the element count for
@@ -75,10 +84,25 @@ nn_tensor *nn_tensor_copy (const nn_tensor *t, nn_error *err);
 void nn_tensor_free (nn_tensor *t);
 int64_t nn_tensor_numel (const nn_tensor *t);
 bool nn_tensor_same_shape (const nn_tensor *a, const nn_tensor *b);
-/* Seeded fills (torch.rand / torch.randn analogues; not the same stream as torch). */
-void nn_tensor_fill_uniform (nn_tensor *t, uint64_t seed, float lo, float hi);
-void nn_tensor_fill_normal (nn_tensor *t, uint64_t seed);
-void nn_tensor_fill (nn_tensor *t, float value);
+/* Seeded fills (torch.rand / torch.randn analogues; not the same stream as torch).
+ * A shared t first gets storage of its own (without copying the values it is about to
+ * lose); NN_STATUS_NOMEM and t unchanged when that allocation fails. */
+nn_status nn_tensor_fill_uniform (nn_tensor *t, uint64_t seed, float lo, float hi);
+nn_status nn_tensor_fill_normal (nn_tensor *t, uint64_t seed);
+nn_status nn_tensor_fill (nn_tensor *t, float value);
+/* Gives t its own storage if it shares it (copying the values), so that writing into
+ * t->data changes no other tensor; cheap when t is already the only user. Fails only
+ * when that copy cannot be allocated (t is then unchanged). Thread-safe against other
+ * threads copying or freeing tensors that share t's storage. */
+nn_status nn_tensor_make_writable (nn_tensor *t, nn_error *err);
+/* Whether another tensor (in this or another network) shares t's storage. */
+bool nn_tensor_is_shared (const nn_tensor *t);
+/* An id of t's storage, equal for tensors that share it (NULL for foreign memory):
+ * lets memory accounting count a buffer held by several networks once. */
+const void *nn_tensor_storage_id (const nn_tensor *t);
+/* dst takes src's values (same element count): shares src's storage when src owns its
+ * data, copies the values otherwise. dst must own its data. */
+nn_status nn_tensor_assign (nn_tensor *dst, const nn_tensor *src, nn_error *err);
 /* "[64, 32, 5, 5]" into buf; returns buf. */
 char *nn_shape_format (int32_t n_dims, const int64_t *shape, char *buf, size_t size);
 
@@ -221,12 +245,19 @@ typedef struct nn_net {
   uint64_t init_counter;    /* bumps for every parameter initialisation */
   void *workspace;          /* engine-private scratch (im2col, ...) */
   size_t workspace_size;
+  struct nn_training_record *training; /* how it was trained (owned), NULL if unknown */
 } nn_net;
 
 nn_net *nn_net_new (const nn_shape *input, uint64_t seed);
 void nn_net_free (nn_net *net);
-/* Deep copy (weights included); the copy gets its own workspace. */
+/* Copy of everything (weights included) that shares the parameter storage with net
+ * (copy-on-write, see nn_tensor): O(number of tensors), no values are copied. The copy
+ * gets its own workspace. Edits, training and weight loading on either network never
+ * change the other. */
 nn_net *nn_net_copy (const nn_net *net, nn_error *err);
+/* Bytes of parameter, buffer and gradient storage only net holds: what freeing it
+ * would give back (storage shared with copies is not counted). */
+int64_t nn_net_unique_bytes (const nn_net *net);
 
 /* Editing. Each edit re-runs propagation; parameters whose shapes are unchanged keep
  * their values, new or reshaped parameters are initialised like PyTorch.
@@ -456,6 +487,72 @@ nn_status nn_model_validate_isolated (const char *path, nn_error *err);
 /* The same for nn_weights_load (path, net): the child loads into its copy of net, which
  * checks the file against the network too; net itself never changes. */
 nn_status nn_weights_validate_isolated (const char *path, const nn_net *net, nn_error *err);
+
+/* ---------------------------------------------------------------- training record
+ * (training-record.c; stored as the optional /training group of a model file, format 1.1,
+ * docs/file-format.md) */
+
+/* How a network was trained and how each epoch went. net->training owns one (or is NULL);
+ * nn_model_save writes it, nn_model_open reads it, nn_net_copy copies it. Whoever trains
+ * (layerlab-cli train, the window) fills it in: settings first, then one
+ * nn_training_record_add_epoch per finished epoch. */
+
+#define NN_TRAINING_TEXT_MAX 512
+#define NN_TRAINING_MAX_EPOCHS 1000000   /* more history than this is refused on reading */
+
+typedef struct nn_training_epoch {
+  double train_loss;        /* mean loss over the epoch's batches */
+  double train_accuracy;    /* fraction in [0, 1]; NAN when not measured (MSELoss) */
+  double val_loss;          /* NAN when there is no validation set */
+  double val_accuracy;      /* NAN when there is no validation set or not measured */
+  double seconds;           /* wall time of the epoch's training steps */
+} nn_training_epoch;
+
+typedef struct nn_training_record {
+  /* settings */
+  char data[NN_TRAINING_TEXT_MAX];            /* training data as given: "DIR", "X.npy:Y.npy" */
+  char validation_data[NN_TRAINING_TEXT_MAX]; /* separate validation set, "" if none */
+  char preprocessing[NN_TRAINING_TEXT_MAX];   /* free text ("fit=crop, scale [0,1]"), "" if none */
+  nn_loss_kind loss;
+  nn_optim_config optim;    /* kind and hyper-parameters */
+  int64_t epochs;           /* epochs asked for (history may hold fewer: stopped early) */
+  int64_t batch_size;
+  uint64_t seed;
+  bool shuffle;
+  double validation_fraction; /* share of the data held out for validation, 0 if none */
+  /* history: n_history epochs, malloc'd (NULL when 0) */
+  int64_t n_history;
+  nn_training_epoch *history;
+} nn_training_record;
+
+/* A record with defaults: cross-entropy, Adam (nn_optim_config_init), epochs 0, batch 1,
+ * seed 0, shuffle on, no history. NULL when out of memory. */
+nn_training_record *nn_training_record_new (void);
+/* Deep copy (history included); NULL + err when out of memory. r may be NULL (-> NULL). */
+nn_training_record *nn_training_record_copy (const nn_training_record *r, nn_error *err);
+void nn_training_record_free (nn_training_record *r);
+/* Appends one epoch to the history (grows the array). */
+nn_status nn_training_record_add_epoch (nn_training_record *r, const nn_training_epoch *e,
+                                        nn_error *err);
+/* "SGD", "Adam" (torch.optim class names); NULL for an invalid kind */
+const char *nn_optim_name (nn_optim_kind kind);
+
+/* nn_model_open / nn_file_open_model that also report problems that did not stop the
+ * open: a malformed /training group is dropped (net->training stays NULL) and *warning
+ * (when not NULL) says why, with status NN_STATUS_FORMAT; warning->status is NN_OK and
+ * its message empty when there was nothing to say. The plain functions drop silently. */
+nn_status nn_model_open_full (const char *path, nn_net **out, nn_error *warning,
+                              nn_error *err);
+nn_status nn_file_open_model_full (const char *path, const nn_shape *input, nn_net **out,
+                                   nn_error *warning, nn_error *err);
+
+/* Whether nn_file_open_model(_full) and nn_file_load_weights check an HDF5 file in a
+ * forked child first (headers and structure only: one fork, no weight data read), so a
+ * file that crashes libhdf5 gives an error instead of taking the process down. On by
+ * default; off when the environment has LAYERLAB_NO_ISOLATE=1 (set before first use) or
+ * after nn_set_isolated_checks (false): fuzz harnesses, benchmarks, files just saved. */
+void nn_set_isolated_checks (bool on);
+bool nn_get_isolated_checks (void);
 
 #ifdef __cplusplus
 }

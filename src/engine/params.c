@@ -255,6 +255,26 @@ nn_layer_param_numel (const nn_net *net, int index)
   return n;
 }
 
+int64_t
+nn_net_unique_bytes (const nn_net *net)
+{
+  int64_t bytes = 0;
+
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      nn_layer *layer = &net->layers[i];
+      const nn_tensor *ts[N_SLOTS + 2] = { layer->grad_weight, layer->grad_bias };
+
+      for (int s = 0; s < N_SLOTS; s++)
+        ts[s + 2] = *slot_ptr (layer, (slot) s);
+      for (int k = 0; k < N_SLOTS + 2; k++)
+        if (ts[k] != NULL && ts[k]->owns_data && !nn_tensor_is_shared (ts[k]))
+          bytes += nn_tensor_numel (ts[k]) * (int64_t) sizeof (float);
+    }
+  return bytes;
+}
+
+/* The fills give a tensor shared with a copy of the network its own storage first. */
 void
 nn_net_reset_parameters (nn_net *net, int index, uint64_t seed)
 {

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +453,10 @@ pt_load_entries (pt_archive *ar, nn_net *net, pt_entry *entries, int n, nn_error
       else
         st = pt_read_tensor (ar, params[i].key, entries[j].tensor, copies[i], NULL, err);
     }
+  /* the network may share its tensors with a copy of it (copy-on-write, nn.h) */
+  for (int i = 0; st == NN_OK && i < np; i++)
+    if (params[i].tensor != NULL)
+      st = nn_tensor_make_writable (params[i].tensor, err);
   for (int i = 0; i < np; i++)
     {
       if (st == NN_OK && params[i].count != NULL)
@@ -940,6 +943,92 @@ pt_zip_add (zip_t *z, const char *name, const void *data, size_t size, const cha
   return NN_OK;
 }
 
+/* ---- writing the archive into the save's locked temporary (nn_save_temp)
+ *
+ * zip_open() on a path makes libzip write its own temporary and rename it over that
+ * path at zip_close(), so a lock held on our temporary would be lost, and a killed save
+ * would leave libzip's file with nobody to clean it up. This source writes the archive
+ * straight into our file descriptor instead. */
+
+typedef struct pt_sink {
+  int fd;
+  zip_uint64_t offset, size;
+  zip_error_t error;
+} pt_sink;
+
+static zip_int64_t
+pt_sink_write (pt_sink *k, const void *data, zip_uint64_t len)
+{
+  zip_uint64_t done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = pwrite (k->fd, (const char *) data + done, len - done,
+                          (off_t) (k->offset + done));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          zip_error_set (&k->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+          return -1;
+        }
+      done += (zip_uint64_t) n;
+    }
+  k->offset += len;
+  if (k->offset > k->size)
+    k->size = k->offset;
+  return (zip_int64_t) len;
+}
+
+static zip_int64_t
+pt_sink_cb (void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+  pt_sink *k = ud;
+  zip_int64_t off;
+
+  switch (cmd)
+    {
+    case ZIP_SOURCE_STAT:
+      /* a new archive: nothing to read from this source (libzip's "no such file" is
+       * ZIP_ER_READ with ENOENT) */
+      zip_error_set (&k->error, ZIP_ER_READ, ENOENT);
+      return -1;
+    case ZIP_SOURCE_BEGIN_WRITE:
+      k->offset = k->size = 0;
+      return ftruncate (k->fd, 0) == 0 ? 0 : (zip_error_set (&k->error, ZIP_ER_WRITE, errno), -1);
+    case ZIP_SOURCE_WRITE:
+      return pt_sink_write (k, data, len);
+    case ZIP_SOURCE_SEEK_WRITE:
+      off = zip_source_seek_compute_offset (k->offset, k->size, data, len, &k->error);
+      if (off < 0)
+        return -1;
+      k->offset = (zip_uint64_t) off;
+      return 0;
+    case ZIP_SOURCE_TELL_WRITE:
+      return (zip_int64_t) k->offset;
+    case ZIP_SOURCE_COMMIT_WRITE:   /* nn_save_temp_commit fsyncs and renames */
+    case ZIP_SOURCE_ROLLBACK_WRITE: /* nn_save_temp_abort removes the file */
+    case ZIP_SOURCE_REMOVE:
+    case ZIP_SOURCE_OPEN:
+    case ZIP_SOURCE_CLOSE:
+    case ZIP_SOURCE_FREE:
+      return 0;
+    case ZIP_SOURCE_READ:
+    case ZIP_SOURCE_SEEK:
+    case ZIP_SOURCE_TELL:
+      zip_error_set (&k->error, ZIP_ER_OPNOTSUPP, 0);
+      return -1;
+    case ZIP_SOURCE_ERROR:
+      return zip_error_to_data (&k->error, data, len);
+    case ZIP_SOURCE_SUPPORTS:
+      return ZIP_SOURCE_SUPPORTS_WRITABLE;
+    default:
+      zip_error_set (&k->error, ZIP_ER_OPNOTSUPP, 0);
+      return -1;
+    }
+}
+
 static void
 pt_archive_name (const char *path, char *out, size_t size)
 {
@@ -986,29 +1075,27 @@ nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err)
       return nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
     }
 
-  /* the temporary file sits next to the target so rename() is atomic */
-  size_t plen = strlen (path);
-  char *tmp = malloc (plen + 16);
-  char *dir = strdup (path);
-  nn_status st = NN_OK;
-  if (tmp == NULL || dir == NULL)
-    st = nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
-  int fd = -1;
-  if (st == NN_OK)
-    {
-      snprintf (tmp, plen + 16, "%s.XXXXXX", path);
-      fd = mkstemp (tmp);
-      if (fd < 0)
-        st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot create a file there: %s", path, strerror (errno));
-    }
+  nn_save_temp t;
+  pt_sink sink = { .fd = -1 };
+  zip_source_t *sink_src = NULL;
   zip_t *z = NULL;
+  nn_status st = nn_save_temp_open (&t, path, err);
   if (st == NN_OK)
     {
-      int zerr = 0;
-      close (fd);
-      z = zip_open (tmp, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+      zip_error_t zerr;
+      zip_error_init (&zerr);
+      zip_error_init (&sink.error);
+      sink.fd = t.fd;
+      sink_src = zip_source_function_create (pt_sink_cb, &sink, &zerr);
+      z = sink_src ? zip_open_from_source (sink_src, ZIP_CREATE | ZIP_TRUNCATE, &zerr) : NULL;
       if (z == NULL)
-        st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot write the archive", path);
+        {
+          st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot write the archive: %s", path,
+                             zip_error_strerror (&zerr));
+          if (sink_src)
+            zip_source_free (sink_src);
+        }
+      zip_error_fini (&zerr);
     }
   char arch[200], name[320];
   pt_archive_name (path, arch, sizeof arch);
@@ -1047,28 +1134,10 @@ nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err)
         zip_discard (z);
     }
   if (st == NN_OK)
-    {
-      int tfd = open (tmp, O_RDONLY);
-      if (tfd < 0 || fsync (tfd) != 0)
-        st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot sync: %s", path, strerror (errno));
-      if (tfd >= 0)
-        close (tfd);
-    }
-  if (st == NN_OK && rename (tmp, path) != 0)
-    st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot replace the file: %s", path, strerror (errno));
-  if (st == NN_OK)
-    {
-      int dfd = open (dirname (dir), O_RDONLY | O_DIRECTORY);
-      if (dfd >= 0)
-        {
-          fsync (dfd);
-          close (dfd);
-        }
-    }
-  else if (tmp != NULL && fd >= 0)
-    unlink (tmp);
-  free (tmp);
-  free (dir);
+    st = nn_save_temp_commit (&t, err);
+  else if (t.path != NULL)
+    nn_save_temp_abort (&t);
+  zip_error_fini (&sink.error);
   free (w.buf);
   free (params);
   return st;

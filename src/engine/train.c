@@ -369,6 +369,43 @@ check_unchanged (const nn_trainer *tr, nn_error *err)
                        "the network changed since the trainer was made; make a new trainer");
 }
 
+/* ---------------------------------------------------------------- copy-on-write */
+
+/* A copy of the network (an undo step, the window's document) may share the storage of
+ * these tensors (nn_net_copy): each gets its own before the trainer writes into it.
+ * Values stay as they are, so a failure changes nothing. */
+static nn_status
+own_gradients (nn_trainer *tr, nn_error *err)
+{
+  nn_status st = NN_OK;
+
+  for (int i = 0; st == NN_OK && i < tr->n_slots; i++)
+    st = nn_tensor_make_writable (*tr->slots[i].grad, err);
+  return st;
+}
+
+/* What the optimizer step and the running-statistics update write */
+static nn_status
+own_step_tensors (nn_trainer *tr, nn_error *err)
+{
+  nn_status st = NN_OK;
+
+  for (int i = 0; st == NN_OK && i < tr->n_slots; i++)
+    st = nn_tensor_make_writable (tr->slots[i].param, err);
+  for (int i = 0; st == NN_OK && i < tr->n_layers; i++)
+    {
+      nn_layer *l = &tr->net->layers[i];
+
+      if (tr->types[i] != NN_LAYER_BATCHNORM2D)
+        continue;
+      if (l->running_mean != NULL)
+        st = nn_tensor_make_writable (l->running_mean, err);
+      if (st == NN_OK && l->running_var != NULL)
+        st = nn_tensor_make_writable (l->running_var, err);
+    }
+  return st;
+}
+
 /* ---------------------------------------------------------------- passes */
 
 static nn_status
@@ -481,7 +518,7 @@ run_pass (nn_trainer *tr, const nn_batch *batch, const nn_run_opts *opts, bool w
   nn_status st;
 
   if ((st = check_unchanged (tr, err)) != NN_OK || (st = batch_size (tr, batch, &n, err)) != NN_OK
-      || (st = ensure_capacity (tr, n, err)) != NN_OK)
+      || (st = ensure_capacity (tr, n, err)) != NN_OK || (st = own_gradients (tr, err)) != NN_OK)
     return st;
   if (opts != NULL && opts->n_threads > 0)
     nn_set_num_threads (opts->n_threads);
@@ -505,7 +542,8 @@ nn_trainer_step (nn_trainer *tr, const nn_batch *batch, const nn_run_opts *opts,
 
   if (tr == NULL)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "nn_trainer_step: no trainer");
-  if ((st = run_pass (tr, batch, opts, false, &out, err)) != NN_OK)
+  if ((st = run_pass (tr, batch, opts, false, &out, err)) != NN_OK
+      || (st = own_step_tensors (tr, err)) != NN_OK)
     return st;
   /* the pass is complete: now the network may change */
   for (int i = 0; i < tr->n_layers; i++)
