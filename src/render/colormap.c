@@ -140,6 +140,20 @@ ll_render_map_range (LlRenderMap map, double min, double max)
   return (LlRenderRange) { min, max };
 }
 
+static LlRenderTranslateFunc translate_func;
+
+void
+ll_render_set_translate_func (LlRenderTranslateFunc func)
+{
+  translate_func = func;
+}
+
+const char *
+_ll_render_gettext (const char *msgid)
+{
+  return translate_func != NULL ? translate_func (msgid) : msgid;
+}
+
 char *
 ll_render_format_value (double v, char *buf, size_t size)
 {
@@ -151,20 +165,20 @@ ll_render_format_value (double v, char *buf, size_t size)
 
 /* ---------------------------------------------------------------- legend */
 
+/* Whole captions rather than "scaled per " + a word: translations may need another order. */
 const char *
 _ll_render_channel_word (LlRenderKind kind)
 {
   switch (kind)
     {
     case LL_RENDER_KERNELS:
+      return _("scaled per output channel");
     case LL_RENDER_KERNELS_RGB:
-      return "output channel";
+      return _("RGB, scaled per output channel");
     case LL_RENDER_MATRIX:
-      return "row";
-    case LL_RENDER_FEATURE_MAPS:
-      return "channel";
+      return _("scaled per row");
     default:
-      return "channel";
+      return _("scaled per channel");
     }
 }
 
@@ -195,25 +209,26 @@ legend_relative_labels (const LlRenderView *view, LlRenderLegend *legend)
   else
     {
       legend->range = (LlRenderRange) { 0.0, 1.0 };
-      snprintf (legend->lo_label, sizeof legend->lo_label, "min");
-      snprintf (legend->hi_label, sizeof legend->hi_label, "max");
+      /* Translators: the ends of a colour bar scaled per channel */
+      snprintf (legend->lo_label, sizeof legend->lo_label, "%s", _("min"));
+      snprintf (legend->hi_label, sizeof legend->hi_label, "%s", _("max"));
     }
-  snprintf (legend->caption, sizeof legend->caption, "%sscaled per %s", rgb ? "RGB, " : "",
-            _ll_render_channel_word (view->kind));
+  snprintf (legend->caption, sizeof legend->caption, "%s",
+            _ll_render_channel_word (rgb ? LL_RENDER_KERNELS_RGB : view->kind));
 }
 
 static void
 legend_caption (const LlRenderView *view, LlRenderLegend *legend)
 {
   if (legend->rgb)
-    snprintf (legend->caption, sizeof legend->caption,
-              "R, G, B = input channels 0, 1, 2");
+    snprintf (legend->caption, sizeof legend->caption, "%s",
+              _("R, G, B = input channels 0, 1, 2"));
   else if (view->options.scale == LL_RENDER_SCALE_PER_CHANNEL
            && view->kind == LL_RENDER_FEATURE_MAPS && view->options.channel >= 0)
-    snprintf (legend->caption, sizeof legend->caption, "channel %lld",
+    snprintf (legend->caption, sizeof legend->caption, _("channel %lld"),
               (long long) view->options.channel);
   else if (legend->map == LL_RENDER_MAP_DIVERGING)
-    snprintf (legend->caption, sizeof legend->caption, "symmetric: white = 0");
+    snprintf (legend->caption, sizeof legend->caption, "%s", _("symmetric: white = 0"));
   else
     legend->caption[0] = '\0';
 }

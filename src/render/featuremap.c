@@ -88,25 +88,6 @@ features_locate (const LlRenderView *v, const LlRenderLayout *l, double x, doubl
   return true;
 }
 
-typedef struct features_ctx {
-  const LlRenderView *view;
-  const LlRenderLayout *layout;
-} features_ctx;
-
-static bool
-features_pixel (const void *data, double x, double y, LlRenderRgb *rgb)
-{
-  const features_ctx *ctx = data;
-  const LlRenderView *v = ctx->view;
-  int64_t c, py, px;
-
-  if (!features_locate (v, ctx->layout, x, y, &c, &py, &px))
-    return false;
-  *rgb = ll_render_map_value (v->options.map, ll_render_view_range (v, c),
-                              v->data[(c * v->dims[1] + py) * v->dims[2] + px]);
-  return true;
-}
-
 static void
 features_labels (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l,
                  const LlRenderTheme *theme)
@@ -130,13 +111,36 @@ features_labels (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l,
   cairo_restore (cr);
 }
 
+typedef struct tile_ctx {
+  const LlRenderView *view;
+  int64_t c;
+  LlRenderRange range;
+} tile_ctx;
+
+static LlRenderRgb
+tile_cell (const void *data, int64_t y, int64_t x)
+{
+  const tile_ctx *t = data;
+  const LlRenderView *v = t->view;
+
+  return ll_render_map_value (v->options.map, t->range, v->data[(t->c * v->dims[1] + y) * v->dims[2] + x]);
+}
+
 void
 _ll_render_features_draw (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *layout,
                           const LlRenderTheme *theme)
 {
-  features_ctx ctx = { view, layout };
+  int64_t n = single_channel (view) ? 1 : view->dims[0];
 
-  _ll_render_paint_pixels (cr, &layout->body, features_pixel, &ctx);
+  for (int64_t i = 0; i < n; i++)
+    {
+      tile_ctx t = { view, first_channel (view) + i, { 0.0, 0.0 } };
+
+      t.range = ll_render_view_range (view, t.c);
+      _ll_render_paint_cells (cr, layout->body.x + (double) (i % layout->cols) * layout->pitch_x,
+                              layout->body.y + (double) (i / layout->cols) * layout->pitch_y + TILE_LABEL,
+                              layout->cell, view->dims[1], view->dims[2], tile_cell, &t);
+    }
   features_labels (view, cr, layout, theme);
 }
 
@@ -156,7 +160,7 @@ _ll_render_features_hit (const LlRenderView *view, const LlRenderLayout *layout,
   hit->element = (c * view->dims[1] + py) * view->dims[2] + px;
   hit->value = view->data[hit->element];
   snprintf (value, sizeof value, "%.6g", hit->value);
-  snprintf (hit->label, sizeof hit->label, "channel %lld, y %lld, x %lld: %s", (long long) c,
+  snprintf (hit->label, sizeof hit->label, _("channel %lld, y %lld, x %lld: %s"), (long long) c,
             (long long) py, (long long) px, value);
   return true;
 }
@@ -278,7 +282,7 @@ _ll_render_bars_hit (const LlRenderView *view, const LlRenderLayout *layout, dou
   hit->element = i;
   hit->value = view->data[i];
   snprintf (value, sizeof value, "%.6g", hit->value);
-  snprintf (hit->label, sizeof hit->label, "feature %lld: %s", (long long) i, value);
+  snprintf (hit->label, sizeof hit->label, _("feature %lld: %s"), (long long) i, value);
   return true;
 }
 
@@ -392,7 +396,11 @@ ll_render_topk_clear (LlRenderTopk *topk)
 static double
 topk_index_width (const LlRenderView *view)
 {
-  return _ll_render_text_width ("class ", LL_RENDER_LABEL_SIZE + 1.0, false)
+  char widest[48];
+
+  /* the words around the index; its digits are added below */
+  snprintf (widest, sizeof widest, _("class %lld"), (long long) 0);
+  return _ll_render_text_width (widest, LL_RENDER_LABEL_SIZE + 1.0, false)
          + _ll_render_digits_width (view->dims[0] - 1, LL_RENDER_LABEL_SIZE + 1.0) + 10.0;
 }
 
@@ -423,7 +431,8 @@ topk_row (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l, int i,
   char buf[48], value[32];
 
   _ll_render_set_rgb (cr, theme->fg);
-  snprintf (buf, sizeof buf, "class %lld", (long long) t->index[i]);
+  /* Translators: an output of the last layer, by index */
+  snprintf (buf, sizeof buf, _("class %lld"), (long long) t->index[i]);
   _ll_render_text (cr, buf, x, y + 13.0, LL_RENDER_LABEL_SIZE + 1.0, i == 0, LL_RENDER_ALIGN_LEFT);
   ll_render_format_value (t->value[i], value, sizeof value);
   _ll_render_text (cr, value, x + iw + TOPK_VALUE_WIDTH - 8.0, y + 13.0, LL_RENDER_LABEL_SIZE + 1.0,
@@ -464,7 +473,8 @@ _ll_render_topk_hit (const LlRenderView *view, const LlRenderLayout *layout, dou
   hit->element = view->topk.index[row];
   hit->value = view->topk.value[row];
   snprintf (value, sizeof value, "%.6g", hit->value);
-  snprintf (hit->label, sizeof hit->label, "#%lld: class %lld: %s", (long long) row + 1,
+  /* Translators: rank among the top-k, class index, value */
+  snprintf (hit->label, sizeof hit->label, _("#%lld: class %lld: %s"), (long long) row + 1,
             (long long) hit->index[0], value);
   return true;
 }

@@ -157,15 +157,16 @@ stats_line (const LlRenderStats *s, char *buf, size_t size)
   char mean[32], std[32], min[32], max[32];
   int len;
 
-  len = snprintf (buf, size, "n %lld   mean %s   std %s   min %s   max %s", (long long) s->n,
+  /* Translators: statistics line under a histogram: count, mean, std, min, max */
+  len = snprintf (buf, size, _("n %lld   mean %s   std %s   min %s   max %s"), (long long) s->n,
                   ll_render_format_value (s->mean, mean, sizeof mean),
                   ll_render_format_value (s->std, std, sizeof std),
                   ll_render_format_value (s->min, min, sizeof min),
                   ll_render_format_value (s->max, max, sizeof max));
   if (len > 0 && (size_t) len < size && s->n_zeros > 0)
-    len += snprintf (buf + len, size - (size_t) len, "   zeros %.1f%%", 100.0 * s->zero_fraction);
+    len += snprintf (buf + len, size - (size_t) len, _("   zeros %.1f%%"), 100.0 * s->zero_fraction);
   if (len > 0 && (size_t) len < size && s->n_finite < s->n)
-    snprintf (buf + len, size - (size_t) len, "   non-finite %lld",
+    snprintf (buf + len, size - (size_t) len, _("   non-finite %lld"),
               (long long) (s->n - s->n_finite));
 }
 
@@ -320,7 +321,8 @@ _ll_render_histogram_hit (const LlRenderView *view, const LlRenderLayout *layout
   hit->value = (double) h->counts[bin];
   hit->bin_lo = bin_edge (h, bin);
   hit->bin_hi = bin_edge (h, bin + 1);
-  snprintf (hit->label, sizeof hit->label, "bin %lld [%s, %s%c: %lld", (long long) bin,
+  /* Translators: hover label of a histogram bar: bin index, its edges, its count */
+  snprintf (hit->label, sizeof hit->label, _("bin %lld [%s, %s%c: %lld"), (long long) bin,
             ll_render_format_value (hit->bin_lo, lo, sizeof lo),
             ll_render_format_value (hit->bin_hi, hi, sizeof hi), bin == h->n_bins - 1 ? ']' : ')',
             (long long) h->counts[bin]);

@@ -4,7 +4,9 @@
  *
  * Grid: rows are output channels, columns input channels (per group), each kernel
  * kH x kW cells, kernels separated by 1-unit lines so that neighbouring kernels stay
- * apart at any zoom. RGB: when a layer sees an RGB image, each output channel's three
+ * apart at any zoom. With one input channel per group that would be a single tall
+ * column (the seed network's first layer: 32 x 1 kernels), so the kernels wrap into
+ * rows of options.columns (0: about square), in output-channel order. RGB: when a layer sees an RGB image, each output channel's three
  * kernels together are one small colour picture of what it responds to.
  */
 #include "config.h"
@@ -69,21 +71,87 @@ grid_measure (LlRenderLayout *l, double cell, int64_t kh, int64_t kw, double gap
   l->body.height = (double) l->rows * l->pitch_y + gap;
 }
 
+static int64_t tile_columns (int columns, int64_t n);
+
+/* Wrapped tiles: each row is labelled with the output channel of its first tile. */
+static void
+tile_row_labels (cairo_t *cr, const LlRenderLayout *l, double gap, const LlRenderTheme *theme)
+{
+  char buf[32];
+
+  cairo_save (cr);
+  _ll_render_set_rgb (cr, theme->dim);
+  for (int64_t r = 0; r < l->rows; r++)
+    {
+      double y = l->body.y + gap + (double) r * l->pitch_y + l->tile_height / 2.0;
+
+      if (l->pitch_y < LL_RENDER_LABEL_SIZE + 2.0 && r % 5 != 0)
+        continue;
+      snprintf (buf, sizeof buf, "%lld", (long long) (r * l->cols));
+      _ll_render_text (cr, buf, l->body.x - 4.0, y + LL_RENDER_LABEL_SIZE * 0.36,
+                       LL_RENDER_LABEL_SIZE, false, LL_RENDER_ALIGN_RIGHT);
+    }
+  cairo_restore (cr);
+}
+
 /* ---------------------------------------------------------------- grid */
+
+static bool
+kernels_wrapped (const LlRenderView *view)
+{
+  return view->dims[1] == 1;
+}
+
+/* Tile (row, col) of the grid shows kernel (out, in). */
+static bool
+kernels_tile (const LlRenderView *v, const LlRenderLayout *l, int64_t row, int64_t col,
+              int64_t *o, int64_t *i)
+{
+  if (kernels_wrapped (v))
+    {
+      *o = row * l->cols + col;
+      *i = 0;
+      return *o < v->dims[0];
+    }
+  *o = row;
+  *i = col;
+  return true;
+}
 
 void
 _ll_render_kernels_measure (const LlRenderView *view, LlRenderLayout *layout)
 {
-  double left = _ll_render_axis_left (view->dims[0]);
+  double left;
 
-  layout->rows = view->dims[0];
-  layout->cols = view->dims[1];
+  if (kernels_wrapped (view))
+    {
+      layout->cols = tile_columns (view->options.columns, view->dims[0]);
+      layout->rows = (view->dims[0] + layout->cols - 1) / layout->cols;
+      left = _ll_render_digits_width (view->dims[0] - 1, LL_RENDER_LABEL_SIZE) + 6.0;
+    }
+  else
+    {
+      layout->rows = view->dims[0];
+      layout->cols = view->dims[1];
+      left = _ll_render_axis_left (view->dims[0]);
+    }
   grid_measure (layout, kernel_cell (view, 12.0, 3.0), view->dims[2], view->dims[3],
                 LL_RENDER_GAP);
   layout->body.x = left;
-  layout->body.y = LL_RENDER_AXIS_TOP;
+  /* a wrapped grid has no input-channel axis on top */
+  layout->body.y = kernels_wrapped (view) ? 0.0 : LL_RENDER_AXIS_TOP;
   layout->width = left + layout->body.width;
-  layout->height = LL_RENDER_AXIS_TOP + layout->body.height;
+  layout->height = layout->body.y + layout->body.height;
+}
+
+/* After the last kernel of a wrapped grid: nothing, not even grid lines. */
+static bool
+past_last_kernel (const LlRenderView *v, const LlRenderLayout *l, double x, double y)
+{
+  int64_t in_last_row = v->dims[0] - (l->rows - 1) * l->cols;
+
+  return kernels_wrapped (v) && y >= (double) (l->rows - 1) * l->pitch_y + LL_RENDER_GAP
+         && x >= (double) in_last_row * l->pitch_x + LL_RENDER_GAP;
 }
 
 static bool
@@ -92,15 +160,19 @@ kernels_pixel (const void *data, double x, double y, LlRenderRgb *rgb)
   const grid_ctx *ctx = data;
   const LlRenderView *v = ctx->view;
   const LlRenderLayout *l = ctx->layout;
-  int64_t o, i, ky, kx;
+  int64_t row, col, o, i, ky, kx;
   double wx, wy;
 
-  if (!grid_locate (x, l->pitch_x, l->tile_width, l->cols, &i, &wx)
-      || !grid_locate (y, l->pitch_y, l->tile_height, l->rows, &o, &wy))
+  if (past_last_kernel (v, l, x, y))
+    return false;
+  if (!grid_locate (x, l->pitch_x, l->tile_width, l->cols, &col, &wx)
+      || !grid_locate (y, l->pitch_y, l->tile_height, l->rows, &row, &wy))
     {
       *rgb = ctx->theme->gap;
       return true;
     }
+  if (!kernels_tile (v, l, row, col, &o, &i))
+    return false;   /* past the last kernel of a wrapped grid */
   ky = cell_index (wy, l->cell, v->dims[2]);
   kx = cell_index (wx, l->cell, v->dims[3]);
   *rgb = ll_render_map_value (v->options.map, ll_render_view_range (v, o),
@@ -115,7 +187,10 @@ _ll_render_kernels_draw (const LlRenderView *view, cairo_t *cr, const LlRenderLa
   grid_ctx ctx = { view, layout, theme };
 
   _ll_render_paint_pixels (cr, &layout->body, kernels_pixel, &ctx);
-  _ll_render_axis_labels (cr, layout, LL_RENDER_GAP, true, theme);
+  if (kernels_wrapped (view))
+    tile_row_labels (cr, layout, LL_RENDER_GAP, theme);
+  else
+    _ll_render_axis_labels (cr, layout, LL_RENDER_GAP, true, theme);
 }
 
 bool
@@ -123,12 +198,13 @@ _ll_render_kernels_hit (const LlRenderView *view, const LlRenderLayout *layout, 
                         double y, LlRenderHit *hit)
 {
   const int64_t *d = view->dims;
-  int64_t o, i, ky, kx;
+  int64_t row, col, o, i, ky, kx;
   double wx, wy;
   char value[32];
 
-  if (!grid_locate (x, layout->pitch_x, layout->tile_width, layout->cols, &i, &wx)
-      || !grid_locate (y, layout->pitch_y, layout->tile_height, layout->rows, &o, &wy))
+  if (!grid_locate (x, layout->pitch_x, layout->tile_width, layout->cols, &col, &wx)
+      || !grid_locate (y, layout->pitch_y, layout->tile_height, layout->rows, &row, &wy)
+      || !kernels_tile (view, layout, row, col, &o, &i))
     return false;
   ky = cell_index (wy, layout->cell, d[2]);
   kx = cell_index (wx, layout->cell, d[3]);
@@ -140,7 +216,8 @@ _ll_render_kernels_hit (const LlRenderView *view, const LlRenderLayout *layout, 
   hit->element = ((o * d[1] + i) * d[2] + ky) * d[3] + kx;
   hit->value = view->data[hit->element];
   snprintf (value, sizeof value, "%.6g", hit->value);
-  snprintf (hit->label, sizeof hit->label, "out %lld, in %lld, ky %lld, kx %lld: %s",
+  /* Translators: hover label of a kernel cell: output and input channel, row, column, value */
+  snprintf (hit->label, sizeof hit->label, _("out %lld, in %lld, ky %lld, kx %lld: %s"),
             (long long) o, (long long) i, (long long) ky, (long long) kx, value);
   return true;
 }
@@ -222,26 +299,6 @@ rgb_pixel (const void *data, double x, double y, LlRenderRgb *rgb)
   return true;
 }
 
-static void
-rgb_row_labels (cairo_t *cr, const LlRenderLayout *l, const LlRenderTheme *theme)
-{
-  char buf[32];
-
-  cairo_save (cr);
-  _ll_render_set_rgb (cr, theme->dim);
-  for (int64_t r = 0; r < l->rows; r++)
-    {
-      double y = l->body.y + RGB_GAP + (double) r * l->pitch_y + l->tile_height / 2.0;
-
-      if (l->pitch_y < LL_RENDER_LABEL_SIZE + 2.0 && r % 5 != 0)
-        continue;
-      snprintf (buf, sizeof buf, "%lld", (long long) (r * l->cols));
-      _ll_render_text (cr, buf, l->body.x - 4.0, y + LL_RENDER_LABEL_SIZE * 0.36,
-                       LL_RENDER_LABEL_SIZE, false, LL_RENDER_ALIGN_RIGHT);
-    }
-  cairo_restore (cr);
-}
-
 void
 _ll_render_rgb_draw (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *layout,
                      const LlRenderTheme *theme)
@@ -249,7 +306,7 @@ _ll_render_rgb_draw (const LlRenderView *view, cairo_t *cr, const LlRenderLayout
   grid_ctx ctx = { view, layout, theme };
 
   _ll_render_paint_pixels (cr, &layout->body, rgb_pixel, &ctx);
-  rgb_row_labels (cr, layout, theme);
+  tile_row_labels (cr, layout, RGB_GAP, theme);
 }
 
 bool
@@ -268,7 +325,7 @@ _ll_render_rgb_hit (const LlRenderView *view, const LlRenderLayout *layout, doub
   hit->element = o * 3 * plane + ky * view->dims[3] + kx;
   p = view->data + hit->element;
   hit->value = p[0];
-  snprintf (hit->label, sizeof hit->label, "out %lld, ky %lld, kx %lld: R %.4g, G %.4g, B %.4g",
+  snprintf (hit->label, sizeof hit->label, _("out %lld, ky %lld, kx %lld: R %.4g, G %.4g, B %.4g"),
             (long long) o, (long long) ky, (long long) kx, p[0], p[plane], p[2 * plane]);
   return true;
 }

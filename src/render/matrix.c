@@ -117,7 +117,8 @@ _ll_render_matrix_hit (const LlRenderView *view, const LlRenderLayout *layout, d
   hit->element = row * view->dims[1] + col;
   hit->value = view->data[hit->element];
   snprintf (value, sizeof value, "%.6g", hit->value);
-  snprintf (hit->label, sizeof hit->label, "out %lld, in %lld: %s", (long long) row,
+  /* Translators: hover label of a Linear weight: output (row), input (column), value */
+  snprintf (hit->label, sizeof hit->label, _("out %lld, in %lld: %s"), (long long) row,
             (long long) col, value);
   return true;
 }

@@ -7,6 +7,12 @@
 
 #include "render.h"
 
+/* The words views draw or put in hover labels, through the caller's translation
+ * (ll_render_set_translate_func); xgettext finds them by the usual _() and N_(). */
+const char *_ll_render_gettext (const char *msgid) __attribute__ ((format_arg (1)));
+#define _(msgid) _ll_render_gettext (msgid)
+#define N_(msgid) (msgid)
+
 /* Fixed sizes of the frame around every view, in user units. */
 #define LL_RENDER_MARGIN 8.0
 #define LL_RENDER_TITLE_SIZE 13.0       /* font size of the title */
@@ -53,6 +59,16 @@ typedef bool (*LlRenderPixelFunc) (const void *ctx, double x, double y, LlRender
  * cells stay sharp at any scale), in bounded tiles. */
 void _ll_render_paint_pixels (cairo_t *cr, const LlRenderRect *rect, LlRenderPixelFunc fn,
                               const void *ctx);
+
+/* Colour of cell (row, col) of a grid. */
+typedef LlRenderRgb (*LlRenderCellFunc) (const void *ctx, int64_t row, int64_t col);
+
+/* Paints a rows x cols grid of square cells (cell user units a side, top-left corner at
+ * x, y) if any of it is inside the clip: one colour per cell, scaled up with nearest
+ * filtering, so the colour map runs once per cell rather than once per pixel (the
+ * activations of every layer are painted after each edit). */
+void _ll_render_paint_cells (cairo_t *cr, double x, double y, double cell, int64_t rows,
+                             int64_t cols, LlRenderCellFunc fn, const void *ctx);
 
 /* Index labels for a grid of layout->rows x layout->cols tiles (tile_width x
  * tile_height, pitch_x / pitch_y apart, the first at offset inside the body): rows on

@@ -76,6 +76,14 @@ LlRenderRgb ll_render_map_value (LlRenderMap map, LlRenderRange range, double v)
  * diverging: [-a, a] with a = max(|min|, |max|); viridis: [min, max]. */
 LlRenderRange ll_render_map_range (LlRenderMap map, double min, double max);
 
+/* Words in pictures and hover labels ("out 3, in 0, ky 2, kx 1", "scaled per row",
+ * "class 7") are English unless the caller passes a translation, e.g. the app's
+ * gettext. func gets the English text (printf formats included) and returns the text
+ * to use, which must stay valid; it is called from any thread that draws or hits a
+ * view, so it must be thread-safe. Set it once before drawing; NULL: English. */
+typedef const char *(*LlRenderTranslateFunc) (const char *msgid);
+void ll_render_set_translate_func (LlRenderTranslateFunc func);
+
 /* "-0.0421", "30", "1.2e-05": short labels for values (4 significant digits). */
 char *ll_render_format_value (double v, char *buf, size_t size);
 
@@ -122,7 +130,9 @@ void ll_render_topk_clear (LlRenderTopk *topk);
 /* ---------------------------------------------------------------- views */
 
 typedef enum LlRenderKind {
-  LL_RENDER_KERNELS = 0,      /* Conv2d weight [out, in/groups, kH, kW]: rows = out, columns = in */
+  LL_RENDER_KERNELS = 0,      /* Conv2d weight [out, in/groups, kH, kW]: rows = out, columns = in;
+                               * with in/groups == 1 the kernels wrap instead: options.columns
+                               * per row, kernel o in tile row o / cols, column o % cols */
   LL_RENDER_KERNELS_RGB,      /* Conv2d weight [out, 3, kH, kW]: one colour tile per out channel */
   LL_RENDER_MATRIX,           /* 2-D tensor, e.g. a Linear weight [out, in]: rows = out */
   LL_RENDER_HISTOGRAM,        /* any tensor */
@@ -139,7 +149,7 @@ typedef struct LlRenderOptions {
   bool legend;                /* colour bar with min / 0 / max labels under the view */
   const char *title;          /* UTF-8 line above the view, or NULL; not copied */
   int64_t channel;            /* feature maps: draw only this channel; -1: all */
-  int columns;                /* tiles per row (feature maps, RGB kernels); 0: about square */
+  int columns;                /* tiles per row (feature maps, RGB and wrapped kernels); 0: about square */
   int bins;                   /* histogram bins (used by prepare) */
   int k;                      /* top-k entries (used by prepare) */
   bool dark;                  /* light text and lines for a dark background */
@@ -253,6 +263,59 @@ nn_status ll_render_export (const char *path, LlRenderFormat format, double widt
 /* A prepared view at its natural size, with an opaque background. */
 nn_status ll_render_view_export (const LlRenderView *view, const char *path,
                                  LlRenderFormat format, double scale, nn_error *err);
+
+/* ---------------------------------------------------------------- plots (plot.c) */
+
+/* Line plots sized by the caller (e.g. training curves) and confusion matrices. */
+typedef struct LlPlotSeries {
+  const char *label;          /* legend entry; not copied */
+  const double *x, *y;        /* n points in order; non-finite values are gaps */
+  int n;
+  LlRenderRgb color;
+  bool points;                /* a dot on every point */
+} LlPlotSeries;
+
+/* The training page's colours: training data blue, validation data orange. */
+extern const LlRenderRgb ll_plot_train_rgb;
+extern const LlRenderRgb ll_plot_val_rgb;
+
+typedef struct LlPlot {
+  const char *title;          /* or NULL */
+  const char *x_label;        /* or NULL */
+  const LlPlotSeries *series;
+  int n_series;
+  double x_min, x_max;        /* fixed x range, or x_max <= x_min: from the data */
+  double y_min, y_max;        /* fixed y range, or y_max <= y_min: 0 to the data's top */
+  bool x_integer;             /* ticks on whole numbers only (epochs) */
+  bool dark, background;      /* as in LlRenderOptions */
+} LlPlot;
+
+typedef struct LlPlotLayout {
+  LlRenderRect area;          /* the data area inside width x height */
+  double x_lo, x_hi, y_lo, y_hi;   /* the data at its edges */
+} LlPlotLayout;
+
+void ll_plot_measure (const LlPlot *plot, double width, double height, LlPlotLayout *layout);
+/* Where the data point (x, y) lies in user units. */
+void ll_plot_to_user (const LlPlotLayout *layout, double x, double y, double *ux, double *uy);
+/* Paints the plot into [0, width] x [0, height]. */
+void ll_plot_draw (const LlPlot *plot, cairo_t *cr, double width, double height);
+
+typedef struct LlConfusion {
+  const int64_t *counts;      /* k x k, [true][predicted] */
+  int k;
+  char *const *class_names;   /* k names for the rows, or NULL: indices */
+  const char *title, *truth_label, *predicted_label;   /* or NULL */
+  bool dark, background;
+} LlConfusion;
+
+/* The k x k cells (square, whole units) inside width x height. */
+void ll_confusion_measure (const LlConfusion *conf, double width, double height,
+                           LlRenderRect *cells);
+/* counts[truth][predicted] over its row's total (0 for an empty row): the cell's colour
+ * is viridis at this fraction. */
+double ll_confusion_fraction (const LlConfusion *conf, int truth, int predicted);
+void ll_confusion_draw (const LlConfusion *conf, cairo_t *cr, double width, double height);
 
 #ifdef __cplusplus
 }

@@ -528,6 +528,13 @@ typedef struct paint_job {
   cairo_matrix_t m;           /* user -> device, axis-aligned */
 } paint_job;
 
+static uint32_t
+pack_rgb (LlRenderRgb c)
+{
+  return 0xff000000u | (uint32_t) lround (c.r * 255.0) << 16
+         | (uint32_t) lround (c.g * 255.0) << 8 | (uint32_t) lround (c.b * 255.0);
+}
+
 static void
 paint_tile (cairo_t *cr, const paint_job *job, int64_t dx, int64_t dy, int w, int h)
 {
@@ -557,8 +564,7 @@ paint_tile (cairo_t *cr, const paint_job *job, int64_t dx, int64_t dy, int w, in
           if (ux < 0.0 || uy < 0.0 || ux >= job->rect->width || uy >= job->rect->height
               || !job->fn (job->ctx, ux, uy, &c))
             continue;
-          row[i] = 0xff000000u | (uint32_t) lround (c.r * 255.0) << 16
-                   | (uint32_t) lround (c.g * 255.0) << 8 | (uint32_t) lround (c.b * 255.0);
+          row[i] = pack_rgb (c);
         }
     }
   cairo_surface_mark_dirty (img);
@@ -600,3 +606,44 @@ _ll_render_paint_pixels (cairo_t *cr, const LlRenderRect *rect, LlRenderPixelFun
                   (int) (dy1 - ty < PAINT_TILE ? dy1 - ty : PAINT_TILE));
   cairo_restore (cr);
 }
+
+void
+_ll_render_paint_cells (cairo_t *cr, double x, double y, double cell, int64_t rows,
+                        int64_t cols, LlRenderCellFunc fn, const void *ctx)
+{
+  LlRenderRect rect = { x, y, (double) cols * cell, (double) rows * cell };
+  cairo_surface_t *img;
+  unsigned char *data;
+  int stride;
+
+  if (rows <= 0 || cols <= 0 || rows > 32767 || cols > 32767 || !(cell > 0.0)
+      || !_ll_render_rect_visible (cr, &rect))
+    return;
+  img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) cols, (int) rows);
+  if (cairo_surface_status (img) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (img);
+      return;
+    }
+  data = cairo_image_surface_get_data (img);
+  stride = cairo_image_surface_get_stride (img);
+  for (int64_t r = 0; r < rows; r++)
+    {
+      uint32_t *row = (uint32_t *) (void *) (data + (size_t) r * (size_t) stride);
+
+      for (int64_t c = 0; c < cols; c++)
+        row[c] = pack_rgb (fn (ctx, r, c));
+    }
+  cairo_surface_mark_dirty (img);
+  cairo_save (cr);
+  cairo_rectangle (cr, rect.x, rect.y, rect.width, rect.height);
+  cairo_clip (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, cell, cell);
+  cairo_set_source_surface (cr, img, 0.0, 0.0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (img);
+}
+
