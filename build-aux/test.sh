@@ -3,6 +3,9 @@
 #   _build       a normal build with -Werror
 #   _build-asan  AddressSanitizer + UndefinedBehaviorSanitizer (leaks checked, with the
 #                suppressions for other libraries' leaks in tests/lsan.supp)
+# and a third, smaller one:
+#   _build-tsan  ThreadSanitizer: the engine tests and the concurrency stress test only
+#                (suite tsan; tests/tsan.supp names GLib's and OpenBLAS's own hand-offs)
 # Headless suites run without a display; the ui suite runs under Xvfb with its own
 # D-Bus session bus. Ends with the line `N passed, N failed, N skipped`
 # (build-aux/testlog-summary.py) and exits non-zero if anything failed.
@@ -93,6 +96,47 @@ build_and_test () {
   done
 }
 
+# The tests the ThreadSanitizer build runs, one "name exe" per line: suites engine and
+# tsan, without the ones that add minutes under TSan and no threads to check
+# (test-crash-save forks and kills savers; test-repr and test-shape are single-threaded).
+tsan_tests () {
+  meson introspect --tests "$1" | /usr/bin/python3 -c '
+import json, os, sys
+build = sys.argv[1]
+skip = {"test-crash-save", "test-repr", "test-shape"}
+for t in json.load(sys.stdin):
+    suites = {s.split(":")[-1] for s in t["suite"]}
+    if suites & {"engine", "tsan"} and t["name"] not in skip:
+        print(t["name"], os.path.relpath(t["cmd"][0], build))' "$1"
+}
+
+# Builds only what the TSan tests need (GTK and GLib are not instrumented: the GUI
+# would tell TSan nothing) and runs them, logging to testlog-tsan.json.
+tsan_build_and_test () {
+  local dir=$1 names=() exes=() name exe
+  echo "=== $dir: configure"
+  rm -f "$dir"/meson-logs/testlog*.json
+  if ! configure "$dir" -Db_sanitize=thread -Db_lundef=false; then
+    failed_steps+=("$dir: meson setup")
+    return
+  fi
+  while read -r name exe; do
+    names+=("$name")
+    exes+=("$exe")
+  done < <(tsan_tests "$dir")
+  if [ ${#names[@]} -eq 0 ]; then
+    failed_steps+=("$dir: no tests found")
+    return
+  fi
+  echo "=== $dir: build ${#exes[@]} tests"
+  if ! ninja -C "$dir" -k 0 "${exes[@]}"; then
+    failed_steps+=("$dir: build")
+  fi
+  echo "=== $dir: ${names[*]}"
+  env -u DISPLAY -u WAYLAND_DISPLAY meson test -C "$dir" --no-rebuild --print-errorlogs \
+    --logbase testlog-tsan --timeout-multiplier 4 "${names[@]}"
+}
+
 start=$(date +%s)
 
 build_and_test _build -- --werror
@@ -102,6 +146,9 @@ build_and_test _build -- --werror
 build_and_test _build-asan --skip-suite valgrind --timeout-multiplier 2 -- \
   -Db_sanitize=address,undefined -Db_lundef=false
 
-echo "=== test.sh: $(( $(date +%s) - start )) s for both builds and test runs"
+tsan_build_and_test _build-tsan
+
+echo "=== test.sh: $(( $(date +%s) - start )) s for the three builds and test runs"
 /usr/bin/python3 build-aux/testlog-summary.py --expect-suites "$expected_suites" \
-  "${failed_steps[@]/#/--failed-step=}" _build _build-asan
+  --expect-suites-for _build-tsan=engine,tsan \
+  "${failed_steps[@]/#/--failed-step=}" _build _build-asan _build-tsan

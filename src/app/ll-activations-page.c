@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "ll-activations-page.h"
+#include "ll-reaper.h"
 
 #define TOP_K 5
 
@@ -31,16 +32,26 @@ ll_activations_ref (LlActivations *acts)
   return acts;
 }
 
-void
-ll_activations_unref (LlActivations *acts)
+static void
+activations_free (gpointer p)
 {
-  if (acts == NULL || !g_atomic_int_dec_and_test (&acts->ref_count))
-    return;
+  LlActivations *acts = p;
+
   for (guint i = 0; i < acts->n_views; i++)
     g_clear_pointer (&acts->views[i], ll_view_data_unref);
   g_free (acts->views);
   ll_run_result_free (acts->run);
   g_free (acts);
+}
+
+/* The last reference frees on the reaper's thread: a VGG-16 result holds a snapshot of
+ * the network and every activation, hundreds of megabytes. */
+void
+ll_activations_unref (LlActivations *acts)
+{
+  if (acts == NULL || !g_atomic_int_dec_and_test (&acts->ref_count))
+    return;
+  ll_reaper_free (acts, activations_free);
 }
 
 /* "Input [1, 28, 28]" / "0 · Conv2d → [32, 24, 24]" */

@@ -12,11 +12,15 @@
 #include <glib/gi18n.h>
 
 #include "ll-application.h"
+#include "ll-autosave.h"
+#include "ll-benchmark.h"
 #include "ll-window.h"
+#include "render.h"
 
 struct _LlApplication {
   AdwApplication parent_instance;
   GSettings *settings;
+  gboolean restore_offered;
 };
 
 G_DEFINE_FINAL_TYPE (LlApplication, ll_application, ADW_TYPE_APPLICATION)
@@ -52,10 +56,24 @@ get_window (LlApplication *self)
   return LL_WINDOW (window);
 }
 
+/* Once per process, over its first window: the work a crashed session left unsaved. */
+static void
+offer_restore_once (LlApplication *self,
+                    LlWindow      *window)
+{
+  if (self->restore_offered)
+    return;
+  self->restore_offered = TRUE;
+  ll_autosave_offer_restore (GTK_WINDOW (window));
+}
+
 static void
 ll_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_window (LL_APPLICATION (app))));
+  LlWindow *window = get_window (LL_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  offer_restore_once (LL_APPLICATION (app), window);
 }
 
 /* Each file goes to a window that has nothing of value yet, else to a new window. */
@@ -78,6 +96,7 @@ ll_application_open (GApplication  *app,
         window = ll_window_new (self);
       ll_window_open_file (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
+      offer_restore_once (self, window);
     }
 }
 
@@ -173,6 +192,14 @@ load_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+/* The words in render views (hover labels, legends) come from the shared, GTK-free
+ * render library, which takes its translations from us. */
+static const char *
+render_gettext (const char *msgid)
+{
+  return g_dgettext (GETTEXT_PACKAGE, msgid);
+}
+
 static void
 ll_application_startup (GApplication *app)
 {
@@ -181,6 +208,7 @@ ll_application_startup (GApplication *app)
   G_APPLICATION_CLASS (ll_application_parent_class)->startup (app);
 
   g_set_application_name ("Layerlab");
+  ll_render_set_translate_func (render_gettext);
   gtk_window_set_default_icon_name (APP_ID);
   self->settings = load_settings ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
@@ -188,6 +216,57 @@ ll_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
                                            accels[i].accels);
+}
+
+/* --benchmark-ui: runs the GUI probe in a window of its own, prints its table and ends
+ * the process with its status, without becoming (or calling) the primary instance. */
+static int
+run_benchmark (LlApplication *self,
+               GVariantDict  *options)
+{
+  LlBenchmarkOptions bench;
+  LlBenchmarkReport report;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *table = NULL;
+  const char *network = NULL;
+  LlWindow *window;
+  int runs = 0, edits = 0;
+  gboolean ok;
+
+  ll_benchmark_options_init (&bench);
+  if (g_variant_dict_lookup (options, "benchmark-network", "&s", &network))
+    bench.network = network;
+  if (g_variant_dict_lookup (options, "benchmark-runs", "i", &runs) && runs > 0)
+    bench.runs = (guint) runs;
+  if (g_variant_dict_lookup (options, "benchmark-edits", "i", &edits) && edits > 0)
+    bench.edits = (guint) edits;
+  g_application_set_flags (G_APPLICATION (self), G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (self), NULL, &error))
+    {
+      g_printerr ("layerlab: %s\n", error->message);
+      return 1;
+    }
+  window = ll_window_new (self);
+  ok = ll_benchmark_run (window, &bench, &report, &error);
+  if (ok)
+    {
+      table = ll_benchmark_report_format (&report);
+      g_print ("%s", table);
+    }
+  else
+    g_printerr ("layerlab: --benchmark-ui: %s\n", error->message);
+  ll_benchmark_report_clear (&report);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return ok ? 0 : 1;
+}
+
+static int
+ll_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "benchmark-ui"))
+    return run_benchmark (LL_APPLICATION (app), options);
+  return -1;
 }
 
 static void
@@ -209,9 +288,23 @@ ll_application_class_init (LlApplicationClass *klass)
   app_class->startup = ll_application_startup;
   app_class->activate = ll_application_activate;
   app_class->open = ll_application_open;
+  app_class->handle_local_options = ll_application_handle_local_options;
 }
+
+static const GOptionEntry benchmark_options[] = {
+  { "benchmark-ui", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Measure main-loop stalls and edit-to-paint latency in a window, print them and quit"), NULL },
+  { "benchmark-network", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Template the stall measurement runs (default: vgg16)"), N_("NAME") },
+  { "benchmark-runs", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("Forward passes of the stall measurement (default: 5)"), N_("N") },
+  { "benchmark-edits", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("Weight edits of the latency measurement (default: 20)"), N_("N") },
+  { NULL }
+};
 
 static void
 ll_application_init (LlApplication *self)
 {
+  g_application_add_main_option_entries (G_APPLICATION (self), benchmark_options);
 }

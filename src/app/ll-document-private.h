@@ -20,6 +20,8 @@ typedef struct {
 } LlNetRef;
 
 LlNetRef    *_ll_document_ref_net    (LlDocument *self);
+/* A new reference (count 1) to net, e.g. a training snapshot; takes net. */
+LlNetRef    *_ll_net_ref_new         (nn_net *net);
 LlNetRef    *_ll_net_ref_ref         (LlNetRef *ref);
 void         _ll_net_ref_unref       (LlNetRef *ref);
 
@@ -29,5 +31,10 @@ void         _ll_document_set_busy   (LlDocument *self, gboolean busy);
 /* state: the content id the saved file holds (see _ll_document_get_state) */
 void         _ll_document_mark_saved (LlDocument *self, guint64 state);
 guint64      _ll_document_get_state  (LlDocument *self);
+/* Memory the undo steps hold beyond the current network (tensor storage shared by
+ * several steps counts once), and the limits trimming keeps them within (at least the
+ * newest step stays); for tests. */
+guint64      _ll_document_get_undo_bytes  (LlDocument *self);
+void         _ll_document_set_undo_limits (LlDocument *self, guint max_steps, guint64 max_bytes);
 
 G_END_DECLS

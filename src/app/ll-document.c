@@ -6,7 +6,9 @@
  * worked, swaps the copy in and keeps the previous network whole as the undo step.
  * A failed edit thus never leaves a half-changed network behind, and undo/redo just
  * swap complete networks (weights, seed and init counter included), so they restore
- * exactly what was there.
+ * exactly what was there. Copies share their parameter storage (copy-on-write, see
+ * nn_tensor in nn.h): a copy costs a header per tensor, and a step holds only the
+ * tensors the edits after it replaced, even for VGG-16's 553 MB of weights.
  *
  * Each network content gets a "state" id; the document is modified when the current
  * state is not the one last saved, so undoing back to the saved network clears the
@@ -22,7 +24,8 @@
 #include "ll-document-private.h"
 #include "ll-runner.h"
 
-/* A VGG-16 snapshot alone is ~550 MB: the byte cap always keeps the newest step. */
+/* The byte cap counts what the steps hold beyond the current network (weights that
+ * edits replaced); it always keeps the newest step. */
 #define UNDO_MAX_STEPS 100
 #define UNDO_MAX_BYTES (G_GUINT64_CONSTANT (512) * 1024 * 1024)
 
@@ -30,7 +33,6 @@ typedef struct {
   char *label;
   LlNetRef *ref;            /* the network on the other side of this step */
   guint64 state;            /* its state id */
-  guint64 bytes;
 } UndoStep;
 
 struct _LlDocument {
@@ -40,7 +42,8 @@ struct _LlDocument {
   GPtrArray *items;         /* LlLayerItem, one per layer of net */
   GQueue undo;              /* UndoStep, newest first */
   GQueue redo;              /* UndoStep, next redo first */
-  guint64 undo_bytes;
+  guint undo_max_steps;
+  guint64 undo_max_bytes;
   GFile *file;
   char *title;
   guint64 generation;
@@ -86,8 +89,7 @@ static guint64 last_state;
 
 /* A committed network is never modified (edits change a copy), so the worker can read
  * it while the main thread goes on: saves need no copy, and a forward pass or a weights
- * load copies on the worker instead of blocking the window (a VGG-16 copy takes
- * half a second or more). The count is atomic; the last unref may happen anywhere. */
+ * load copies on the worker. The count is atomic; the last unref may happen anywhere. */
 static LlNetRef *
 net_ref_new (nn_net *net)
 {
@@ -123,12 +125,68 @@ _ll_document_ref_net (LlDocument *self)
 
 /* ------------------------------------------------------------------ undo steps */
 
+/* What a network costs beside its tensors' values */
 static guint64
-net_bytes (const nn_net *net)
+net_overhead (const nn_net *net)
 {
-  return (guint64) nn_net_total_params (net) * sizeof (float)
-         + (guint64) net->n_layers * (sizeof (nn_layer) + sizeof (nn_layer_info))
+  return (guint64) net->n_layers * (sizeof (nn_layer) + sizeof (nn_layer_info)
+                                    + 6 * sizeof (nn_tensor))
          + sizeof (nn_net);
+}
+
+/* Bytes of the storage of net's tensors that is not in seen yet; adds it. Networks
+ * share storage (copy-on-write), so a buffer counts once however many hold it. */
+static guint64
+add_storage (GHashTable *seen, const nn_net *net)
+{
+  guint64 bytes = 0;
+
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const nn_layer *l = &net->layers[i];
+      const nn_tensor *ts[] = { l->weight, l->bias, l->running_mean, l->running_var,
+                                l->grad_weight, l->grad_bias };
+
+      for (guint k = 0; k < G_N_ELEMENTS (ts); k++)
+        {
+          const void *id = ts[k] != NULL ? nn_tensor_storage_id (ts[k]) : NULL;
+
+          if (id != NULL && g_hash_table_add (seen, (gpointer) id))
+            bytes += (guint64) nn_tensor_numel (ts[k]) * sizeof (float);
+        }
+    }
+  return bytes;
+}
+
+/* Walks the undo steps from the newest: returns how many fit max_steps and max_bytes
+ * (at least one), and in *bytes the memory those hold beyond the current network. */
+static guint
+undo_steps_within (LlDocument *self, guint max_steps, guint64 max_bytes, guint64 *bytes)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  guint kept = 0;
+
+  *bytes = 0;
+  add_storage (seen, self->net);
+  for (GList *l = self->undo.head; l != NULL; l = l->next, kept++)
+    {
+      const nn_net *net = ((UndoStep *) l->data)->ref->net;
+      guint64 step = net_overhead (net) + add_storage (seen, net);
+
+      if (kept > 0 && (kept >= max_steps || *bytes + step > max_bytes))
+        break;
+      *bytes += step;
+    }
+  return kept;
+}
+
+guint64
+_ll_document_get_undo_bytes (LlDocument *self)
+{
+  guint64 bytes;
+
+  undo_steps_within (self, G_MAXUINT, G_MAXUINT64, &bytes);
+  return bytes;
 }
 
 /* Takes ref. */
@@ -140,7 +198,6 @@ undo_step_new (const char *label, LlNetRef *ref, guint64 state)
   step->label = g_strdup (label);
   step->ref = ref;
   step->state = state;
-  step->bytes = net_bytes (ref->net);
   return step;
 }
 
@@ -167,21 +224,22 @@ undo_step_swap (LlDocument *self, UndoStep *step)
   self->state = step->state;
   step->ref = old;
   step->state = state;
-  step->bytes = net_bytes (old->net);
   return old->net;
 }
 
 static void
 trim_undo (LlDocument *self)
 {
-  while (self->undo.length > UNDO_MAX_STEPS
-         || (self->undo.length > 1 && self->undo_bytes > UNDO_MAX_BYTES))
-    {
-      UndoStep *step = g_queue_pop_tail (&self->undo);
+  guint64 bytes;
+  guint keep;
 
-      self->undo_bytes -= step->bytes;
-      undo_step_free (step);
-    }
+  /* no byte cap (tests): nothing to count */
+  if (self->undo_max_bytes == G_MAXUINT64 && self->undo.length <= self->undo_max_steps)
+    return;
+  keep = undo_steps_within (self, self->undo_max_steps, self->undo_max_bytes, &bytes);
+
+  while (self->undo.length > keep)
+    undo_step_free (g_queue_pop_tail (&self->undo));
 }
 
 static void
@@ -329,7 +387,6 @@ commit (LlDocument *self, nn_net *next, const char *label)
   UndoStep *step = undo_step_new (label, self->ref, self->state);
 
   g_queue_push_head (&self->undo, step);
-  self->undo_bytes += step->bytes;
   clear_stack (&self->redo);
   self->ref = net_ref_new (next);
   self->net = next;
@@ -357,6 +414,15 @@ guint64
 _ll_document_get_state (LlDocument *self)
 {
   return self->state;
+}
+
+void
+_ll_document_set_undo_limits (LlDocument *self, guint max_steps, guint64 max_bytes)
+{
+  self->undo_max_steps = max_steps;
+  self->undo_max_bytes = max_bytes;
+  trim_undo (self);
+  update_flags (self);
 }
 
 /* ------------------------------------------------------------------ construction */
@@ -483,6 +549,7 @@ ll_document_get_busy (LlDocument *self)
   return self->busy > 0;
 }
 
+/* Cheap: the copy shares the parameter storage (copy-on-write). */
 nn_net *
 ll_document_snapshot (LlDocument *self)
 {
@@ -517,25 +584,11 @@ copy_net (LlDocument *self, GError **error)
   return next;
 }
 
-/* The copy that an edit changes. Makes room first if keeping the current network as
- * an undo step would go over the cap, so that a huge network (VGG-16 is ~550 MB) is
- * not held three times at once. */
+/* The copy that an edit changes. It shares the weights with the current network, so
+ * the step that keeps the current one costs only what the edit replaces. */
 static nn_net *
 edit_begin (LlDocument *self, GError **error)
 {
-  guint64 bytes = net_bytes (self->net);
-
-  if (self->undo.length > 0 && self->undo_bytes + bytes > UNDO_MAX_BYTES)
-    {
-      while (self->undo.length > 0 && self->undo_bytes + bytes > UNDO_MAX_BYTES)
-        {
-          UndoStep *step = g_queue_pop_tail (&self->undo);
-
-          self->undo_bytes -= step->bytes;
-          undo_step_free (step);
-        }
-      update_flags (self);
-    }
   return copy_net (self, error);
 }
 
@@ -608,7 +661,8 @@ ll_document_remove_layer (LlDocument *self, int index, GError **error)
 }
 
 /* A duplicate has the same parameter values where the shapes allow it, like
- * copy.deepcopy() of a module. */
+ * copy.deepcopy() of a module. The two share the storage until one of them is written
+ * (copy-on-write): the assignment itself copies nothing and cannot fail. */
 static void
 copy_layer_params (const nn_layer *from, nn_layer *to)
 {
@@ -617,7 +671,8 @@ copy_layer_params (const nn_layer *from, nn_layer *to)
 
   for (guint i = 0; i < G_N_ELEMENTS (src); i++)
     if (src[i] != NULL && dst[i] != NULL && nn_tensor_same_shape (src[i], dst[i]))
-      memcpy (dst[i]->data, src[i]->data, (size_t) nn_tensor_numel (src[i]) * sizeof (float));
+      if (nn_tensor_assign (dst[i], src[i], NULL) != NN_OK)
+        g_warn_if_reached ();
   to->num_batches_tracked = from->num_batches_tracked;
 }
 
@@ -752,6 +807,7 @@ check_param (LlDocument *self, const char *key, const nn_tensor *values, GError 
 gboolean
 ll_document_set_param (LlDocument *self, const char *key, const nn_tensor *values, GError **error)
 {
+  nn_error err = { 0 };
   nn_tensor *t;
   nn_net *next;
 
@@ -764,7 +820,14 @@ ll_document_set_param (LlDocument *self, const char *key, const nn_tensor *value
     return FALSE;
   t = nn_net_find_param (next, key);
   g_assert (t != NULL);
-  memcpy (t->data, values->data, (size_t) nn_tensor_numel (t) * sizeof (float));
+  /* shares values' storage when it can (copy-on-write), never writes into the storage
+   * next shares with the current network */
+  if (nn_tensor_assign (t, values, &err) != NN_OK)
+    {
+      nn_net_free (next);
+      ll_set_error_from_nn (error, &err);
+      return FALSE;
+    }
   commit (self, next, _("Edit Weights"));
   return TRUE;
 }
@@ -789,7 +852,6 @@ ll_document_undo (LlDocument *self)
 
   if (!(step = g_queue_pop_head (&self->undo)))
     return;
-  self->undo_bytes -= step->bytes;
   old = undo_step_swap (self, step);
   g_queue_push_head (&self->redo, step);
   document_changed (self, old);
@@ -807,7 +869,6 @@ ll_document_redo (LlDocument *self)
     return;
   old = undo_step_swap (self, step);
   g_queue_push_head (&self->undo, step);
-  self->undo_bytes += step->bytes;
   document_changed (self, old);
 }
 
@@ -905,4 +966,43 @@ ll_document_init (LlDocument *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->undo);
   g_queue_init (&self->redo);
+  self->undo_max_steps = UNDO_MAX_STEPS;
+  self->undo_max_bytes = UNDO_MAX_BYTES;
+}
+
+/* ------------------------------------------------------------------ training */
+
+LlNetRef *
+_ll_net_ref_new (nn_net *net)
+{
+  g_return_val_if_fail (net != NULL, NULL);
+
+  return net_ref_new (net);
+}
+
+gboolean
+ll_document_apply_training (LlDocument *self, nn_net *trained, guint64 base_generation,
+                            gint64 epochs, GError **error)
+{
+  g_autofree char *label = NULL;
+
+  g_return_val_if_fail (LL_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (trained != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Trained weights only fit the network they were trained from. */
+  if (base_generation != self->generation)
+    {
+      nn_net_free (trained);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The network changed while it was training; the trained weights no longer fit it."));
+      return FALSE;
+    }
+  if (epochs > 0)
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Train %lld epoch", "Train %lld epochs",
+                                          (gulong) epochs), (long long) epochs);
+  else
+    label = g_strdup (_("Train part of an epoch"));
+  ll_document_replace_net (self, trained, label);
+  return TRUE;
 }

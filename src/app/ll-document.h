@@ -47,7 +47,9 @@ const char      *ll_document_get_title        (LlDocument *self);
 gboolean         ll_document_get_modified     (LlDocument *self);
 gboolean         ll_document_can_undo         (LlDocument *self);
 gboolean         ll_document_can_redo         (LlDocument *self);
-/* Deep copy for the worker (caller frees with nn_net_free). */
+/* Copy for the worker (caller frees with nn_net_free). Cheap: it shares the weights'
+ * storage with the document (copy-on-write), so write into it only through engine
+ * functions or after nn_tensor_make_writable(). */
 nn_net          *ll_document_snapshot         (LlDocument *self);
 /* Monotonic counter bumped by every change: lets the runner drop stale results. */
 guint64          ll_document_get_generation   (LlDocument *self);
@@ -60,7 +62,9 @@ gboolean ll_document_move_layer     (LlDocument *self, int from, int to, GError 
 gboolean ll_document_set_layer_config (LlDocument *self, int index, const nn_layer_config *cfg, GError **error);
 gboolean ll_document_set_input_shape (LlDocument *self, const nn_shape *shape, GError **error);
 gboolean ll_document_apply_fix      (LlDocument *self, int index, GError **error);
-/* Replaces one parameter tensor's values (same shape), e.g. after a weight edit. */
+/* Replaces one parameter tensor's values (same shape), e.g. after a weight edit. The
+ * document shares values' storage (copy-on-write): write into values afterwards only
+ * after nn_tensor_make_writable(). */
 gboolean ll_document_set_param      (LlDocument *self, const char *key, const nn_tensor *values, GError **error);
 /* Replaces the whole net (load weights, training result): one undo step. Takes ownership. */
 void     ll_document_replace_net    (LlDocument *self, nn_net *net, const char *undo_label);
@@ -84,6 +88,13 @@ LlDocument  *ll_document_new_for_net    (nn_net *net);
 const char  *ll_document_get_undo_label (LlDocument *self);
 const char  *ll_document_get_redo_label (LlDocument *self);
 gboolean     ll_document_get_busy       (LlDocument *self);
+/* Added by the training work. Makes trained (a trained copy of the network of
+ * generation base_generation, which is still the current one) the document's network
+ * as one undo step "Train N epochs"; takes trained. FALSE with G_IO_ERROR_FAILED
+ * (trained is freed) when the document changed since. */
+gboolean     ll_document_apply_training (LlDocument *self, nn_net *trained,
+                                         guint64 base_generation, gint64 epochs,
+                                         GError **error);
 /* Notes: ll_document_get_net() returns the current network; every change (edit, undo,
  * redo, load weights) swaps in another nn_net, so do not keep the pointer (or pointers
  * into it) across a "changed" emission. ll_document_new_from_template() returns NULL for

@@ -10,6 +10,7 @@
 
 #include "ll-format.h"
 #include "ll-input-editor.h"
+#include "ll-number-field.h"
 
 enum { KIND_IMAGE, KIND_FEATURES };
 
@@ -25,6 +26,8 @@ struct _LlInputEditor {
   GtkSpinButton *h_spin;
   GtkSpinButton *w_spin;
   GtkSpinButton *f_spin;
+  GtkLabel *message_label;
+  GtkSpinButton *message_owner;   /* the field whose refusal the label shows */
 };
 
 G_DEFINE_FINAL_TYPE (LlInputEditor, ll_input_editor, GTK_TYPE_WIDGET)
@@ -49,6 +52,31 @@ show_kind (LlInputEditor *self,
   gtk_widget_set_visible (GTK_WIDGET (self->f_spin), kind == KIND_FEATURES);
 }
 
+static void sync_editor (LlInputEditor *self);
+
+static void
+show_message (LlInputEditor *self,
+              const char    *message)
+{
+  self->message_owner = NULL;
+  gtk_label_set_label (self->message_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+}
+
+static void
+field_report (gpointer       data,
+              GtkSpinButton *spin,
+              const char    *message)
+{
+  LlInputEditor *self = data;
+
+  /* a field typed right again clears only its own message */
+  if (message == NULL && self->message_owner != spin)
+    return;
+  show_message (self, message);
+  self->message_owner = message != NULL ? spin : NULL;
+}
+
 static void
 commit (LlInputEditor *self)
 {
@@ -69,8 +97,15 @@ commit (LlInputEditor *self)
   net = ll_document_get_net (self->document);
   if (nn_shape_equal (&shape, &net->input))
     return;
+  /* e.g. a shape too large for the memory budget: said next to the fields, which go
+   * back to the document's shape */
   if (!ll_document_set_input_shape (self->document, &shape, &error))
-    g_warning ("Cannot set the input shape: %s", error->message);
+    {
+      show_message (self, error->message);
+      sync_editor (self);
+    }
+  else
+    show_message (self, NULL);
 }
 
 static void
@@ -137,6 +172,7 @@ ll_input_editor_class_init (LlInputEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlInputEditor, h_spin);
   gtk_widget_class_bind_template_child (widget_class, LlInputEditor, w_spin);
   gtk_widget_class_bind_template_child (widget_class, LlInputEditor, f_spin);
+  gtk_widget_class_bind_template_child (widget_class, LlInputEditor, message_label);
   gtk_widget_class_bind_template_callback (widget_class, commit);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "inputeditor");
@@ -146,4 +182,8 @@ static void
 ll_input_editor_init (LlInputEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ll_number_field_guard (self->c_spin, _("Channels"), TRUE, field_report, self);
+  ll_number_field_guard (self->h_spin, _("Height"), TRUE, field_report, self);
+  ll_number_field_guard (self->w_spin, _("Width"), TRUE, field_report, self);
+  ll_number_field_guard (self->f_spin, _("Features"), TRUE, field_report, self);
 }

@@ -5,7 +5,9 @@
  * A table describes every editable field of nn_layer_config (kind, range, which layer
  * types have it); the rows are built from it when the selected layer or its type changes,
  * and otherwise only re-synced, so typing in one spin button keeps its focus while the
- * document re-propagates. Ranges refuse impossible values at the widget; combinations the
+ * document re-propagates. Ranges refuse impossible values at the widget, with a message
+ * (ll-number-field.c: "Kernel size must be between 1 and 1024", "“abc” is not a number")
+ * rather than a clamped or silently restored value; combinations the
  * ranges cannot express (pool padding > kernel/2, groups not dividing channels) are
  * checked with nn_layer_config_validate() before anything reaches the document.
  */
@@ -18,6 +20,7 @@
 
 #include "ll-format.h"
 #include "ll-inspector.h"
+#include "ll-number-field.h"
 
 typedef enum {
   FIELD_INT,
@@ -95,6 +98,7 @@ struct _LlInspector {
   GtkWidget *placeholder;
   GtkWidget *info_group;
   GtkLabel *message_label;
+  GtkSpinButton *message_owner;   /* the field whose refusal the label shows */
   GtkLabel *in_label;
   GtkLabel *out_label;
   GtkLabel *params_label;
@@ -160,6 +164,7 @@ static void
 show_message (LlInspector *self,
               const char  *message)
 {
+  self->message_owner = NULL;
   gtk_label_set_label (self->message_label, message ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
 }
@@ -288,6 +293,20 @@ ll_inspector_sync (LlInspector *self)
 
 /* ------------------------------------------------------------ building rows */
 
+static void
+field_report (gpointer       data,
+              GtkSpinButton *spin,
+              const char    *message)
+{
+  LlInspector *self = data;
+
+  /* a field typed right again clears only its own message */
+  if (message == NULL && self->message_owner != spin)
+    return;
+  show_message (self, message);
+  self->message_owner = message != NULL ? spin : NULL;
+}
+
 static GtkSpinButton *
 make_spin (LlInspector *self,
            const Field *f)
@@ -295,7 +314,8 @@ make_spin (LlInspector *self,
   GtkAdjustment *adj = gtk_adjustment_new (f->min, f->min, f->max, f->step, f->step * 10, 0);
   GtkWidget *spin = gtk_spin_button_new (adj, f->step, f->digits);
 
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  ll_number_field_guard (GTK_SPIN_BUTTON (spin), _(f->label), f->kind != FIELD_DOUBLE,
+                         field_report, self);
   gtk_spin_button_set_update_policy (GTK_SPIN_BUTTON (spin), GTK_UPDATE_IF_VALID);
   gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (commit), self);
@@ -334,7 +354,8 @@ add_field (LlInspector *self,
   FieldRow *fr = &self->rows[self->n_rows++];
   AdwActionRow *row = make_row (_(f->label), f->key);
 
-  fr->field = f;
+  /* the slot may hold the widgets of the previous layer's rows (destroyed since) */
+  *fr = (FieldRow) { .field = f };
   if (f->kind == FIELD_BOOL)
     fr->toggle = make_switch (self, row);
   else

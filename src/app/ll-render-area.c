@@ -5,7 +5,12 @@
  * The view was prepared on the worker (statistics, ranges, histogram, top-k), so
  * painting only draws. The picture is cached in an image surface at the device scale
  * and redrawn into it only when the data, the zoom or the scaling change; each frame
- * just paints that surface. Views too large to cache are drawn directly, clipped.
+ * just paints that surface. The cache is drawn in a thread (GTask's pool, not the
+ * engine's worker, which may be busy with a long forward pass): drawing every layer's
+ * activations of VGG-16 takes seconds, and the main loop must not wait for it. Until
+ * the new picture arrives the area shows the previous one. Two low-priority threads
+ * draw, so that the main loop still gets a core while they work. Views too large to cache
+ * are drawn directly, clipped.
  */
 #define G_LOG_DOMAIN "ll-render-area"
 
@@ -15,7 +20,9 @@
 #include <adwaita.h>
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "ll-reaper.h"
 #include "ll-render-area.h"
 #include "ll-runner.h"
 
@@ -69,15 +76,25 @@ ll_view_data_ref (LlViewData *data)
   return data;
 }
 
+static void
+view_data_free (gpointer p)
+{
+  LlViewData *data = p;
+
+  ll_render_view_clear (&data->view);
+  g_clear_pointer (&data->tensor, nn_tensor_free);
+  g_free (data->title);
+  g_free (data);
+}
+
+/* The last reference frees on the reaper's thread: an activation of VGG-16 is tens of
+ * megabytes. */
 void
 ll_view_data_unref (LlViewData *data)
 {
   if (data == NULL || !g_atomic_int_dec_and_test (&data->ref_count))
     return;
-  ll_render_view_clear (&data->view);
-  g_clear_pointer (&data->tensor, nn_tensor_free);
-  g_free (data->title);
-  g_free (data);
+  ll_reaper_free (data, view_data_free);
 }
 
 /* ------------------------------------------------------------ widget */
@@ -91,6 +108,11 @@ struct _LlRenderArea {
   LlRenderLayout layout;
   cairo_surface_t *cache;       /* the whole view at the device scale, or NULL */
   int cache_scale;
+  gboolean cache_current;       /* cache shows the view as it is now */
+  guint serial;                 /* bumped whenever the picture must be drawn again */
+  guint drawing_serial;         /* of the drawing job in flight (0: none) */
+  guint direct_serial;          /* too large to cache: drawn directly at this serial */
+  GCancellable *drawing;
   gboolean fit_columns;         /* tiles wrap to the width given (height-for-width) */
   gboolean show_title;
   int columns;                  /* tiles per row when fitting; 0: the view's choice */
@@ -120,6 +142,14 @@ ll_render_area_new (void)
   return g_object_new (LL_TYPE_RENDER_AREA, NULL);
 }
 
+/* The picture must be drawn again; the old one stays on screen until then. */
+static void
+drop_cache (LlRenderArea *self)
+{
+  self->cache_current = FALSE;
+  self->serial++;
+}
+
 /* The view's options follow the widget's zoom and scale; both need no new prepare. */
 static void
 sync_options (LlRenderArea *self)
@@ -140,7 +170,7 @@ static void
 invalidate (LlRenderArea *self,
             gboolean      resize)
 {
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  drop_cache (self);
   self->fit_zoom = 0;
   sync_options (self);
   if (resize)
@@ -220,8 +250,11 @@ ll_render_area_set_scale (LlRenderArea *self,
 static gboolean
 has_tiles (LlRenderArea *self)
 {
-  return self->data != NULL && (self->data->view.kind == LL_RENDER_FEATURE_MAPS
-                                || self->data->view.kind == LL_RENDER_KERNELS_RGB);
+  const LlRenderView *view = self->data ? &self->data->view : NULL;
+
+  /* kernels of a one-input-channel layer wrap like tiles (see render.h) */
+  return view != NULL && (view->kind == LL_RENDER_FEATURE_MAPS || view->kind == LL_RENDER_KERNELS_RGB
+                          || (view->kind == LL_RENDER_KERNELS && view->dims[1] == 1));
 }
 
 /* The natural size of the view with columns tiles per row. */
@@ -367,7 +400,7 @@ ll_render_area_size_allocate (GtkWidget *widget,
       if (zoom != self->fit_zoom)
         {
           self->fit_zoom = zoom;
-          g_clear_pointer (&self->cache, cairo_surface_destroy);
+          drop_cache (self);
           sync_options (self);
         }
       return;
@@ -376,7 +409,7 @@ ll_render_area_size_allocate (GtkWidget *widget,
   if (columns != self->columns)
     {
       self->columns = columns;
-      g_clear_pointer (&self->cache, cairo_surface_destroy);
+      drop_cache (self);
       sync_options (self);
     }
 }
@@ -408,28 +441,112 @@ update_dark (LlRenderArea *self)
   bool dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
 
   if (self->data->view.options.dark != dark)
-    g_clear_pointer (&self->cache, cairo_surface_destroy);
+    drop_cache (self);
   self->data->view.options.dark = dark;
 }
 
-/* Paints the whole view once into an image surface at the device scale. */
-static cairo_surface_t *
-render_cache (LlRenderArea *self,
-              int           scale)
+/* A drawing job: the view as it is now (a copy: the widget goes on changing its
+ * options), kept alive by a reference on its data. */
+typedef struct {
+  LlViewData *data;
+  LlRenderView view;
+  int width, height, scale;
+  guint serial;
+} DrawJob;
+
+static void
+draw_job_free (gpointer p)
 {
-  int w = (int) ceil (self->layout.width * scale);
-  int h = (int) ceil (self->layout.height * scale);
+  DrawJob *job = p;
+
+  ll_view_data_unref (job->data);
+  g_free (job);
+}
+
+static void
+draw_thread (gpointer item,
+             gpointer user_data)
+{
+  g_autoptr(GTask) task = item;
+  DrawJob *job = g_task_get_task_data (task);
   cairo_surface_t *surface;
   cairo_t *cr;
 
-  if (w <= 0 || h <= 0 || (gint64) w * h > MAX_CACHE_PIXELS)
-    return NULL;
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cairo_surface_set_device_scale (surface, scale, scale);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* below the main thread (the nice value is per thread on Linux) */
+  setpriority (PRIO_PROCESS, 0, 10);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, job->width, job->height);
+  cairo_surface_set_device_scale (surface, job->scale, job->scale);
   cr = cairo_create (surface);
-  ll_render_view_draw (&self->data->view, cr);
+  ll_render_view_draw (&job->view, cr);
   cairo_destroy (cr);
-  return surface;
+  g_task_return_pointer (task, surface, (GDestroyNotify) cairo_surface_destroy);
+}
+
+static void
+draw_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LlRenderArea *self = LL_RENDER_AREA (source);
+  DrawJob *job = g_task_get_task_data (G_TASK (result));
+  cairo_surface_t *surface = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (job->serial == self->drawing_serial)
+    self->drawing_serial = 0;
+  if (surface == NULL || job->serial != self->serial || self->data == NULL)
+    {
+      ll_reaper_free (surface, (GDestroyNotify) cairo_surface_destroy);
+      return;
+    }
+  ll_reaper_free (g_steal_pointer (&self->cache), (GDestroyNotify) cairo_surface_destroy);
+  self->cache = surface;
+  self->cache_scale = job->scale;
+  self->cache_current = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static GThreadPool *
+draw_pool (void)
+{
+  static gsize pool;   /* GThreadPool * */
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, (gsize) g_thread_pool_new (draw_thread, NULL, 2, FALSE, NULL));
+  return (GThreadPool *) pool;
+}
+
+/* Starts drawing the whole view into an image surface at the device scale, unless a
+ * job for the view as it is now runs already. FALSE if it is too large to cache. */
+static gboolean
+start_drawing (LlRenderArea *self,
+               int           scale)
+{
+  int w = (int) ceil (self->layout.width * scale);
+  int h = (int) ceil (self->layout.height * scale);
+  g_autoptr(GTask) task = NULL;
+  DrawJob *job;
+
+  if (w <= 0 || h <= 0 || (gint64) w * h > MAX_CACHE_PIXELS)
+    return FALSE;
+  if (self->drawing_serial == self->serial)
+    return TRUE;
+  if (self->drawing != NULL)
+    g_cancellable_cancel (self->drawing);
+  g_clear_object (&self->drawing);
+  self->drawing = g_cancellable_new ();
+  job = g_new0 (DrawJob, 1);
+  job->data = ll_view_data_ref (self->data);
+  job->view = self->data->view;
+  job->width = w;
+  job->height = h;
+  job->scale = scale;
+  job->serial = self->drawing_serial = self->serial;
+  task = g_task_new (self, self->drawing, draw_done_cb, NULL);
+  g_task_set_task_data (task, job, draw_job_free);
+  g_thread_pool_push (draw_pool (), g_steal_pointer (&task), NULL);
+  return TRUE;
 }
 
 static void
@@ -439,27 +556,38 @@ ll_render_area_snapshot (GtkWidget   *widget,
   LlRenderArea *self = LL_RENDER_AREA (widget);
   int scale = gtk_widget_get_scale_factor (widget);
   graphene_rect_t bounds;
+  gboolean cached = TRUE;
   cairo_t *cr;
 
   if (self->data == NULL || self->layout.width <= 0 || self->layout.height <= 0)
     return;
   update_dark (self);
-  if (self->cache == NULL || self->cache_scale != scale)
-    {
-      g_clear_pointer (&self->cache, cairo_surface_destroy);
-      self->cache = render_cache (self, scale);
-      self->cache_scale = scale;
-    }
+  if (self->cache_current && self->cache_scale != scale)
+    drop_cache (self);
+  if (!self->cache_current)
+    cached = start_drawing (self, scale);
   graphene_rect_init (&bounds, 0, 0, self->layout.width, self->layout.height);
   cr = gtk_snapshot_append_cairo (snapshot, &bounds);
-  if (self->cache != NULL)
+  if (!cached)
     {
+      ll_render_view_draw (&self->data->view, cr);
+      self->direct_serial = self->serial;
+    }
+  else if (self->cache != NULL)
+    {
+      /* the current picture, or the previous one while the new one is drawn */
       cairo_set_source_surface (cr, self->cache, 0, 0);
       cairo_paint (cr);
     }
-  else
-    ll_render_view_draw (&self->data->view, cr);
   cairo_destroy (cr);
+}
+
+gboolean
+ll_render_area_is_drawn (LlRenderArea *self)
+{
+  g_return_val_if_fail (LL_IS_RENDER_AREA (self), FALSE);
+
+  return self->data == NULL || self->cache_current || self->direct_serial == self->serial;
 }
 
 /* ------------------------------------------------------------ hover, click, zoom */
@@ -701,6 +829,10 @@ ll_render_area_dispose (GObject *object)
 {
   LlRenderArea *self = LL_RENDER_AREA (object);
 
+  if (self->drawing != NULL)
+    g_cancellable_cancel (self->drawing);
+  g_clear_object (&self->drawing);
+  self->serial++;
   g_clear_pointer (&self->cache, cairo_surface_destroy);
   g_clear_pointer (&self->data, ll_view_data_unref);
   G_OBJECT_CLASS (ll_render_area_parent_class)->dispose (object);

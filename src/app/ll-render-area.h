@@ -47,6 +47,9 @@ void        ll_render_area_set_scale  (LlRenderArea *self, LlRenderScale scale);
 void        ll_render_area_set_fit_columns (LlRenderArea *self, gboolean fit);
 /* Whether the view's title is drawn (exports always have it). */
 void        ll_render_area_set_show_title  (LlRenderArea *self, gboolean show);
+/* Whether the picture of the view as it is now is ready (drawn in a thread after each
+ * change; until then the area shows the previous one): the next frame shows it. */
+gboolean    ll_render_area_is_drawn   (LlRenderArea *self);
 /* What is under (x, y) in widget coordinates; FALSE over nothing. */
 gboolean    ll_render_area_hit        (LlRenderArea *self, double x, double y, LlRenderHit *hit);
 /* The tooltip text for a point (index, exact value, channel statistics), or NULL. */

@@ -357,6 +357,23 @@ ll_runner_forward_document_async (LlRunner *self, LlDocument *document, nn_tenso
   forward_start (self, fd, cb, user_data);
 }
 
+void
+ll_runner_forward_shared_async (LlRunner *self, gpointer net_ref, nn_tensor *input,
+                                guint64 generation, GAsyncReadyCallback cb, gpointer user_data)
+{
+  ForwardData *fd;
+
+  g_return_if_fail (LL_IS_RUNNER (self));
+  g_return_if_fail (net_ref != NULL);
+  g_return_if_fail (input != NULL);
+
+  fd = g_new0 (ForwardData, 1);
+  fd->shared = _ll_net_ref_ref (net_ref);
+  fd->input = input;
+  fd->generation = generation;
+  forward_start (self, fd, cb, user_data);
+}
+
 LlRunResult *
 ll_runner_forward_finish (LlRunner *self, GAsyncResult *result, GError **error)
 {

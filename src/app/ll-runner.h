@@ -60,5 +60,11 @@ void         ll_runner_cancel         (LlRunner *self);
 typedef struct _LlDocument LlDocument;
 void         ll_runner_forward_document_async (LlRunner *self, LlDocument *document, nn_tensor *input,
                                                GAsyncReadyCallback cb, gpointer user_data);
+/* Added by the training work: runs net_ref, an LlNetRef (ll-document-private.h) such as
+ * a training snapshot, which the worker copies, stamped with generation; takes a
+ * reference on net_ref and takes input. Same latest-wins rules. */
+void         ll_runner_forward_shared_async (LlRunner *self, gpointer net_ref, nn_tensor *input,
+                                             guint64 generation, GAsyncReadyCallback cb,
+                                             gpointer user_data);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ll-number-field.h"
 #include "ll-runner.h"
 #include "ll-tensor-editor.h"
 
@@ -153,7 +154,8 @@ ll_tensor_apply_op (LlDocument  *document,
       g_set_error (error, LL_ENGINE_ERROR, NN_STATUS_INVALID_ARG, _("The value is not a number"));
       return FALSE;
     }
-  if (!(copy = nn_tensor_copy (current, &err)))
+  /* the copy shares the document's storage until made writable (copy-on-write) */
+  if (!(copy = nn_tensor_copy (current, &err)) || nn_tensor_make_writable (copy, &err) != NN_OK)
     {
       ll_set_error_from_nn (error, &err);
       return FALSE;
@@ -250,6 +252,15 @@ build_grid (LlTensorEditor  *self,
   gtk_widget_set_sensitive (self->apply_button, count > 0);
 }
 
+/* Marks entry as refused with message (NULL: accepted). */
+static void
+mark_entry (GtkWidget  *entry,
+            const char *message)
+{
+  (message != NULL ? gtk_widget_add_css_class : gtk_widget_remove_css_class) (entry, "error");
+  gtk_widget_set_tooltip_text (entry, message);
+}
+
 /* Shows the document's values; rebuilds the entries if the shape changed. */
 static void
 sync_values (LlTensorEditor *self)
@@ -271,7 +282,7 @@ sync_values (LlTensorEditor *self)
     {
       g_snprintf (buf, sizeof buf, "%.9g", t->data[first + i]);
       gtk_editable_set_text (self->entries->pdata[i], buf);
-      gtk_widget_remove_css_class (self->entries->pdata[i], "error");
+      mark_entry (self->entries->pdata[i], NULL);
     }
   slice_text = count > 0 ? describe_slice (self, t)
                          : g_strdup (_("Too many values to edit one by one: use the operations below or a .npy file"));
@@ -282,19 +293,24 @@ sync_values (LlTensorEditor *self)
   gtk_label_set_label (self->whole_label, whole);
 }
 
-/* Accepts "1.5", "1,5", "-3e-2"; FALSE for anything else. */
-static gboolean
+/* Accepts "1.5", "1,5", "-3e-2"; anything else gives the message to show. */
+static char *
 parse_value (const char *text,
              float      *out)
 {
-  g_autofree char *s = g_strstrip (g_strdelimit (g_strdup (text), ",", '.'));
-  char *end;
-  double v = g_ascii_strtod (s, &end);
+  double v;
+  char *message = ll_number_check (text, _("Value"), -INFINITY, INFINITY, FALSE, &v);
 
-  if (*s == '\0' || *end != '\0' || !isfinite (v) || fabs (v) > G_MAXFLOAT)
-    return FALSE;
+  if (message != NULL)
+    return message;
+  if (!isfinite (v) || fabs (v) > G_MAXFLOAT)
+    {
+      g_autofree char *s = g_strstrip (g_strdup (text));
+
+      return g_strdup_printf (_("“%s” does not fit in a 32-bit float"), s);
+    }
   *out = (float) v;
-  return TRUE;
+  return NULL;
 }
 
 gboolean
@@ -304,7 +320,8 @@ ll_tensor_editor_apply (LlTensorEditor  *self,
   const nn_tensor *t;
   g_autoptr(nn_tensor) copy = NULL;
   gint64 first, count;
-  gboolean ok = TRUE;
+  g_autofree char *first_bad = NULL;
+  gint64 n_bad = 0;
   nn_error err = { 0 };
 
   g_return_val_if_fail (LL_IS_TENSOR_EDITOR (self), FALSE);
@@ -315,22 +332,31 @@ ll_tensor_editor_apply (LlTensorEditor  *self,
       g_set_error (error, LL_ENGINE_ERROR, NN_STATUS_NOT_FOUND, _("The tensor changed shape"));
       return FALSE;
     }
-  if (!(copy = nn_tensor_copy (t, &err)))
+  /* the copy shares the document's storage until made writable (copy-on-write) */
+  if (!(copy = nn_tensor_copy (t, &err)) || nn_tensor_make_writable (copy, &err) != NN_OK)
     {
       ll_set_error_from_nn (error, &err);
       return FALSE;
     }
   for (gint64 i = 0; i < count; i++)
     {
-      gboolean valid = parse_value (gtk_editable_get_text (self->entries->pdata[i]),
-                                    &copy->data[first + i]);
+      g_autofree char *message = parse_value (gtk_editable_get_text (self->entries->pdata[i]),
+                                              &copy->data[first + i]);
 
-      (valid ? gtk_widget_remove_css_class : gtk_widget_add_css_class) (self->entries->pdata[i], "error");
-      ok = ok && valid;
+      mark_entry (self->entries->pdata[i], message);
+      if (message != NULL && n_bad++ == 0)
+        /* Translators: "Value 3: “abc” is not a number" */
+        first_bad = g_strdup_printf (_("Value %lld: %s"), (long long) i + 1, message);
     }
-  if (!ok)
+  if (n_bad > 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Some values are not numbers"));
+      /* nothing is applied: the document keeps every value */
+      if (n_bad == 1)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, first_bad);
+      else
+        /* Translators: "Value 3: “abc” is not a number (and 2 more)" */
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s (and %lld more)"),
+                     first_bad, (long long) n_bad - 1);
       return FALSE;
     }
   return ll_document_set_param (self->document, self->key, copy, error);
@@ -637,8 +663,20 @@ ll_tensor_editor_class_init (LlTensorEditorClass *klass)
 }
 
 static void
+field_report (gpointer       data,
+              GtkSpinButton *spin,
+              const char    *message)
+{
+  LlTensorEditor *self = data;
+
+  gtk_label_set_label (self->status_label, message != NULL ? message : "");
+}
+
+static void
 ll_tensor_editor_init (LlTensorEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ll_number_field_guard (self->value_spin, _("Value"), FALSE, field_report, self);
+  ll_number_field_guard (self->seed_spin, _("Seed"), TRUE, field_report, self);
   self->entries = g_ptr_array_new ();
 }

@@ -22,6 +22,7 @@ struct _LlWeightsPage {
   GtkWidget parent_instance;
 
   LlDocument *document;
+  LlNetRef *preview;            /* a network training shows instead of the document's */
   int index;
   char *tensor_name;            /* wanted: "weight", "bias", ... */
   LlRenderKind kind;            /* wanted kind (if it suits the tensor) */
@@ -223,7 +224,8 @@ request_view (LlWeightsPage *self)
     return;
   self->cancellable = g_cancellable_new ();
   job = g_new0 (PrepareJob, 1);
-  job->ref = _ll_document_ref_net (self->document);
+  job->ref = self->preview != NULL ? _ll_net_ref_ref (self->preview)
+                                   : _ll_document_ref_net (self->document);
   job->key = g_strdup_printf ("%d.%s", self->index, name);
   job->title = g_strdup (job->key);
   job->kind = self->kinds[pos];
@@ -544,6 +546,7 @@ ll_weights_page_dispose (GObject *object)
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
+  g_clear_pointer (&self->preview, _ll_net_ref_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_WEIGHTS_PAGE);
   G_OBJECT_CLASS (ll_weights_page_parent_class)->dispose (object);
 }
@@ -624,4 +627,20 @@ ll_weights_page_init (LlWeightsPage *self)
   g_signal_connect_swapped (self->tensor_dropdown, "notify::selected", G_CALLBACK (tensor_selected_cb), self);
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_selected_cb), self);
   g_signal_connect_swapped (self->scale_dropdown, "notify::selected", G_CALLBACK (scale_selected_cb), self);
+}
+
+/* Shows preview's tensors (a network of the document's structure, e.g. one training)
+ * until set back to NULL. */
+void
+ll_weights_page_set_preview (LlWeightsPage *self,
+                             LlNetRef      *preview)
+{
+  g_return_if_fail (LL_IS_WEIGHTS_PAGE (self));
+
+  if (preview != NULL)
+    _ll_net_ref_ref (preview);
+  g_clear_pointer (&self->preview, _ll_net_ref_unref);
+  self->preview = preview;
+  if (self->document != NULL)
+    request_view (self);
 }

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ll-document.h"
+#include "ll-document-private.h"
 #include "ll-render-area.h"
 
 G_BEGIN_DECLS
@@ -32,5 +33,9 @@ guint64       ll_weights_page_get_shown_generation (LlWeightsPage *self);
 /* Which slice of the shown tensor a hit is in (for the editor): kernel out * in + in,
  * matrix row, or -1 (bias, histogram). */
 gint64        ll_weights_page_slice_for_hit (LlWeightsPage *self, const LlRenderHit *hit);
+/* Added by the training work: shows preview's tensors (same structure as the
+ * document's network, e.g. the network training) instead of the document's; NULL goes
+ * back to the document. Takes a reference. */
+void          ll_weights_page_set_preview   (LlWeightsPage *self, LlNetRef *preview);
 
 G_END_DECLS

@@ -280,6 +280,72 @@ show_page_action (GtkWidget  *widget,
     adw_view_stack_set_visible_child_name (self->inspect_stack, page);
 }
 
+/* ------------------------------------------------------------ training */
+
+static void
+train_start_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  LlTrainingSettings settings;
+  g_autoptr(GError) error = NULL;
+
+  if (ll_training_get_state (self->training) == LL_TRAINING_PAUSED)
+    {
+      ll_training_resume (self->training);
+      return;
+    }
+  ll_training_page_get_settings (self->training_page, &settings);
+  if (!ll_training_start (self->training, &settings, &error))
+    _ll_window_toast (self, error->message);
+  else
+    adw_view_stack_set_visible_child_name (self->inspect_stack, "training");
+  ll_training_settings_clear (&settings);
+}
+
+/* Pauses a running training, resumes a paused one. */
+static void
+train_pause_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+
+  if (ll_training_get_state (self->training) == LL_TRAINING_PAUSED)
+    ll_training_resume (self->training);
+  else
+    ll_training_pause (self->training);
+}
+
+static void
+train_stop_action (GtkWidget  *widget,
+                   const char *name,
+                   GVariant   *param)
+{
+  ll_training_stop (LL_WINDOW (widget)->training);
+}
+
+static void
+train_apply_action (GtkWidget  *widget,
+                    const char *name,
+                    GVariant   *param)
+{
+  LlWindow *self = LL_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!ll_training_apply (self->training, &error))
+    _ll_window_toast (self, error->message);
+}
+
+static void
+train_discard_action (GtkWidget  *widget,
+                      const char *name,
+                      GVariant   *param)
+{
+  ll_training_discard (LL_WINDOW (widget)->training);
+}
+
 /* "random", "zeros", "ones", "image:PATH", "npy:PATH" */
 static void
 set_input_action (GtkWidget  *widget,
@@ -639,6 +705,18 @@ _ll_window_update_actions (LlWindow *self)
   gtk_widget_action_set_enabled (w, "win.move-up", selected > 0);
   gtk_widget_action_set_enabled (w, "win.move-down", selected >= 0 && selected < n - 1);
   gtk_widget_action_set_enabled (w, "win.apply-fix", net->first_error >= 0);
+  if (self->training != NULL)
+    {
+      LlTrainingState state = ll_training_get_state (self->training);
+      gboolean active = ll_training_is_active (self->training);
+
+      gtk_widget_action_set_enabled (w, "win.train-start", !active || state == LL_TRAINING_PAUSED);
+      gtk_widget_action_set_enabled (w, "win.train-pause", state == LL_TRAINING_RUNNING
+                                                           || state == LL_TRAINING_PAUSED);
+      gtk_widget_action_set_enabled (w, "win.train-stop", active && state != LL_TRAINING_STOPPING);
+      gtk_widget_action_set_enabled (w, "win.train-apply", state == LL_TRAINING_STOPPED);
+      gtk_widget_action_set_enabled (w, "win.train-discard", state == LL_TRAINING_STOPPED);
+    }
 
   gtk_widget_set_visible (self->empty_label, n == 0);
   update_undo_tooltips (self);
@@ -713,6 +791,17 @@ _ll_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
   gtk_widget_class_install_action (widget_class, "win.copy-repr", NULL, copy_repr_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.train-start", NULL, train_start_action);
+  gtk_widget_class_install_action (widget_class, "win.train-pause", NULL, train_pause_action);
+  gtk_widget_class_install_action (widget_class, "win.train-stop", NULL, train_stop_action);
+  gtk_widget_class_install_action (widget_class, "win.train-apply", NULL, train_apply_action);
+  gtk_widget_class_install_action (widget_class, "win.train-discard", NULL, train_discard_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK,
+                                       "win.train-start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.train-pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.train-stop", NULL);
   gtk_widget_class_install_action (widget_class, "win.set-input", "s", set_input_action);
   gtk_widget_class_install_action (widget_class, "win.edit-tensor", "(ssd)", edit_tensor_action);
   gtk_widget_class_install_action (widget_class, "win.open-tensor-editor", "(sx)",

@@ -53,21 +53,30 @@ remember_file (LlWindow *self,
     }
 }
 
+typedef enum {
+  FILE_OP_OPEN,
+  FILE_OP_SAVE,
+  FILE_OP_LOAD_WEIGHTS,
+} FileOpKind;
+
 typedef struct {
   GWeakRef ref;
   LlWindow *self;           /* set from ref when the job finishes */
+  FileOpKind kind;
   GFile *file;
   gboolean weights_only;
   LlWindowPending *then;
 } FileOp;
 
 static FileOp *
-file_op_new (LlWindow *self,
-             GFile    *file)
+file_op_new (LlWindow   *self,
+             FileOpKind  kind,
+             GFile      *file)
 {
   FileOp *op = g_new0 (FileOp, 1);
 
   g_weak_ref_init (&op->ref, self);
+  op->kind = kind;
   op->file = g_object_ref (file);
   return op;
 }
@@ -83,17 +92,48 @@ file_op_free (FileOp *op)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileOp, file_op_free)
 
-/* Shows message (owned), naming the file and the problem; a cancelled job just says so. */
-static void
-toast_file_error (LlWindow *self,
-                  GError   *error,
-                  char     *message)
+static char *
+file_op_failure (FileOpKind  kind,
+                 const char *name,
+                 const char *reason)
 {
+  switch (kind)
+    {
+    case FILE_OP_OPEN:
+      /* Translators: first %s is a file name, second the reason */
+      return g_strdup_printf (_("Could not open “%s”: %s"), name, reason);
+    case FILE_OP_SAVE:
+      return g_strdup_printf (_("Could not save “%s”: %s"), name, reason);
+    default:
+      return g_strdup_printf (_("Could not load weights from “%s”: %s"), name, reason);
+    }
+}
+
+/* The end every file job shares: the window is no longer busy, and a failed job's toast
+ * names the file and the problem (a cancelled job just says so). Returns the window
+ * when it is still there and the job succeeded, else NULL. */
+static LlWindow *
+file_op_finish (FileOp   *op,
+                gboolean  ok,
+                GError   *error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+
+  if ((op->self = _ll_window_from_ref (&op->ref)) == NULL)
+    return NULL;
+  _ll_window_end_busy (op->self);
+  if (ok)
+    return op->self;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    _ll_window_toast (self, _("Cancelled"));
-  else
-    _ll_window_toast (self, message);
-  g_free (message);
+    {
+      _ll_window_toast (op->self, _("Cancelled"));
+      return NULL;
+    }
+  name = file_display_name (op->file);
+  message = file_op_failure (op->kind, name, error->message);
+  _ll_window_toast (op->self, message);
+  return NULL;
 }
 
 static void
@@ -104,18 +144,9 @@ open_done_cb (GObject      *source,
   g_autoptr(FileOp) op = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(LlDocument) document = ll_document_load_finish (result, &error);
-  g_autofree char *name = file_display_name (op->file);
 
-  if ((op->self = _ll_window_from_ref (&op->ref)) == NULL)
+  if (file_op_finish (op, document != NULL, error) == NULL)
     return;
-  _ll_window_end_busy (op->self);
-  if (document == NULL)
-    {
-      /* Translators: first %s is a file name, second the reason */
-      toast_file_error (op->self, error, g_strdup_printf (_("Could not open “%s”: %s"),
-                                                          name, error->message));
-      return;
-    }
   ll_window_set_document (op->self, document);
   remember_file (op->self, op->file);
 }
@@ -126,7 +157,7 @@ _ll_window_load (LlWindow *self,
 {
   GCancellable *cancellable = _ll_window_begin_busy (self);
 
-  ll_document_load_async (file, cancellable, open_done_cb, file_op_new (self, file));
+  ll_document_load_async (file, cancellable, open_done_cb, file_op_new (self, FILE_OP_OPEN, file));
 }
 
 static void
@@ -153,19 +184,13 @@ save_done_cb (GObject      *source,
 {
   g_autoptr(FileOp) op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = file_display_name (op->file);
+  g_autofree char *name = NULL;
   g_autofree char *message = NULL;
   gboolean saved = ll_document_save_finish (LL_DOCUMENT (source), result, &error);
 
-  if ((op->self = _ll_window_from_ref (&op->ref)) == NULL)
+  if (file_op_finish (op, saved, error) == NULL)
     return;
-  _ll_window_end_busy (op->self);
-  if (!saved)
-    {
-      toast_file_error (op->self, error, g_strdup_printf (_("Could not save “%s”: %s"),
-                                                          name, error->message));
-      return;
-    }
+  name = file_display_name (op->file);
   if (op->weights_only)
     message = g_strdup_printf (_("Saved the weights to “%s”"), name);
   else
@@ -185,7 +210,7 @@ _ll_window_save_then (LlWindow       *self,
                       GDestroyNotify  destroy)
 {
   GCancellable *cancellable = _ll_window_begin_busy (self);
-  FileOp *op = file_op_new (self, file);
+  FileOp *op = file_op_new (self, FILE_OP_SAVE, file);
 
   op->weights_only = weights_only;
   op->then = _ll_window_pending_new (then, data, destroy);
@@ -210,20 +235,13 @@ load_weights_done_cb (GObject      *source,
 {
   g_autoptr(FileOp) op = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *name = file_display_name (op->file);
+  g_autofree char *name = NULL;
   g_autofree char *message = NULL;
   gboolean loaded = ll_document_load_weights_finish (LL_DOCUMENT (source), result, &error);
 
-  if ((op->self = _ll_window_from_ref (&op->ref)) == NULL)
+  if (file_op_finish (op, loaded, error) == NULL)
     return;
-  _ll_window_end_busy (op->self);
-  if (!loaded)
-    {
-      toast_file_error (op->self, error,
-                        g_strdup_printf (_("Could not load weights from “%s”: %s"),
-                                         name, error->message));
-      return;
-    }
+  name = file_display_name (op->file);
   message = g_strdup_printf (_("Loaded the weights from “%s”"), name);
   _ll_window_toast (op->self, message);
 }
@@ -239,7 +257,7 @@ ll_window_load_weights_from_file (LlWindow *self,
 
   cancellable = _ll_window_begin_busy (self);
   ll_document_load_weights_async (self->document, file, cancellable, load_weights_done_cb,
-                                  file_op_new (self, file));
+                                  file_op_new (self, FILE_OP_LOAD_WEIGHTS, file));
 }
 
 static void

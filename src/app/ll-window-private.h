@@ -5,11 +5,13 @@
 #pragma once
 
 #include "ll-activations-page.h"
+#include "ll-autosave.h"
 #include "ll-inspector.h"
 #include "ll-input-editor.h"
 #include "ll-input-source.h"
 #include "ll-repr-view.h"
 #include "ll-summary-view.h"
+#include "ll-training-page.h"
 #include "ll-weights-page.h"
 #include "ll-window.h"
 
@@ -35,6 +37,7 @@ struct _LlWindow {
   AdwViewStack *inspect_stack;
   LlWeightsPage *weights_page;
   LlActivationsPage *activations_page;
+  LlTrainingPage *training_page;
   GMenu *recent_submenu;
   GMenu *recent_section;
 
@@ -47,8 +50,12 @@ struct _LlWindow {
   GCancellable *prepare_cancellable;
   GCancellable *input_cancellable;
   guint forward_timeout;
+  gint64 forward_scheduled;     /* monotonic time of the last edit that scheduled a run */
 
   GCancellable *io_cancellable;   /* the running load/save, for win.cancel */
+  LlAutosave *autosave;           /* the document's unsaved work on disk */
+  LlTraining *training;           /* trains a copy of the document's network */
+  LlNetRef *training_preview;     /* what the views show while it trains, or NULL */
   guint busy;
   char *last_toast;
   gboolean close_confirmed;
@@ -103,5 +110,7 @@ void  _ll_window_save_then          (LlWindow *self, GFile *file, gboolean weigh
 void  _ll_window_save_as_chosen     (LlWindow *self, GFile *file);
 
 GFile *_ll_window_get_model_file (LlWindow *self);
+/* ll-window.c: the views follow the network training (snapshot) or the document (NULL) */
+void   _ll_window_set_training_preview (LlWindow *self, LlNetRef *preview);
 
 G_END_DECLS

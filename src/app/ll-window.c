@@ -277,7 +277,47 @@ ll_window_request_forward (LlWindow *self)
   fd = g_new0 (ForwardData, 1);
   g_weak_ref_init (&fd->self, self);
   fd->document = g_object_ref (self->document);
-  ll_runner_forward_document_async (self->runner, self->document, input, forward_cb, fd);
+  if (self->training_preview != NULL)
+    ll_runner_forward_shared_async (self->runner, self->training_preview, input,
+                                    ll_document_get_generation (self->document), forward_cb, fd);
+  else
+    ll_runner_forward_document_async (self->runner, self->document, input, forward_cb, fd);
+}
+
+/* While training runs, the weights and activations show its network: the training
+ * job hands one over about every half second. */
+void
+_ll_window_set_training_preview (LlWindow *self,
+                                 LlNetRef *preview)
+{
+  if (preview == NULL && self->training_preview == NULL)
+    return;
+  if (preview != NULL)
+    _ll_net_ref_ref (preview);
+  g_clear_pointer (&self->training_preview, _ll_net_ref_unref);
+  self->training_preview = preview;
+  ll_weights_page_set_preview (self->weights_page, preview);
+  ll_window_request_forward (self);
+}
+
+static void
+training_snapshot_cb (LlWindow *self,
+                      gpointer  ref)
+{
+  _ll_window_set_training_preview (self, ref);
+}
+
+static void
+training_state_cb (LlWindow *self)
+{
+  /* a run that ended (applied, stopped, failed) leaves the views to the document */
+  if (!ll_training_is_active (self->training))
+    _ll_window_set_training_preview (self, NULL);
+  /* e.g. an edit stopped it: say so wherever the user is looking */
+  if (ll_training_get_state (self->training) == LL_TRAINING_FAILED
+      && ll_training_get_message (self->training) != NULL)
+    _ll_window_toast (self, ll_training_get_message (self->training));
+  _ll_window_update_actions (self);
 }
 
 /* ------------------------------------------------------------ input source */
@@ -330,11 +370,18 @@ forward_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The first change after a quiet spell runs at once, so a single edit shows in the next
+ * frame or two; changes that follow it within FORWARD_DELAY_MS wait for the delay. */
 static void
 schedule_forward (LlWindow *self)
 {
+  gint64 now = g_get_monotonic_time ();
+  guint delay = now - self->forward_scheduled < FORWARD_DELAY_MS * G_TIME_SPAN_MILLISECOND
+                ? FORWARD_DELAY_MS : 0;
+
+  self->forward_scheduled = now;
   g_clear_handle_id (&self->forward_timeout, g_source_remove);
-  self->forward_timeout = g_timeout_add (FORWARD_DELAY_MS, forward_timeout_cb, self);
+  self->forward_timeout = g_timeout_add (delay, forward_timeout_cb, self);
 }
 
 LlRunResult *
@@ -391,6 +438,8 @@ ll_window_set_document (LlWindow   *self,
     g_cancellable_cancel (self->prepare_cancellable);
   set_activations (self, NULL);
   g_set_object (&self->document, document);
+  ll_training_set_document (self->training, document);
+  ll_autosave_set_document (self->autosave, document);
 
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (document));
   ll_inspector_set_document (self->inspector, document);
@@ -665,6 +714,12 @@ ll_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->document);
   g_clear_object (&self->runner);
+  if (self->training != NULL)
+    g_signal_handlers_disconnect_by_data (self->training, self);
+  g_clear_object (&self->training);
+  g_clear_pointer (&self->training_preview, _ll_net_ref_unref);
+  /* the window closes: its unsaved work was saved or discarded by now */
+  g_clear_object (&self->autosave);
   g_clear_object (&self->io_cancellable);
   g_clear_pointer (&self->activations, ll_activations_unref);
   self->last_run = NULL;
@@ -728,6 +783,7 @@ ll_window_class_init (LlWindowClass *klass)
   g_type_ensure (LL_TYPE_REPR_VIEW);
   g_type_ensure (LL_TYPE_WEIGHTS_PAGE);
   g_type_ensure (LL_TYPE_ACTIVATIONS_PAGE);
+  g_type_ensure (LL_TYPE_TRAINING_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/layerlab/Layerlab/ll-window.ui");
@@ -747,6 +803,7 @@ ll_window_class_init (LlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlWindow, inspect_stack);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, weights_page);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, activations_page);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, training_page);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_submenu);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, recent_section);
 
@@ -761,6 +818,13 @@ ll_window_init (LlWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->runner = ll_runner_new ();
+  self->training = ll_training_new ();
+  ll_training_page_set_training (self->training_page, self->training);
+  g_signal_connect_object (self->training, "snapshot", G_CALLBACK (training_snapshot_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->training, "notify::state", G_CALLBACK (training_state_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->autosave = ll_autosave_new ();
   setup_list (self);
   self->input_source = ll_input_source_new ();
   g_signal_connect_object (self->input_source, "changed", G_CALLBACK (schedule_forward), self,

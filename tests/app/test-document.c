@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ll-document.h"
+#include "ll-document-private.h"
 #include "ll-runner.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -1113,6 +1114,214 @@ test_undo_limit (void)
   finalize_document (doc);
 }
 
+/* ---------------------------------------------------------------- copy-on-write */
+
+/* The values of every parameter, copied byte by byte (nn_tensor_copy would share them) */
+static GPtrArray *
+save_params (const nn_net *net)
+{
+  GPtrArray *saved = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  nn_param *p = NULL;
+  int n = nn_net_params (net, &p);
+
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (saved, p[i].tensor == NULL
+                            ? g_bytes_new (p[i].count, sizeof (int64_t))
+                            : g_bytes_new (p[i].tensor->data,
+                                           nn_tensor_numel (p[i].tensor) * sizeof (float)));
+  free (p);
+  return saved;
+}
+
+static gboolean
+has_params (const nn_net *net, GPtrArray *saved)
+{
+  nn_param *p = NULL;
+  int n = nn_net_params (net, &p);
+  gboolean same = (guint) n == saved->len;
+
+  for (int i = 0; same && i < n; i++)
+    {
+      gsize size;
+      const void *want = g_bytes_get_data (saved->pdata[i], &size);
+      const void *have = p[i].tensor != NULL ? (const void *) p[i].tensor->data : p[i].count;
+
+      same = size == (p[i].tensor != NULL ? nn_tensor_numel (p[i].tensor) * sizeof (float)
+                                          : sizeof (int64_t))
+             && memcmp (want, have, size) == 0;
+    }
+  free (p);
+  return same;
+}
+
+/* A snapshot shares the weights; a weight edit changes neither it nor the undo step,
+ * and undo brings back the exact old weights. */
+static void
+test_cow_weight_edit (void)
+{
+  LlDocument *doc = seed_document (21);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = save_params (ll_document_get_net (doc));
+  g_autoptr(GPtrArray) after = NULL;
+  nn_net *snapshot = ll_document_snapshot (doc);
+  nn_tensor *values = nn_tensor_copy (nn_net_find_param (snapshot, "7.weight"), NULL);
+
+  /* cheap: nothing copied */
+  g_assert_cmpint (nn_net_unique_bytes (snapshot), ==, 0);
+  g_assert_true (nn_net_find_param (snapshot, "7.weight")->data
+                 == nn_net_find_param (ll_document_get_net (doc), "7.weight")->data);
+
+  g_assert_cmpint (nn_tensor_make_writable (values, NULL), ==, NN_OK);
+  values->data[7] += 1.0f;
+  g_assert_true (ll_document_set_param (doc, "7.weight", values, &error));
+  g_assert_no_error (error);
+  g_assert_true (has_params (snapshot, before));
+  g_assert_false (has_params (ll_document_get_net (doc), before));
+  g_assert_cmpfloat (nn_net_find_param (ll_document_get_net (doc), "7.weight")->data[7], ==,
+                     values->data[7]);
+  after = save_params (ll_document_get_net (doc));
+
+  /* writing into values now must not reach the document (it shares their storage) */
+  g_assert_cmpint (nn_tensor_make_writable (values, NULL), ==, NN_OK);
+  values->data[8] = 42.0f;
+  g_assert_true (has_params (ll_document_get_net (doc), after));
+
+  ll_document_undo (doc);
+  g_assert_true (has_params (ll_document_get_net (doc), before));
+  ll_document_redo (doc);
+  g_assert_true (has_params (ll_document_get_net (doc), after));
+
+  g_assert_true (has_params (snapshot, before));
+  nn_net_free (snapshot);
+  nn_tensor_free (values);
+  finalize_document (doc);
+}
+
+/* A duplicated layer shares its twin's weights; re-initialising one spares the other. */
+static void
+test_cow_duplicate (void)
+{
+  nn_shape input = nn_shape_f (6);
+  LlDocument *doc = ll_document_new_for_net (nn_net_new (&input, 5));
+  nn_layer_config cfg = config_of (NN_LAYER_LINEAR);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  nn_net *dup;
+
+  cfg.out_features = 6;
+  g_assert_true (ll_document_insert_layer (doc, 0, &cfg, &error));
+  g_assert_true (ll_document_duplicate_layer (doc, 0, &error));
+  g_assert_no_error (error);
+  before = save_params (ll_document_get_net (doc));
+  dup = ll_document_snapshot (doc);
+  g_assert_true (dup->layers[0].weight->data == dup->layers[1].weight->data);
+  g_assert_true (dup->layers[0].bias->data == dup->layers[1].bias->data);
+  nn_net_reset_parameters (dup, 1, 77);
+  g_assert_true (dup->layers[0].weight->data != dup->layers[1].weight->data);
+  g_assert_true (has_params (ll_document_get_net (doc), before));
+  g_assert_false (has_params (dup, before));
+  nn_net_free (dup);
+  finalize_document (doc);
+}
+
+static void
+edit_weight (LlDocument *doc, const char *key, float delta)
+{
+  g_autoptr(GError) error = NULL;
+  nn_tensor *values = nn_tensor_copy (nn_net_find_param (ll_document_get_net (doc), key), NULL);
+
+  g_assert_cmpint (nn_tensor_make_writable (values, NULL), ==, NN_OK);
+  values->data[0] += delta;
+  g_assert_true (ll_document_set_param (doc, key, values, &error));
+  nn_tensor_free (values);
+}
+
+static void
+edit_label (LlDocument *doc, int index, const char *label)
+{
+  g_autoptr(GError) error = NULL;
+  nn_layer_config cfg = ll_document_get_net (doc)->layers[index].cfg;
+
+  g_strlcpy (cfg.name, label, sizeof cfg.name);
+  g_assert_true (ll_document_set_layer_config (doc, index, &cfg, &error));
+}
+
+static guint
+count_undo (LlDocument *doc)
+{
+  guint n = 0;
+
+  for (; ll_document_can_undo (doc); n++)
+    ll_document_undo (doc);
+  return n;
+}
+
+/* Undo steps count only the memory they hold beyond the current network: the 2.4 MB
+ * weight of layer 7 once per version, however many steps share that version. */
+static void
+test_cow_undo_memory (void)
+{
+  LlDocument *doc = seed_document (22);
+  const guint64 w = 1024 * 576 * sizeof (float), small = 64 * 1024;
+  guint64 bytes;
+
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc), ==, 0);
+  /* label edits replace no tensor: each step costs a few kB, not the 2.6 MB network */
+  for (guint i = 0; i < 10; i++)
+    edit_label (doc, 0, i % 2 ? "odd" : "even");
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc), <, 10 * small);
+
+  /* each weight edit leaves the replaced version to its step */
+  bytes = _ll_document_get_undo_bytes (doc);
+  edit_weight (doc, "7.weight", 1.0f);
+  edit_weight (doc, "7.weight", 1.0f);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc) - bytes, >=, 2 * w);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc) - bytes, <, 2 * w + 2 * small);
+
+  /* a version that two steps share counts once: weight, label, weight holds W1 in the
+   * label's step and in the second weight step */
+  bytes = _ll_document_get_undo_bytes (doc);
+  edit_weight (doc, "7.weight", 1.0f);
+  edit_label (doc, 0, "shared");
+  edit_weight (doc, "7.weight", 1.0f);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc) - bytes, >=, 2 * w);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc) - bytes, <, 2 * w + 3 * small);
+
+  /* undo moves a version back into the current network: it stops counting */
+  ll_document_undo (doc);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc), <, bytes + w + 2 * small);
+  finalize_document (doc);
+}
+
+/* The byte cap drops the oldest steps that hold replaced weights, but keeps any number
+ * of steps that share everything. */
+static void
+test_cow_undo_cap (void)
+{
+  LlDocument *doc = seed_document (23);
+  const guint64 w = 1024 * 576 * sizeof (float);
+
+  /* a cap below the network's 2.6 MB: before copy-on-write one step filled it */
+  _ll_document_set_undo_limits (doc, 100, w / 2);
+  for (guint i = 0; i < 12; i++)
+    edit_label (doc, 9, i % 2 ? "odd" : "even");
+  g_assert_cmpuint (count_undo (doc), ==, 12);
+  finalize_document (doc);
+
+  doc = seed_document (23);
+  _ll_document_set_undo_limits (doc, 100, 5 * w / 2);
+  for (guint i = 0; i < 6; i++)
+    edit_weight (doc, "7.weight", 0.5f);
+  g_assert_cmpuint (_ll_document_get_undo_bytes (doc), <=, 5 * w / 2);
+  g_assert_cmpuint (count_undo (doc), ==, 2);
+  /* the newest step always stays, even over the cap */
+  while (ll_document_can_redo (doc))
+    ll_document_redo (doc);
+  _ll_document_set_undo_limits (doc, 100, 1);
+  g_assert_cmpuint (count_undo (doc), ==, 1);
+  finalize_document (doc);
+}
+
 static void
 on_changed_count (LlDocument *doc, guint *count)
 {
@@ -1156,6 +1365,10 @@ main (int argc, char **argv)
   g_test_add_func ("/document/no-op-edits", test_no_op_edits);
   g_test_add_func ("/document/duplicate-copies-weights", test_duplicate_copies_weights);
   g_test_add_func ("/document/set-param", test_set_param);
+  g_test_add_func ("/document/copy-on-write/weight-edit", test_cow_weight_edit);
+  g_test_add_func ("/document/copy-on-write/duplicate", test_cow_duplicate);
+  g_test_add_func ("/document/copy-on-write/undo-memory", test_cow_undo_memory);
+  g_test_add_func ("/document/copy-on-write/undo-cap", test_cow_undo_cap);
   g_test_add_func ("/document/modified", test_modified);
   g_test_add_func ("/document/files/save-load", test_save_load);
   g_test_add_func ("/document/files/pytorch", test_pytorch_files);

@@ -12,79 +12,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "ll-application.h"
 #include "ll-tensor-editor.h"
 #include "ll-window-private.h"
+#include "test-common.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (nn_net, nn_net_free)
-
-static LlApplication *app;
-
-/* ------------------------------------------------------------ main loop helpers */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-static void
-wait_until (Cond     cond,
-            gpointer data,
-            guint    timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
-
-static LlWindow *
-new_window (void)
-{
-  LlWindow *win = ll_window_new (app);
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
-  gtk_window_present (GTK_WINDOW (win));
-  ll_window_new_document (win, "seed");
-  wait_ms (150);
-  return win;
-}
-
-static void
-destroy_window (LlWindow *win)
-{
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_ms (50);
-}
-
-static void
-activate (LlWindow   *win,
-          const char *action,
-          GVariant   *param)
-{
-  /* gtk_widget_activate_action_variant() does not sink a floating parameter */
-  g_autoptr(GVariant) owned = param != NULL ? g_variant_ref_sink (param) : NULL;
-
-  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), action, owned));
-}
 
 /* ------------------------------------------------------------ waiting for the pages */
 
@@ -110,7 +42,7 @@ wait_weights (LlWindow   *win,
 {
   WeightsWait w = { win, key };
 
-  wait_until (weights_shown, &w, 20);
+  test_wait_until (weights_shown, &w, 20);
   return ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
 }
 
@@ -150,7 +82,7 @@ wait_activations (LlWindow *win,
 {
   InputWait w = { win, first_input };
 
-  wait_until (activations_for_input, &w, 30);
+  test_wait_until (activations_for_input, &w, 30);
   return ll_activations_page_get_activations (win->activations_page);
 }
 
@@ -164,17 +96,24 @@ all_equal (const nn_tensor *t,
   return TRUE;
 }
 
-/* The centre of cell (ky, kx) of kernel (out, in) in a kernel grid, in view coordinates. */
+/* The centre of cell (ky, kx) of kernel (out, in) in a kernel grid, in view coordinates:
+ * a row per output channel, or with one input channel kernels wrapped into rows. */
 static void
 kernel_cell_point (const LlRenderView *view,
                    gint64 out, gint64 in, gint64 ky, gint64 kx,
                    double *x, double *y)
 {
   LlRenderLayout layout;
+  gint64 row = out, col = in;
 
   ll_render_view_measure (view, &layout);
-  *x = layout.body.x + in * layout.pitch_x + (kx + 0.5) * layout.cell;
-  *y = layout.body.y + out * layout.pitch_y + (ky + 0.5) * layout.cell;
+  if (view->dims[1] == 1)
+    {
+      row = out / layout.cols;
+      col = out % layout.cols;
+    }
+  *x = layout.body.x + col * layout.pitch_x + (kx + 0.5) * layout.cell;
+  *y = layout.body.y + row * layout.pitch_y + (ky + 0.5) * layout.cell;
 }
 
 static gboolean
@@ -198,7 +137,7 @@ histogram_shown (gpointer page)
 static void
 test_weights_page (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   const nn_tensor *w0, *w3;
   LlViewData *data;
   LlRenderHit hit;
@@ -206,7 +145,7 @@ test_weights_page (void)
   double x, y;
 
   ll_window_select (win, 0);
-  activate (win, "win.show-page", g_variant_new_string ("weights"));
+  test_activate (win, "win.show-page", g_variant_new_string ("weights"));
   data = wait_weights (win, "0.weight");
   w0 = nn_net_find_param (ll_document_get_net (win->document), "0.weight");
   g_assert_nonnull (w0);
@@ -214,6 +153,15 @@ test_weights_page (void)
   g_assert_cmpmem (data->tensor->data, nn_tensor_numel (w0) * sizeof (float),
                    w0->data, nn_tensor_numel (w0) * sizeof (float));
   g_assert_cmpint (data->view.kind, ==, LL_RENDER_KERNELS);
+  /* 32 kernels of one input channel: wrapped into a grid, not one tall column */
+  {
+    LlRenderLayout layout;
+
+    ll_render_view_measure (&data->view, &layout);
+    g_assert_cmpint (layout.rows, <, 32);
+    g_assert_cmpint (layout.rows * layout.cols, >=, 32);
+    g_assert_cmpfloat (layout.height, <, 2 * layout.width);
+  }
 
   /* hover: kernel (out 2, in 0), cell (ky 3, kx 1) */
   kernel_cell_point (&data->view, 2, 0, 3, 1, &x, &y);
@@ -262,19 +210,19 @@ test_weights_page (void)
   data = wait_weights (win, "7.bias");
   g_assert_cmpint (data->view.kind, ==, LL_RENDER_BARS);
   g_assert_true (ll_weights_page_set_kind (win->weights_page, LL_RENDER_HISTOGRAM));
-  wait_until (histogram_shown, win->weights_page, 20);
+  test_wait_until (histogram_shown, win->weights_page, 20);
   data = ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
   g_assert_cmpint (data->view.histogram.stats.n, ==, 1024);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* The seed walkthrough: layer 0's bias 5, weights 1, input ones -> 30 everywhere. */
 static void
 seed_edit (LlWindow *win)
 {
-  activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.bias", "constant", 5.0));
-  activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.weight", "constant", 1.0));
-  activate (win, "win.set-input", g_variant_new_string ("ones"));
+  test_activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.bias", "constant", 5.0));
+  test_activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.weight", "constant", 1.0));
+  test_activate (win, "win.set-input", g_variant_new_string ("ones"));
 }
 
 static void
@@ -321,7 +269,7 @@ no_activations (gpointer win)
 static void
 test_seed_edit_undo (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   g_autoptr(nn_net) before = NULL;
   LlActivations *acts;
   const nn_net *net;
@@ -340,8 +288,8 @@ test_seed_edit_undo (void)
   g_assert_true (all_equal (nn_net_find_param (net, "0.weight"), 1.0f));
 
   /* undo both edits: the weights come back and the activations follow by themselves */
-  activate (win, "win.undo", NULL);
-  activate (win, "win.undo", NULL);
+  test_activate (win, "win.undo", NULL);
+  test_activate (win, "win.undo", NULL);
   net = ll_document_get_net (win->document);
   for (const char *const *key = (const char *const[]) { "0.weight", "0.bias", NULL }; *key; key++)
     {
@@ -363,13 +311,13 @@ test_seed_edit_undo (void)
     g_assert_true (ll_document_set_layer_config (win->document, 0, &cfg, &error));
     g_assert_no_error (error);
     /* layer 3 expects 32 channels now: nothing runs, and the page says why */
-    wait_until (no_activations, win, 20);
-    activate (win, "win.apply-fix", g_variant_new_int32 (3));
+    test_wait_until (no_activations, win, 20);
+    test_activate (win, "win.apply-fix", g_variant_new_int32 (3));
     acts = wait_activations (win, 1.0f);
     g_assert_cmpint (acts->views[1]->tensor->shape[1], ==, 8);
     g_assert_true (ll_render_area_get_data (ll_activations_page_get_area (win->activations_page, 1)) == acts->views[1]);
   }
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 static gboolean
@@ -383,7 +331,7 @@ toast_says_shape (gpointer win)
 static void
 test_input_sources (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   g_autofree char *dir = g_dir_make_tmp ("layerlab-inspect-XXXXXX", NULL);
   g_autofree char *npy = g_build_filename (dir, "half.npy", NULL);
   g_autofree char *spec = g_strconcat ("npy:", npy, NULL);
@@ -395,7 +343,7 @@ test_input_sources (void)
   first = acts->run->result.acts[0]->data[0];
   g_assert_true (first > 0.0f && first < 1.0f);   /* random in [0, 1) */
 
-  activate (win, "win.set-input", g_variant_new_string ("zeros"));
+  test_activate (win, "win.set-input", g_variant_new_string ("zeros"));
   acts = wait_activations (win, 0.0f);
   g_assert_true (all_equal (acts->run->result.acts[0], 0.0f));
   /* a zero input gives each conv channel its bias, a constant map */
@@ -403,7 +351,7 @@ test_input_sources (void)
 
   nn_tensor_fill (half, 0.5f);
   g_assert_cmpint (nn_npy_write (npy, half, NULL), ==, NN_OK);
-  activate (win, "win.set-input", g_variant_new_string (spec));
+  test_activate (win, "win.set-input", g_variant_new_string (spec));
   acts = wait_activations (win, 0.5f);
   g_assert_true (all_equal (acts->run->result.acts[0], 0.5f));
   g_assert_cmpint (ll_input_source_get_kind (win->input_source), ==, LL_INPUT_NPY);
@@ -412,8 +360,8 @@ test_input_sources (void)
   nn_tensor_free (half);
   half = nn_tensor_new_4d (1, 3, 8, 8, NULL);
   g_assert_cmpint (nn_npy_write (npy, half, NULL), ==, NN_OK);
-  activate (win, "win.set-input", g_variant_new_string (spec));
-  wait_until (toast_says_shape, win, 20);
+  test_activate (win, "win.set-input", g_variant_new_string (spec));
+  test_wait_until (toast_says_shape, win, 20);
   acts = wait_activations (win, 0.5f);
   g_assert_cmpint (ll_input_source_get_kind (win->input_source), ==, LL_INPUT_NPY);
 
@@ -434,7 +382,7 @@ test_input_sources (void)
     cairo_destroy (cr);
     g_assert_cmpint (cairo_surface_write_to_png (surface, png), ==, CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy (surface);
-    activate (win, "win.set-input", g_variant_new_string (image_spec));
+    test_activate (win, "win.set-input", g_variant_new_string (image_spec));
     acts = wait_activations (win, 0.0f);
     in = acts->run->result.acts[0];
     g_assert_cmpint (in->shape[2], ==, 24);
@@ -445,14 +393,14 @@ test_input_sources (void)
   }
 #endif
 
-  activate (win, "win.set-input", g_variant_new_string ("random"));
+  test_activate (win, "win.set-input", g_variant_new_string ("random"));
   acts = wait_activations (win, first);
   g_assert_cmpfloat (acts->run->result.acts[0]->data[0], ==, first);
 
   nn_tensor_free (half);
   g_unlink (npy);
   g_rmdir (dir);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 static gboolean
@@ -464,7 +412,7 @@ file_exists (gpointer path)
 static void
 test_export (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   g_autofree char *dir = g_dir_make_tmp ("layerlab-inspect-XXXXXX", NULL);
   g_autofree char *png = g_build_filename (dir, "kernels.png", NULL);
   g_autofree char *svg = g_build_filename (dir, "kernels.svg", NULL);
@@ -480,14 +428,14 @@ test_export (void)
   data = wait_weights (win, "0.weight");
   acts = wait_activations (win, NAN);
 
-  activate (win, "win.export-view", g_variant_new ("(ssd)", "weights", png, 2.0));
-  activate (win, "win.export-view", g_variant_new ("(ssd)", "weights", svg, 1.0));
-  activate (win, "win.export-npy", g_variant_new ("(ss)", "activation:1", npy));
-  activate (win, "win.export-npy", g_variant_new ("(ss)", "weights", wnpy));
-  wait_until (file_exists, png, 20);
-  wait_until (file_exists, svg, 20);
-  wait_until (file_exists, npy, 20);
-  wait_until (file_exists, wnpy, 20);
+  test_activate (win, "win.export-view", g_variant_new ("(ssd)", "weights", png, 2.0));
+  test_activate (win, "win.export-view", g_variant_new ("(ssd)", "weights", svg, 1.0));
+  test_activate (win, "win.export-npy", g_variant_new ("(ss)", "activation:1", npy));
+  test_activate (win, "win.export-npy", g_variant_new ("(ss)", "weights", wnpy));
+  test_wait_until (file_exists, png, 20);
+  test_wait_until (file_exists, svg, 20);
+  test_wait_until (file_exists, npy, 20);
+  test_wait_until (file_exists, wnpy, 20);
 
   /* the PNG is the view at twice its natural size */
   ll_render_view_measure (&data->view, &layout);
@@ -509,34 +457,25 @@ test_export (void)
   for (const char *const *f = (const char *const[]) { png, svg, npy, wnpy, NULL }; *f; f++)
     g_unlink (*f);
   g_rmdir (dir);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 static LlTensorEditor *
 find_editor (LlWindow *win)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-      if (LL_IS_TENSOR_EDITOR (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (win))
-        return LL_TENSOR_EDITOR (w);
-    }
-  return NULL;
+  return (LlTensorEditor *) test_find_toplevel (win, LL_TYPE_TENSOR_EDITOR);
 }
 
 static void
 test_editor (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   LlTensorEditor *editor;
   g_autoptr(GError) error = NULL;
   const nn_tensor *w;
   float old;
 
-  activate (win, "win.open-tensor-editor", g_variant_new ("(sx)", "0.weight", (gint64) 2));
+  test_activate (win, "win.open-tensor-editor", g_variant_new ("(sx)", "0.weight", (gint64) 2));
   editor = find_editor (win);
   g_assert_nonnull (editor);
   g_assert_cmpint (ll_tensor_editor_get_slice (editor), ==, 2);
@@ -557,7 +496,7 @@ test_editor (void)
   g_assert_false (ll_tensor_editor_apply (editor, &error));
   g_clear_error (&error);
 
-  activate (win, "win.undo", NULL);
+  test_activate (win, "win.undo", NULL);
   w = nn_net_find_param (ll_document_get_net (win->document), "0.weight");
   g_assert_cmpfloat (w->data[2 * 25 + 7], ==, old);
   /* the editor follows the undo */
@@ -576,14 +515,14 @@ test_editor (void)
   g_clear_error (&error);
 
   gtk_window_destroy (GTK_WINDOW (editor));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* A first layer on RGB input shows one colour tile per output channel. */
 static void
 test_rgb_kernels (void)
 {
-  LlWindow *win = new_window ();
+  LlWindow *win = test_new_window ("seed");
   g_autoptr(LlDocument) doc = ll_document_new ();
   nn_shape shape = nn_shape_chw (3, 8, 8);
   g_autoptr(GError) error = NULL;
@@ -602,7 +541,7 @@ test_rgb_kernels (void)
   data = wait_weights (win, "0.weight");
   g_assert_cmpint (data->view.kind, ==, LL_RENDER_KERNELS);
   g_assert_true (ll_weights_page_set_kind (win->weights_page, LL_RENDER_KERNELS_RGB));
-  wait_until (rgb_shown, win->weights_page, 20);
+  test_wait_until (rgb_shown, win->weights_page, 20);
   data = ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
   ll_render_view_measure (&data->view, &layout);
   for (double y = layout.body.y; y < layout.body.y + layout.pitch_y && hit.n_index == 0; y += 0.5)
@@ -611,36 +550,19 @@ test_rgb_kernels (void)
   g_assert_cmpint (hit.n_index, ==, 3);         /* out, ky, kx */
   g_assert_cmpint (hit.index[0], ==, 0);
   g_assert_cmpint (ll_weights_page_slice_for_hit (win->weights_page, &hit), ==, 0);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
-
+  test_app_init (&argc, &argv);
   g_test_add_func ("/ui/inspect/weights-page", test_weights_page);
   g_test_add_func ("/ui/inspect/seed-edit-undo", test_seed_edit_undo);
   g_test_add_func ("/ui/inspect/input-sources", test_input_sources);
   g_test_add_func ("/ui/inspect/export", test_export);
   g_test_add_func ("/ui/inspect/editor", test_editor);
   g_test_add_func ("/ui/inspect/rgb-kernels", test_rgb_kernels);
-  status = g_test_run ();
-
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-  return status;
+  return test_app_run ();
 }

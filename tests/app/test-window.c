@@ -17,46 +17,7 @@
 #include "ll-repr-view.h"
 #include "ll-window.h"
 #include "ll-window-private.h"
-
-static LlApplication *app;
-
-/* ------------------------------------------------------------ main loop helpers */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for ms milliseconds: enough for a few frames (layout, list rows). */
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-/* Runs the main loop until cond holds; fails the test after timeout_s seconds. */
-static void
-wait_until (Cond     cond,
-            gpointer data,
-            guint    timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
+#include "test-common.h"
 
 static gboolean
 not_busy (gpointer data)
@@ -137,38 +98,7 @@ document_repr (LlWindow *win)
 static AdwMessageDialog *
 find_dialog (LlWindow *win)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (win)
-          && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ADW_MESSAGE_DIALOG (w);
-    }
-  return NULL;
-}
-
-static LlWindow *
-new_window (const char *template_name)
-{
-  LlWindow *win = ll_window_new (app);
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
-  gtk_window_present (GTK_WINDOW (win));
-  if (template_name != NULL)
-    ll_window_new_document (win, template_name);
-  wait_ms (150);
-  return win;
-}
-
-/* Discards any changes so the window closes without asking, then waits until it's gone. */
-static void
-destroy_window (LlWindow *win)
-{
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_ms (50);
+  return (AdwMessageDialog *) test_find_toplevel (win, ADW_TYPE_MESSAGE_DIALOG);
 }
 
 static void
@@ -176,14 +106,8 @@ activate (LlWindow   *win,
           const char *action,
           GVariant   *param)
 {
-  g_autofree char *name = g_strdup (action);
-
-  if (param != NULL)
-    g_variant_ref_sink (param);
-  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), name, param));
-  if (param != NULL)
-    g_variant_unref (param);
-  wait_ms (60);
+  test_activate (win, action, param);
+  test_wait_ms (60);
 }
 
 static void
@@ -194,7 +118,7 @@ set_input (LlWindow *win,
 
   g_assert_true (ll_document_set_input_shape (ll_window_get_document (win), &shape, &error));
   g_assert_no_error (error);
-  wait_ms (60);
+  test_wait_ms (60);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -221,7 +145,7 @@ test_add_each_type (void)
     { "Linear", "[10]" },              /* lazy in_features -> 10 */
     { "Softmax", "[10]" },
   };
-  LlWindow *win = new_window ("empty");
+  LlWindow *win = test_new_window ("empty");
   gboolean seen[NN_LAYER_N_TYPES] = { FALSE };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (steps) == NN_LAYER_N_TYPES);
@@ -262,7 +186,7 @@ test_add_each_type (void)
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 10)), ==, "[1152]");
 
   ll_document_undo (ll_window_get_document (win));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 static void
@@ -274,7 +198,7 @@ set_linear_in_features (LlWindow *win,
   GtkWidget *lazy, *spin;
 
   ll_window_select (win, index);
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_cmpint (ll_inspector_get_index (inspector), ==, index);
   lazy = ll_inspector_get_lazy_switch (inspector, "in_features");
   spin = ll_inspector_get_editor (inspector, "in_features", 0);
@@ -282,7 +206,7 @@ set_linear_in_features (LlWindow *win,
   g_assert_nonnull (spin);
   gtk_switch_set_active (GTK_SWITCH (lazy), FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  wait_ms (60);
+  test_wait_ms (60);
 }
 
 /* A mismatch shows on the Linear row in words, later rows are not computed, and the
@@ -290,7 +214,7 @@ set_linear_in_features (LlWindow *win,
 static void
 test_mismatch_fix (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   LlDocument *doc = ll_window_get_document (win);
   LlLayerRow *row;
   GtkWidget *fix;
@@ -324,7 +248,7 @@ test_mismatch_fix (void)
   g_assert_true (gtk_widget_get_visible (fix));
   g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (fix)), "576"));
   g_signal_emit_by_name (fix, "clicked");   /* what a click does, without the press animation */
-  wait_ms (60);
+  test_wait_ms (60);
 
   g_assert_cmpint (ll_document_get_net (doc)->first_error, ==, -1);
   g_assert_cmpint (ll_document_get_net (doc)->layers[7].in_features, ==, 576);
@@ -334,7 +258,7 @@ test_mismatch_fix (void)
   g_assert_cmpstr (ll_layer_row_get_shape_text (row), ==, "[1024]");
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 9)), ==, "[10]");
 
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* Undo and redo restore the exact network after each kind of edit, as the repr view
@@ -342,7 +266,7 @@ test_mismatch_fix (void)
 static void
 test_undo_redo (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   LlDocument *doc = ll_window_get_document (win);
   g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
   int n_edits;
@@ -393,7 +317,7 @@ test_undo_redo (void)
 
   while (ll_document_can_undo (doc))
     ll_document_undo (doc);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* Values the engine would refuse never reach the document: ranges clamp at the widget,
@@ -401,40 +325,40 @@ test_undo_redo (void)
 static void
 test_inspector_refuses (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   LlDocument *doc = ll_window_get_document (win);
   LlInspector *inspector = LL_INSPECTOR (find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
   const nn_net *net;
   GtkWidget *pad, *kernel, *lazy, *in_ch;
 
   ll_window_select (win, 2);            /* MaxPool2d(kernel_size=2, stride=2) */
-  wait_ms (60);
+  test_wait_ms (60);
   pad = ll_inspector_get_editor (inspector, "padding", 0);
   kernel = ll_inspector_get_editor (inspector, "kernel_size", 1);
   g_assert_nonnull (pad);
   g_assert_nonnull (kernel);
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (pad), 2);
-  wait_ms (60);
+  test_wait_ms (60);
   net = ll_document_get_net (doc);
   g_assert_cmpint (net->layers[2].cfg.padding[0], ==, 0);
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (pad)), ==, 0);
   g_assert_false (ll_document_can_undo (doc));
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (kernel), 0);   /* below the range: clamped */
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (kernel)), ==, 1);
   g_assert_cmpint (ll_document_get_net (doc)->layers[2].cfg.kernel_size[1], ==, 1);
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (pad), 1);      /* 1 <= 2 / 2: accepted */
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_cmpint (ll_document_get_net (doc)->layers[2].cfg.padding[0], ==, 1);
   /* height (20 + 2 - 2) / 2 + 1 = 11, width (20 - 1) / 2 + 1 = 10 */
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 2)), ==, "[32, 11, 10]");
 
   /* A lazy size shows the inferred value; switching "infer" off keeps that value. */
   ll_window_select (win, 9);           /* Linear(1024 -> 10) */
-  wait_ms (60);
+  test_wait_ms (60);
   lazy = ll_inspector_get_lazy_switch (inspector, "in_features");
   in_ch = ll_inspector_get_editor (inspector, "in_features", 0);
   g_assert_nonnull (lazy);
@@ -443,7 +367,7 @@ test_inspector_refuses (void)
 
   while (ll_document_can_undo (doc))
     ll_document_undo (doc);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 typedef struct {
@@ -509,7 +433,7 @@ assert_params_equal (GPtrArray    *saved,
 static void
 test_save_open (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   g_autofree char *dir = g_dir_make_tmp ("layerlab-test-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "net.h5", NULL);
   g_autofree char *bad_path = g_build_filename (dir, "bad.h5", NULL);
@@ -526,7 +450,7 @@ test_save_open (void)
 
   ll_window_save_to_file (win, file, FALSE);
   g_assert_true (ll_window_get_busy (win));
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
   g_assert_nonnull (strstr (ll_window_get_last_toast (win), "net.h5"));
@@ -536,14 +460,14 @@ test_save_open (void)
 
   /* Open it in a window showing something else. */
   ll_window_new_document (win, "lenet5");
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_null (ll_document_get_file (ll_window_get_document (win)));
   ll_window_open_file (win, file);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   /* (not a pointer comparison: the new document may reuse the old one's address) */
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
-  wait_ms (60);
+  test_wait_ms (60);
   opened_repr = window_repr (win);
   g_assert_cmpstr (opened_repr, ==, saved_repr);
   assert_params_equal (saved_params, ll_document_get_net (ll_window_get_document (win)));
@@ -556,14 +480,14 @@ test_save_open (void)
   g_assert_true (g_file_set_contents (bad_path, "not a model", -1, NULL));
   before = ll_window_get_document (win);
   ll_window_open_file (win, bad);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   g_assert_true (ll_window_get_document (win) == before);
   g_assert_nonnull (strstr (ll_window_get_last_toast (win), "bad.h5"));
 
   g_unlink (path);
   g_unlink (bad_path);
   g_rmdir (dir);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* A PyTorch model opens in the window with PyTorch's repr; Save then asks for a new
@@ -571,7 +495,7 @@ test_save_open (void)
 static void
 test_open_pytorch (void)
 {
-  LlWindow *win = new_window ("empty");
+  LlWindow *win = test_new_window ("empty");
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network.pt", NULL);
   g_autofree char *repr_path = g_test_build_filename (G_TEST_DIST, "data", "pt", "torch_network-repr.txt", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
@@ -579,10 +503,10 @@ test_open_pytorch (void)
   g_autofree char *got = NULL;
 
   ll_window_open_file (win, file);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_true (g_file_get_contents (repr_path, &want, NULL, NULL));
   g_strchomp (want);
   got = window_repr (win);
@@ -590,7 +514,7 @@ test_open_pytorch (void)
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
   g_assert_cmpstr (ll_document_get_title (ll_window_get_document (win)), ==, "torch_network.pt");
   g_assert_null (_ll_window_get_model_file (win));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 static void
@@ -615,14 +539,14 @@ has_run (gpointer data)
 static void
 test_forward_stale (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   LlDocument *doc = ll_window_get_document (win);
   g_autoptr(GArray) generations = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(LlDocument) other = NULL;
   guint64 old_gen, new_gen;
   gulong id;
 
-  wait_ms (300);   /* let the start-up pass finish */
+  test_wait_ms (300);   /* let the start-up pass finish */
   id = g_signal_connect (win, "notify::last-run", G_CALLBACK (record_run_cb), generations);
 
   old_gen = ll_document_get_generation (doc);
@@ -633,8 +557,8 @@ test_forward_stale (void)
   g_assert_cmpuint (new_gen, !=, old_gen);
   ll_window_request_forward (win);
 
-  wait_until (has_run, generations, 60);
-  wait_ms (400);   /* a late stale result would arrive in this time */
+  test_wait_until (has_run, generations, 60);
+  test_wait_ms (400);   /* a late stale result would arrive in this time */
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==, new_gen);
   g_assert_cmpint (ll_window_get_last_run (win)->net->n_layers, ==, 11);
@@ -655,8 +579,8 @@ test_forward_stale (void)
   other = ll_document_new_from_template ("lenet5");
   ll_window_set_document (win, other);
   ll_window_request_forward (win);
-  wait_until (has_run, generations, 60);
-  wait_ms (400);
+  test_wait_until (has_run, generations, 60);
+  test_wait_ms (400);
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==,
                       ll_document_get_generation (other));
@@ -664,7 +588,7 @@ test_forward_stale (void)
                    ll_document_get_net (other)->n_layers);
 
   g_signal_handler_disconnect (win, id);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* What clicking a response button does: respond, then close. */
@@ -694,7 +618,7 @@ is_null (gpointer data)
 static void
 test_close_asks (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   g_autoptr(LlDocument) first = g_object_ref (ll_window_get_document (win));  /* kept alive: no address reuse */
   LlDocument *doc = first;
   AdwMessageDialog *dialog;
@@ -702,7 +626,7 @@ test_close_asks (void)
 
   /* Unmodified: New replaces without asking. */
   ll_window_new_document (win, "seed");
-  wait_ms (60);
+  test_wait_ms (60);
   g_assert_null (find_dialog (win));
   g_assert_true (ll_window_get_document (win) != doc);
   doc = ll_window_get_document (win);
@@ -712,35 +636,35 @@ test_close_asks (void)
 
   /* New asks; Cancel keeps the document. */
   gtk_widget_activate_action (GTK_WIDGET (win), "app.new", "s", "empty");
-  wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win, 10);
   answer (find_dialog (win), "cancel");
-  wait_ms (100);
+  test_wait_ms (100);
   g_assert_true (ll_window_get_document (win) == doc);
   g_assert_null (find_dialog (win));
 
   /* Close asks; the window stays until an answer. */
   gtk_window_close (GTK_WINDOW (win));
-  wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win, 10);
   dialog = find_dialog (win);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
   g_object_add_weak_pointer (G_OBJECT (win), &weak);
   answer (dialog, "cancel");
-  wait_ms (100);
+  test_wait_ms (100);
   g_assert_nonnull (weak);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
 
   gtk_window_close (GTK_WINDOW (win));
-  wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win, 10);
   answer (find_dialog (win), "discard");
-  wait_until (is_null, &weak, 10);
+  test_wait_until (is_null, &weak, 10);
 }
 
 /* Save in the unsaved-changes dialog saves to the document's file, then closes. */
 static void
 test_close_save (void)
 {
-  LlWindow *win = new_window ("seed");
+  LlWindow *win = test_new_window ("seed");
   g_autofree char *dir = g_dir_make_tmp ("layerlab-test-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "closing.h5", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
@@ -750,7 +674,7 @@ test_close_save (void)
   gpointer weak = win;
 
   ll_window_save_to_file (win, file, FALSE);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   ll_window_select (win, 9);
   activate (win, "win.add-layer", g_variant_new_string ("Softmax"));
   g_assert_true (ll_document_get_modified (ll_window_get_document (win)));
@@ -758,9 +682,9 @@ test_close_save (void)
 
   g_object_add_weak_pointer (G_OBJECT (win), &weak);
   gtk_window_close (GTK_WINDOW (win));
-  wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win, 10);
   answer (find_dialog (win), "save");
-  wait_until (is_null, &weak, 60);
+  test_wait_until (is_null, &weak, 60);
 
   g_assert_cmpint (nn_model_open (path, &net, NULL), ==, NN_OK);
   on_disk = nn_net_repr (net);
@@ -774,22 +698,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  /* Recent files go to a private place, not the user's list. */
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  /* keep the app alive between windows */
-  g_application_hold (G_APPLICATION (app));
-
+  test_app_init (&argc, &argv);
   g_test_add_func ("/ui/window/add-each-layer-type", test_add_each_type);
   g_test_add_func ("/ui/window/mismatch-fix", test_mismatch_fix);
   g_test_add_func ("/ui/window/inspector-refuses", test_inspector_refuses);
@@ -799,9 +708,5 @@ main (int   argc,
   g_test_add_func ("/ui/window/forward-stale", test_forward_stale);
   g_test_add_func ("/ui/window/close-asks", test_close_asks);
   g_test_add_func ("/ui/window/close-save", test_close_save);
-  status = g_test_run ();
-
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-  return status;
+  return test_app_run ();
 }

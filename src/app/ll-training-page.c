@@ -1,0 +1,707 @@
+/* ll-training-page.c - training settings, progress, live plots and the confusion matrix
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The plots repaint from LlTraining's history on every "progress" (a few times a
+ * second): the epochs so far plus the running loss and accuracy of the current epoch,
+ * so the curves move during an epoch and not only at its end.
+ */
+#define G_LOG_DOMAIN "ll-training-page"
+
+#include "config.h"
+
+#include <math.h>
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "render.h"
+#include "ll-training-page.h"
+
+#define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+struct _LlTrainingPage {
+  GtkWidget parent_instance;
+
+  LlTraining *training;
+  char *data;                   /* the data set spec */
+  guint plotted;
+
+  GtkWidget *scroller;
+  GtkWidget *start_button;
+  GtkWidget *pause_button;
+  GtkWidget *apply_button;
+  GtkWidget *discard_button;
+  GtkProgressBar *progress_bar;
+  GtkLabel *status_label;
+  GtkDrawingArea *loss_area;
+  GtkDrawingArea *acc_area;
+  GtkDrawingArea *confusion_area;
+  AdwPreferencesGroup *data_group;
+  AdwPreferencesGroup *loop_group;
+  AdwPreferencesGroup *optim_group;
+  AdwActionRow *data_row;
+  GtkWidget *fashion_row;
+  AdwComboRow *fit_row;
+  AdwComboRow *loss_row;
+  AdwComboRow *optim_row;
+
+  /* rows made in code */
+  GtkSpinButton *val_spin, *epochs_spin, *batch_spin, *seed_spin;
+  GtkSwitch *shuffle_switch, *nesterov_switch;
+  GtkSpinButton *lr_spin, *momentum_spin, *decay_spin, *beta1_spin, *beta2_spin;
+  GtkEntry *eps_entry;
+  GtkWidget *sgd_rows[2], *adam_rows[3];
+};
+
+G_DEFINE_FINAL_TYPE (LlTrainingPage, ll_training_page, GTK_TYPE_WIDGET)
+
+const char *
+ll_training_page_fashion_mnist_dir (void)
+{
+  if (g_file_test (FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz", G_FILE_TEST_IS_REGULAR))
+    return FASHION_MNIST_DIR;
+  return NULL;
+}
+
+/* ------------------------------------------------------------ rows */
+
+static GtkWidget *
+add_row (AdwPreferencesGroup *group, const char *title, const char *subtitle, GtkWidget *suffix)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (suffix, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), suffix);
+  adw_preferences_group_add (group, row);
+  return row;
+}
+
+static GtkSpinButton *
+add_spin (AdwPreferencesGroup *group, const char *title, const char *subtitle, double lo,
+          double hi, double step, guint digits, double value, GtkWidget **row)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
+  GtkWidget *r;
+
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  /* room for every digit: "0.000100" must not be cut */
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), digits > 0 ? (int) digits + 3 : 6);
+  r = add_row (group, title, subtitle, spin);
+  if (row != NULL)
+    *row = r;
+  return GTK_SPIN_BUTTON (spin);
+}
+
+static GtkSwitch *
+add_switch (AdwPreferencesGroup *group, const char *title, const char *subtitle, gboolean on,
+            GtkWidget **row)
+{
+  GtkWidget *sw = gtk_switch_new ();
+  GtkWidget *r;
+
+  gtk_switch_set_active (GTK_SWITCH (sw), on);
+  r = add_row (group, title, subtitle, sw);
+  if (row != NULL)
+    *row = r;
+  return GTK_SWITCH (sw);
+}
+
+static void
+build_rows (LlTrainingPage *self)
+{
+  GtkWidget *eps = gtk_entry_new ();
+
+  self->val_spin = add_spin (self->data_group, _("Validation split"),
+                             _("The part of the data held out; 0 uses the data's test split if it has one"),
+                             0.0, 0.9, 0.05, 2, 0.0, NULL);
+  self->epochs_spin = add_spin (self->loop_group, _("Epochs"), NULL, 1, 100000, 1, 0, 5, NULL);
+  self->batch_spin = add_spin (self->loop_group, _("Batch size"), NULL, 1, 65536, 1, 0, 64, NULL);
+  self->seed_spin = add_spin (self->loop_group, _("Seed"),
+                              _("Shuffling, the validation split and dropout masks"),
+                              0, G_MAXINT32, 1, 0, 0, NULL);
+  self->shuffle_switch = add_switch (self->loop_group, _("Shuffle"),
+                                     _("A new order of the samples in every epoch"), TRUE, NULL);
+  self->lr_spin = add_spin (self->optim_group, _("Learning rate"), "lr", 1e-6, 10.0, 1e-4, 6,
+                            1e-3, NULL);
+  self->momentum_spin = add_spin (self->optim_group, _("Momentum"), "momentum", 0.0, 0.999, 0.01,
+                                  3, 0.0, &self->sgd_rows[0]);
+  self->nesterov_switch = add_switch (self->optim_group, _("Nesterov momentum"), "nesterov",
+                                      FALSE, &self->sgd_rows[1]);
+  self->beta1_spin = add_spin (self->optim_group, _("Beta 1"), "betas[0]", 0.0, 0.9999, 0.001, 4,
+                               0.9, &self->adam_rows[0]);
+  self->beta2_spin = add_spin (self->optim_group, _("Beta 2"), "betas[1]", 0.0, 0.9999, 0.001, 4,
+                               0.999, &self->adam_rows[1]);
+  gtk_editable_set_width_chars (GTK_EDITABLE (eps), 9);
+  gtk_widget_set_hexpand (eps, FALSE);
+  self->adam_rows[2] = add_row (self->optim_group, _("Epsilon"), "eps", eps);
+  self->eps_entry = GTK_ENTRY (eps);
+  self->decay_spin = add_spin (self->optim_group, _("Weight decay"), "weight_decay", 0.0, 1.0,
+                               1e-4, 6, 0.0, NULL);
+}
+
+static void
+show_optimizer_rows (LlTrainingPage *self, nn_optim_kind kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->sgd_rows); i++)
+    gtk_widget_set_visible (self->sgd_rows[i], kind == NN_OPTIM_SGD);
+  for (guint i = 0; i < G_N_ELEMENTS (self->adam_rows); i++)
+    gtk_widget_set_visible (self->adam_rows[i], kind == NN_OPTIM_ADAM);
+}
+
+static void
+set_optim_widgets (LlTrainingPage *self, const nn_optim_config *o)
+{
+  char eps[G_ASCII_DTOSTR_BUF_SIZE];
+
+  adw_combo_row_set_selected (self->optim_row, o->kind == NN_OPTIM_ADAM ? 1 : 0);
+  gtk_spin_button_set_value (self->lr_spin, o->lr);
+  gtk_spin_button_set_value (self->momentum_spin, o->momentum);
+  gtk_switch_set_active (self->nesterov_switch, o->nesterov);
+  gtk_spin_button_set_value (self->beta1_spin, o->beta1);
+  gtk_spin_button_set_value (self->beta2_spin, o->beta2);
+  gtk_editable_set_text (GTK_EDITABLE (self->eps_entry), g_ascii_formatd (eps, sizeof eps, "%g", o->eps));
+  gtk_spin_button_set_value (self->decay_spin, o->weight_decay);
+  show_optimizer_rows (self, o->kind);
+}
+
+/* A new optimizer starts from PyTorch's defaults. */
+static void
+optimizer_selected_cb (LlTrainingPage *self)
+{
+  nn_optim_config o;
+
+  nn_optim_config_init (&o, adw_combo_row_get_selected (self->optim_row) == 1
+                            ? NN_OPTIM_ADAM : NN_OPTIM_SGD);
+  set_optim_widgets (self, &o);
+}
+
+/* ------------------------------------------------------------ data set */
+
+static void
+set_data (LlTrainingPage *self, const char *spec)
+{
+  g_free (self->data);
+  self->data = g_strdup (spec);
+  adw_action_row_set_subtitle (self->data_row, spec != NULL ? spec
+                               : _("An MNIST folder (IDX files), a folder of class folders, or X.npy and Y.npy"));
+}
+
+static GtkFileChooserNative *
+new_chooser (LlTrainingPage *self, const char *title, GtkFileChooserAction action)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         action, NULL, NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("NumPy Arrays"));
+      gtk_file_filter_add_pattern (filter, "*.npy");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      g_object_unref (filter);
+    }
+  return chooser;
+}
+
+static char *
+chosen_path (GtkNativeDialog *dialog, int response)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    return NULL;
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  return file != NULL ? g_file_get_path (file) : NULL;
+}
+
+static void
+folder_chosen_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  LlTrainingPage *self = user_data;
+  g_autofree char *path = chosen_path (dialog, response);
+
+  if (path != NULL)
+    set_data (self, path);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+choose_folder_cb (LlTrainingPage *self)
+{
+  GtkFileChooserNative *chooser = new_chooser (self, _("Choose a Data Set Folder"),
+                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
+
+  g_signal_connect (chooser, "response", G_CALLBACK (folder_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+labels_chosen_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  LlTrainingPage *self = user_data;
+  g_autofree char *path = chosen_path (dialog, response);
+  const char *x_path = g_object_get_data (G_OBJECT (dialog), "x-path");
+
+  if (path != NULL)
+    {
+      g_autofree char *spec = g_strdup_printf ("%s:%s", x_path, path);
+
+      set_data (self, spec);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+/* The inputs first, then the labels: two choosers, so which is which is never a guess. */
+static void
+inputs_chosen_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  LlTrainingPage *self = user_data;
+  char *path = chosen_path (dialog, response);
+
+  if (path != NULL)
+    {
+      GtkFileChooserNative *next = new_chooser (self, _("Choose the Labels (Y.npy)"),
+                                                GTK_FILE_CHOOSER_ACTION_OPEN);
+
+      g_object_set_data_full (G_OBJECT (next), "x-path", path, g_free);
+      g_signal_connect (next, "response", G_CALLBACK (labels_chosen_cb), g_object_ref (self));
+      gtk_native_dialog_show (GTK_NATIVE_DIALOG (next));
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+choose_npy_cb (LlTrainingPage *self)
+{
+  GtkFileChooserNative *chooser = new_chooser (self, _("Choose the Inputs (X.npy)"),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN);
+
+  g_signal_connect (chooser, "response", G_CALLBACK (inputs_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+use_fashion_cb (LlTrainingPage *self)
+{
+  /* checked again: the package may have been removed since the page was built */
+  const char *dir = ll_training_page_fashion_mnist_dir ();
+
+  gtk_widget_set_visible (self->fashion_row, dir != NULL);
+  if (dir != NULL)
+    set_data (self, dir);
+}
+
+/* ------------------------------------------------------------ settings */
+
+void
+ll_training_page_get_settings (LlTrainingPage *self, LlTrainingSettings *s)
+{
+  const char *eps;
+
+  g_return_if_fail (LL_IS_TRAINING_PAGE (self));
+
+  ll_training_settings_init (s);
+  s->data = g_strdup (self->data);
+  s->val_fraction = gtk_spin_button_get_value (self->val_spin);
+  s->fit = adw_combo_row_get_selected (self->fit_row) == 1 ? NN_FIT_RESIZE : NN_FIT_CENTER_CROP;
+  s->loss = adw_combo_row_get_selected (self->loss_row) == 1 ? NN_LOSS_MSE : NN_LOSS_CROSS_ENTROPY;
+  nn_optim_config_init (&s->optim, adw_combo_row_get_selected (self->optim_row) == 1
+                                   ? NN_OPTIM_ADAM : NN_OPTIM_SGD);
+  s->optim.lr = gtk_spin_button_get_value (self->lr_spin);
+  s->optim.weight_decay = gtk_spin_button_get_value (self->decay_spin);
+  if (s->optim.kind == NN_OPTIM_SGD)
+    {
+      s->optim.momentum = gtk_spin_button_get_value (self->momentum_spin);
+      s->optim.nesterov = gtk_switch_get_active (self->nesterov_switch);
+    }
+  else
+    {
+      s->optim.beta1 = gtk_spin_button_get_value (self->beta1_spin);
+      s->optim.beta2 = gtk_spin_button_get_value (self->beta2_spin);
+      eps = gtk_editable_get_text (GTK_EDITABLE (self->eps_entry));
+      /* an unreadable epsilon keeps the default rather than training with 0 */
+      if (eps != NULL && g_ascii_strtod (eps, NULL) > 0.0)
+        s->optim.eps = g_ascii_strtod (eps, NULL);
+    }
+  s->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  s->batch = gtk_spin_button_get_value_as_int (self->batch_spin);
+  s->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
+  s->shuffle = gtk_switch_get_active (self->shuffle_switch);
+}
+
+void
+ll_training_page_set_settings (LlTrainingPage *self, const LlTrainingSettings *s)
+{
+  g_return_if_fail (LL_IS_TRAINING_PAGE (self));
+
+  set_data (self, s->data);
+  gtk_spin_button_set_value (self->val_spin, s->val_fraction);
+  adw_combo_row_set_selected (self->fit_row, s->fit == NN_FIT_RESIZE ? 1 : 0);
+  adw_combo_row_set_selected (self->loss_row, s->loss == NN_LOSS_MSE ? 1 : 0);
+  g_signal_handlers_block_by_func (self->optim_row, optimizer_selected_cb, self);
+  set_optim_widgets (self, &s->optim);
+  g_signal_handlers_unblock_by_func (self->optim_row, optimizer_selected_cb, self);
+  gtk_spin_button_set_value (self->epochs_spin, (double) s->epochs);
+  gtk_spin_button_set_value (self->batch_spin, (double) s->batch);
+  gtk_spin_button_set_value (self->seed_spin, (double) s->seed);
+  gtk_switch_set_active (self->shuffle_switch, s->shuffle);
+}
+
+/* ------------------------------------------------------------ plots */
+
+static gboolean
+is_dark (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ());
+}
+
+/* The history as plot series (train, validation) of one quantity, with the running
+ * value of the current epoch at its fractional position. */
+typedef struct {
+  double *x[2], *y[2];
+  int n[2];
+} Curves;
+
+static void
+curves_clear (Curves *c)
+{
+  for (int s = 0; s < 2; s++)
+    {
+      g_free (c->x[s]);
+      g_free (c->y[s]);
+    }
+}
+
+static void
+collect_curves (LlTrainingPage *self, gboolean acc, Curves *c)
+{
+  guint n_epochs = 0;
+  const LlEpochRecord *h = ll_training_get_history (self->training, &n_epochs);
+  gint64 epoch, batch, n_batch;
+  double fraction, left, loss, running_acc;
+
+  for (int s = 0; s < 2; s++)
+    {
+      /* one more for the running point */
+      c->x[s] = g_new (double, n_epochs + 1);
+      c->y[s] = g_new (double, n_epochs + 1);
+    }
+  for (guint i = 0; i < n_epochs; i++)
+    {
+      c->x[0][i] = c->x[1][i] = (double) h[i].epoch;
+      c->y[0][i] = acc ? 100.0 * h[i].train_acc : h[i].train_loss;
+      c->y[1][i] = acc ? 100.0 * h[i].val_acc : h[i].val_loss;
+    }
+  c->n[0] = c->n[1] = (int) n_epochs;
+  ll_training_get_progress (self->training, &epoch, &batch, &n_batch, &fraction, &left);
+  ll_training_get_running (self->training, &loss, &running_acc);
+  if (ll_training_is_active (self->training) && n_batch > 0 && batch > 0 && batch < n_batch
+      && isfinite (loss))
+    {
+      c->x[0][c->n[0]] = (double) (epoch - 1) + (double) batch / (double) n_batch;
+      c->y[0][c->n[0]] = acc ? 100.0 * running_acc : loss;
+      c->n[0]++;
+    }
+}
+
+static void
+draw_curves (LlTrainingPage *self, cairo_t *cr, int width, int height, gboolean acc)
+{
+  const LlTrainingSettings *settings;
+  LlPlotSeries series[2];
+  LlPlot plot = { 0 };
+  Curves c = { 0 };
+  gboolean dots;
+
+  collect_curves (self, acc, &c);
+  /* a dot per epoch while they are far enough apart to see */
+  dots = c.n[0] <= 100;
+  series[0] = (LlPlotSeries) { _("training"), c.x[0], c.y[0], c.n[0], ll_plot_train_rgb, dots };
+  series[1] = (LlPlotSeries) { _("validation"), c.x[1], c.y[1], c.n[1], ll_plot_val_rgb, dots };
+  settings = ll_training_get_settings (self->training);
+  plot.title = acc ? _("Accuracy (%)") : _("Loss");
+  plot.x_label = _("epoch");
+  plot.series = series;
+  plot.n_series = 2;
+  plot.x_min = 0.0;
+  plot.x_max = settings != NULL ? (double) settings->epochs : 1.0;
+  if (acc)
+    plot.y_max = 100.0;
+  plot.x_integer = TRUE;
+  plot.dark = is_dark ();
+  ll_plot_draw (&plot, cr, width, height);
+  if (!acc)
+    self->plotted = (guint) c.n[0];
+  curves_clear (&c);
+}
+
+static void
+draw_loss_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_curves (data, cr, width, height, FALSE);
+}
+
+static void
+draw_acc_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_curves (data, cr, width, height, TRUE);
+}
+
+static void
+draw_confusion_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  LlTrainingPage *self = data;
+  char *const *names = NULL;
+  LlConfusion conf = { 0 };
+
+  conf.counts = (const int64_t *) ll_training_get_confusion (self->training, &conf.k, &names);
+  if (conf.counts == NULL)
+    return;
+  conf.class_names = names;
+  conf.title = ll_training_get_n_val (self->training) > 0 ? _("Confusion matrix (validation data)")
+                                                         : _("Confusion matrix (training data)");
+  conf.truth_label = _("true class");
+  conf.predicted_label = _("predicted class");
+  conf.dark = is_dark ();
+  ll_confusion_draw (&conf, cr, width, height);
+}
+
+/* ------------------------------------------------------------ status */
+
+static char *
+format_left (double seconds)
+{
+  int s = (int) ceil (seconds);
+
+  if (seconds < 0)
+    return g_strdup (_("estimating time left"));
+  /* Translators: minutes:seconds of training left */
+  return g_strdup_printf (_("%d:%02d left"), s / 60, s % 60);
+}
+
+static char *
+progress_text (LlTrainingPage *self, double *fraction)
+{
+  gint64 epoch, batch, n_batch;
+  double left;
+  g_autofree char *left_text = NULL;
+
+  const LlTrainingSettings *settings = ll_training_get_settings (self->training);
+
+  ll_training_get_progress (self->training, &epoch, &batch, &n_batch, fraction, &left);
+  if (n_batch == 0 || settings == NULL)
+    return g_strdup ("");
+  left_text = format_left (left);
+  /* Translators: "Epoch 2/12 · batch 340/541 · 1:20 left" */
+  return g_strdup_printf (_("Epoch %lld/%lld · batch %lld/%lld · %s"), (long long) epoch,
+                          (long long) settings->epochs,
+                          (long long) batch, (long long) n_batch, left_text);
+}
+
+static char *
+running_text (LlTrainingPage *self)
+{
+  guint n = 0;
+  const LlEpochRecord *h = ll_training_get_history (self->training, &n);
+  double loss, acc;
+
+  ll_training_get_running (self->training, &loss, &acc);
+  if (isfinite (loss) && isfinite (acc))
+    return g_strdup_printf (_("This epoch: loss %.4f, accuracy %.2f%%"), loss, 100.0 * acc);
+  if (isfinite (loss))
+    return g_strdup_printf (_("This epoch: loss %.4f"), loss);
+  if (n > 0 && isfinite (h[n - 1].val_acc))
+    return g_strdup_printf (_("Epoch %lld: validation loss %.4f, accuracy %.2f%%"),
+                            (long long) h[n - 1].epoch, h[n - 1].val_loss, 100.0 * h[n - 1].val_acc);
+  return g_strdup ("");
+}
+
+static char *
+status_text (LlTrainingPage *self, LlTrainingState state)
+{
+  const char *message = ll_training_get_message (self->training);
+  guint n = 0;
+  const LlEpochRecord *h = ll_training_get_history (self->training, &n);
+
+  switch (state)
+    {
+    case LL_TRAINING_LOADING:
+      return g_strdup (_("Reading the data set…"));
+    case LL_TRAINING_PAUSED:
+      return g_strdup (_("Paused."));
+    case LL_TRAINING_STOPPING:
+      return g_strdup (_("Stopping…"));
+    case LL_TRAINING_RUNNING:
+      return running_text (self);
+    case LL_TRAINING_FINISHED:
+      if (n > 0 && isfinite (h[n - 1].val_acc))
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "Trained %u epoch: validation accuracy %.2f%%. Undo restores the previous weights.",
+                                             "Trained %u epochs: validation accuracy %.2f%%. Undo restores the previous weights.", n),
+                                n, 100.0 * h[n - 1].val_acc);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Trained %u epoch. Undo restores the previous weights.",
+                                           "Trained %u epochs. Undo restores the previous weights.", n), n);
+    case LL_TRAINING_STOPPED:
+    case LL_TRAINING_FAILED:
+    case LL_TRAINING_IDLE:
+    default:
+      return g_strdup (message != NULL ? message
+                       : _("Choose a data set and press Train: a copy of the network trains, and the Weights and Activations pages follow it."));
+    }
+}
+
+static void
+sync_status (LlTrainingPage *self)
+{
+  LlTrainingState state = ll_training_get_state (self->training);
+  g_autofree char *status = status_text (self, state);
+  g_autofree char *text = NULL;
+  double fraction = 0.0;
+  int k = 0;
+
+  text = progress_text (self, &fraction);
+  gtk_progress_bar_set_fraction (self->progress_bar, state == LL_TRAINING_FINISHED ? 1.0 : fraction);
+  gtk_progress_bar_set_text (self->progress_bar, text);
+  gtk_label_set_label (self->status_label, status);
+  gtk_widget_set_visible (self->apply_button, state == LL_TRAINING_STOPPED);
+  gtk_widget_set_visible (self->discard_button, state == LL_TRAINING_STOPPED);
+  gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
+                            state == LL_TRAINING_PAUSED ? "media-playback-start-symbolic"
+                                                        : "media-playback-pause-symbolic");
+  ll_training_get_confusion (self->training, &k, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->confusion_area), k > 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self->loss_area));
+  gtk_widget_queue_draw (GTK_WIDGET (self->acc_area));
+  gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
+}
+
+static void
+sync_sensitive (LlTrainingPage *self)
+{
+  gboolean active = ll_training_is_active (self->training);
+
+  /* the settings of a run cannot change while it runs */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->data_group), !active);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->loop_group), !active);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->optim_group), !active);
+  sync_status (self);
+}
+
+/* ------------------------------------------------------------ public */
+
+GtkWidget *
+ll_training_page_new (void)
+{
+  return g_object_new (LL_TYPE_TRAINING_PAGE, NULL);
+}
+
+void
+ll_training_page_set_training (LlTrainingPage *self, LlTraining *training)
+{
+  g_return_if_fail (LL_IS_TRAINING_PAGE (self));
+  g_return_if_fail (LL_IS_TRAINING (training));
+
+  if (self->training != NULL)
+    g_signal_handlers_disconnect_by_data (self->training, self);
+  g_set_object (&self->training, training);
+  g_signal_connect_object (training, "progress", G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (training, "notify::state", G_CALLBACK (sync_sensitive), self,
+                           G_CONNECT_SWAPPED);
+  sync_sensitive (self);
+}
+
+guint
+ll_training_page_get_plotted (LlTrainingPage *self)
+{
+  g_return_val_if_fail (LL_IS_TRAINING_PAGE (self), 0);
+
+  return self->plotted;
+}
+
+static void
+ll_training_page_dispose (GObject *object)
+{
+  LlTrainingPage *self = LL_TRAINING_PAGE (object);
+
+  if (self->training != NULL)
+    g_signal_handlers_disconnect_by_data (self->training, self);
+  g_clear_object (&self->training);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LL_TYPE_TRAINING_PAGE);
+  G_OBJECT_CLASS (ll_training_page_parent_class)->dispose (object);
+}
+
+static void
+ll_training_page_finalize (GObject *object)
+{
+  LlTrainingPage *self = LL_TRAINING_PAGE (object);
+
+  g_free (self->data);
+  G_OBJECT_CLASS (ll_training_page_parent_class)->finalize (object);
+}
+
+static void
+ll_training_page_class_init (LlTrainingPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ll_training_page_dispose;
+  object_class->finalize = ll_training_page_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/layerlab/Layerlab/ll-training-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, start_button);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, apply_button);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, discard_button);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, loss_area);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, acc_area);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, confusion_area);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, data_group);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, loop_group);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, optim_group);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, data_row);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, fashion_row);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, fit_row);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, loss_row);
+  gtk_widget_class_bind_template_child (widget_class, LlTrainingPage, optim_row);
+  gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_npy_cb);
+  gtk_widget_class_bind_template_callback (widget_class, use_fashion_cb);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+ll_training_page_init (LlTrainingPage *self)
+{
+  nn_optim_config adam;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  build_rows (self);
+  nn_optim_config_init (&adam, NN_OPTIM_ADAM);
+  set_optim_widgets (self, &adam);
+  g_signal_connect_object (self->optim_row, "notify::selected", G_CALLBACK (optimizer_selected_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_set_visible (self->fashion_row, ll_training_page_fashion_mnist_dir () != NULL);
+  gtk_drawing_area_set_draw_func (self->loss_area, draw_loss_cb, self, NULL);
+  gtk_drawing_area_set_draw_func (self->acc_area, draw_acc_cb, self, NULL);
+  gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion_cb, self, NULL);
+}

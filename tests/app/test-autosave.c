@@ -1,0 +1,453 @@
+/* test-autosave.c - unsaved work is autosaved, and restored after a crash (under Xvfb)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The crash is real: a subprocess (this program, g_test_trap_subprocess) opens a window,
+ * edits, waits for its autosave, writes what it expects to be restored and SIGKILLs
+ * itself. The parent then sees an orphaned autosave, answers the restore dialog and
+ * compares the restored network with the expected one, architecture and weights.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ll-application.h"
+#include "ll-autosave.h"
+#include "ll-tensor-editor.h"
+#include "ll-window.h"
+#include "ll-window-private.h"
+
+static LlApplication *app;
+static char *autosave_dir;
+
+/* ------------------------------------------------------------ main loop helpers */
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef gboolean (*Cond) (gpointer data);
+
+static void
+wait_until (Cond     cond,
+            gpointer data,
+            guint    timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+static gboolean
+not_busy (gpointer data)
+{
+  return !ll_window_get_busy (data);
+}
+
+static gboolean
+autosave_idle (gpointer data)
+{
+  LlWindow *win = data;
+
+  return !ll_autosave_get_pending (win->autosave);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+assert_nets_equal (const nn_net *a,
+                   const nn_net *b)
+{
+  g_autofree char *ra = nn_net_repr (a);
+  g_autofree char *rb = nn_net_repr (b);
+  nn_param *pa = NULL, *pb = NULL;
+  int na, nb;
+
+  g_assert_cmpstr (ra, ==, rb);
+  g_assert_true (nn_shape_equal (&a->input, &b->input));
+  na = nn_net_params (a, &pa);
+  nb = nn_net_params (b, &pb);
+  g_assert_cmpint (na, ==, nb);
+  for (int i = 0; i < na; i++)
+    {
+      g_assert_cmpstr (pa[i].key, ==, pb[i].key);
+      g_assert_true ((pa[i].tensor == NULL) == (pb[i].tensor == NULL));
+      if (pa[i].tensor == NULL)
+        continue;
+      g_assert_true (nn_tensor_same_shape (pa[i].tensor, pb[i].tensor));
+      g_assert_cmpmem (pa[i].tensor->data, nn_tensor_numel (pa[i].tensor) * sizeof (float),
+                       pb[i].tensor->data, nn_tensor_numel (pb[i].tensor) * sizeof (float));
+    }
+  free (pa);
+  free (pb);
+}
+
+static nn_net *
+open_model (const char *path)
+{
+  nn_net *net = NULL;
+  nn_error err = { 0 };
+
+  g_assert_cmpint (nn_model_open (path, &net, &err), ==, NN_OK);
+  return net;
+}
+
+/* Files in the autosave folder (temporary files of killed saves included). */
+static guint
+count_files (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (autosave_dir, 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static LlWindow *
+new_window (const char *template_name)
+{
+  LlWindow *win = ll_window_new (app);
+
+  gtk_window_present (GTK_WINDOW (win));
+  ll_window_new_document (win, template_name);
+  /* fast, so the test does not wait for the defaults (3 s after an edit, 15 s apart) */
+  ll_autosave_set_timing (win->autosave, 100, 600);
+  wait_ms (100);
+  return win;
+}
+
+/* Architecture and weight edits, as a user would make them. */
+static void
+edit (LlWindow *win)
+{
+  LlDocument *doc = ll_window_get_document (win);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.add-layer", "s", "Dropout"));
+  g_assert_true (ll_tensor_apply_op (doc, "0.weight", LL_TENSOR_OP_SCALE, 0.5, &error));
+  g_assert_no_error (error);
+  g_assert_true (ll_tensor_apply_op (doc, "0.bias", LL_TENSOR_OP_ADD, 0.25, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_autosave (gpointer data)
+{
+  LlWindow *win = data;
+
+  return ll_autosave_get_path (win->autosave) != NULL && !ll_autosave_get_pending (win->autosave);
+}
+
+static void
+destroy_window (LlWindow *win)
+{
+  gtk_window_destroy (GTK_WINDOW (win));
+  wait_ms (50);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* Edits produce an autosave holding the current network, not more often than the
+ * interval; a running owner's autosave is no orphan; closing removes it. */
+static void
+test_edits_autosave (void)
+{
+  LlWindow *win = new_window ("seed");
+  LlDocument *doc = ll_window_get_document (win);
+  g_autoptr(GPtrArray) orphans = NULL;
+  g_autofree char *path = NULL;
+  nn_net *saved;
+  gint64 start;
+
+  g_assert_null (ll_autosave_get_path (win->autosave));
+  g_assert_false (ll_autosave_get_pending (win->autosave));
+  g_assert_cmpuint (count_files (), ==, 0);
+
+  edit (win);
+  g_assert_true (ll_autosave_get_pending (win->autosave));
+  wait_until (has_autosave, win, 30);
+  g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 1);
+  path = g_strdup (ll_autosave_get_path (win->autosave));
+  g_assert_true (g_str_has_prefix (path, autosave_dir));
+  saved = open_model (path);
+  assert_nets_equal (saved, ll_document_get_net (doc));
+  nn_net_free (saved);
+  g_assert_cmpuint (count_files (), ==, 2);     /* the model and its key file */
+
+  /* This process owns it and runs: nothing to restore. */
+  orphans = ll_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 0);
+  g_assert_cmpuint (count_files (), ==, 2);
+
+  /* The next edit is saved no sooner than 600 ms after the first save. */
+  start = g_get_monotonic_time ();
+  ll_document_undo (doc);
+  wait_until (autosave_idle, win, 30);
+  g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
+  saved = open_model (path);
+  assert_nets_equal (saved, ll_document_get_net (doc));
+  nn_net_free (saved);
+
+  /* Undoing to the saved state: nothing unsaved, no autosave. */
+  while (ll_document_can_undo (doc))
+    ll_document_undo (doc);
+  g_assert_false (ll_document_get_modified (doc));
+  g_assert_null (ll_autosave_get_path (win->autosave));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_files (), ==, 0);
+
+  /* A window closed after Discard leaves nothing. */
+  edit (win);
+  wait_until (has_autosave, win, 30);
+  g_assert_cmpuint (count_files (), ==, 2);
+  win->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (win));
+  wait_ms (100);
+  g_assert_cmpuint (count_files (), ==, 0);
+}
+
+/* Saving the document removes its autosave; a closed window edited after a save
+ * leaves none either. */
+static void
+test_save_removes (void)
+{
+  LlWindow *win = new_window ("lenet5");
+  g_autofree char *dir = g_dir_make_tmp ("layerlab-autosave-save-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "net.h5", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  edit (win);
+  wait_until (has_autosave, win, 30);
+  ll_window_save_to_file (win, file, FALSE);
+  wait_until (not_busy, win, 60);
+  g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
+  wait_until (autosave_idle, win, 30);
+  g_assert_null (ll_autosave_get_path (win->autosave));
+  g_assert_cmpuint (count_files (), ==, 0);
+
+  /* an edit racing a save: whatever order they finish in, no file survives the close */
+  edit (win);
+  wait_ms (120);
+  destroy_window (win);
+  wait_ms (300);
+  g_assert_cmpuint (count_files (), ==, 0);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static char *
+expected_path (void)
+{
+  return g_build_filename (autosave_dir, "..", "expected.h5", NULL);
+}
+
+/* Runs in the subprocess: an edited document with a file, autosaved, then SIGKILL. */
+static void
+crash_child (void)
+{
+  LlWindow *win;
+  g_autofree char *original = g_build_filename (autosave_dir, "..", "crashed.h5", NULL);
+  g_autofree char *expected = expected_path ();
+  g_autoptr(GFile) file = g_file_new_for_path (original);
+  nn_error err = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_skip ("the subprocess of /ui/autosave/crash-restore");
+      return;
+    }
+  win = new_window ("seed");
+  ll_window_save_to_file (win, file, FALSE);
+  wait_until (not_busy, win, 60);
+  edit (win);
+  edit (win);
+  wait_until (has_autosave, win, 30);
+  g_assert_cmpint (nn_model_save (expected, ll_document_get_net (ll_window_get_document (win)), &err),
+                   ==, NN_OK);
+  kill (getpid (), SIGKILL);
+  g_assert_not_reached ();
+}
+
+static gboolean
+document_restored (gpointer data)
+{
+  LlWindow *win = data;
+
+  return ll_document_get_file (ll_window_get_document (win)) != NULL;
+}
+
+static void
+test_crash_restore (void)
+{
+  g_autofree char *expected_file = expected_path ();
+  g_autofree char *original = g_build_filename (autosave_dir, "..", "crashed.h5", NULL);
+  g_autoptr(GPtrArray) orphans = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (original);
+  g_autoptr(GFile) restored_file = NULL;
+  AdwMessageDialog *dialog;
+  LlDocument *doc;
+  LlWindow *win;
+  nn_net *expected;
+
+  g_test_trap_subprocess ("/ui/autosave/crash-child", 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_assert_true (g_file_test (expected_file, G_FILE_TEST_IS_REGULAR));
+
+  orphans = ll_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 1);
+  g_assert_cmpstr (((LlAutosaveEntry *) orphans->pdata[0])->title, ==, "crashed.h5");
+
+  /* The question comes over a pristine window, which gets the restored document. */
+  win = ll_window_new (app);
+  gtk_window_present (GTK_WINDOW (win));
+  wait_ms (100);
+  dialog = ll_autosave_offer_restore (GTK_WINDOW (win));
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "restore");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  wait_until (document_restored, win, 60);
+
+  doc = ll_window_get_document (win);
+  expected = open_model (expected_file);
+  assert_nets_equal (ll_document_get_net (doc), expected);
+  nn_net_free (expected);
+  g_assert_true (ll_document_get_modified (doc));
+  g_assert_cmpstr (ll_document_get_title (doc), ==, "crashed.h5");
+  restored_file = g_object_ref (ll_document_get_file (doc));
+  g_assert_true (g_file_equal (restored_file, file));
+  /* the original on disk is untouched until the user saves */
+  g_assert_true (ll_document_can_undo (doc) == FALSE);
+
+  /* The orphan is gone; the window's own autosave takes over. */
+  g_clear_pointer (&orphans, g_ptr_array_unref);
+  orphans = ll_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 0);
+  ll_autosave_set_timing (win->autosave, 100, 600);
+  wait_until (has_autosave, win, 30);
+  g_assert_cmpuint (count_files (), ==, 2);
+
+  /* Nothing is offered twice; Discard of an orphan deletes it. */
+  g_assert_null (ll_autosave_offer_restore (GTK_WINDOW (win)));
+  win->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (win));
+  wait_ms (100);
+  g_assert_cmpuint (count_files (), ==, 0);
+  g_unlink (expected_file);
+  g_unlink (original);
+}
+
+/* An autosave whose key file names a live process that is not its owner (pid reused)
+ * is an orphan; Discard removes it, and a model without key file of a dead process is
+ * debris that the search removes. */
+static void
+test_pid_reuse_and_discard (void)
+{
+  g_autofree char *model = g_build_filename (autosave_dir, "autosave-1-0000abcd.h5", NULL);
+  g_autofree char *info = g_build_filename (autosave_dir, "autosave-1-0000abcd.ini", NULL);
+  g_autofree char *debris = g_build_filename (autosave_dir, "autosave-999999999-00000001.h5", NULL);
+  g_autoptr(GPtrArray) orphans = NULL;
+  nn_net *net = nn_net_new (&(nn_shape) { .n_dims = 1, .d = { 4 } }, 1);
+  nn_error err = { 0 };
+  g_autofree char *boot = NULL;
+  g_autofree char *text = NULL;
+  AdwMessageDialog *dialog;
+  LlWindow *win;
+
+  g_assert_true (g_file_get_contents ("/proc/sys/kernel/random/boot_id", &boot, NULL, NULL));
+  /* pid 1 runs in this boot, but it did not start at this (made-up) time */
+  text = g_strdup_printf ("[Autosave]\npid=1\nstart-time=123456789012345\nboot-id=%s\n"
+                          "title=Untitled\nsaved-at=5\n", g_strstrip (boot));
+  g_assert_cmpint (nn_model_save (model, net, &err), ==, NN_OK);
+  g_assert_cmpint (nn_model_save (debris, net, &err), ==, NN_OK);
+  nn_net_free (net);
+  g_assert_true (g_file_set_contents (info, text, -1, NULL));
+
+  orphans = ll_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 1);
+  g_assert_cmpstr (((LlAutosaveEntry *) orphans->pdata[0])->title, ==, "Untitled");
+  g_assert_null (((LlAutosaveEntry *) orphans->pdata[0])->original_uri);
+  g_assert_false (g_file_test (debris, G_FILE_TEST_EXISTS));
+
+  win = ll_window_new (app);
+  gtk_window_present (GTK_WINDOW (win));
+  dialog = ll_autosave_offer_restore (GTK_WINDOW (win));
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "discard");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpuint (count_files (), ==, 0);
+  g_assert_true (ll_window_is_pristine (win));
+  destroy_window (win);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  /* A private folder, shared with the crashing subprocess through the environment. */
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *base = g_dir_make_tmp ("layerlab-autosave-XXXXXX", NULL);
+      g_autofree char *dir = g_build_filename (base, "autosave", NULL);
+
+      g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+      g_setenv ("LAYERLAB_AUTOSAVE_DIR", dir, TRUE);
+    }
+  autosave_dir = g_strdup (g_getenv ("LAYERLAB_AUTOSAVE_DIR"));
+
+  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_hold (G_APPLICATION (app));
+
+  g_test_add_func ("/ui/autosave/edits", test_edits_autosave);
+  g_test_add_func ("/ui/autosave/save-removes", test_save_removes);
+  g_test_add_func ("/ui/autosave/crash-restore", test_crash_restore);
+  g_test_add_func ("/ui/autosave/crash-child", crash_child);
+  g_test_add_func ("/ui/autosave/pid-reuse-discard", test_pid_reuse_and_discard);
+  status = g_test_run ();
+
+  g_application_release (G_APPLICATION (app));
+  g_clear_object (&app);
+  if (!g_test_subprocess ())
+    {
+      g_autofree char *base = g_path_get_dirname (autosave_dir);
+
+      g_rmdir (autosave_dir);
+      g_rmdir (base);
+    }
+  g_free (autosave_dir);
+  g_rmdir (data_home);
+  return status;
+}

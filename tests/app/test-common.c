@@ -1,0 +1,123 @@
+/* test-common.c - what the GUI tests share: a registered application, main-loop waits,
+ * windows and actions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "test-common.h"
+
+LlApplication *test_app;
+static char *data_home;
+
+void
+test_app_init (int    *argc,
+               char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Recent files go to a private place, not the user's list. */
+  data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (argc, argv, NULL);
+
+  test_app = ll_application_new (G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (test_app), NULL, &error));
+  g_assert_no_error (error);
+  /* keep the app alive between windows */
+  g_application_hold (G_APPLICATION (test_app));
+}
+
+int
+test_app_run (void)
+{
+  int status = g_test_run ();
+
+  g_application_release (G_APPLICATION (test_app));
+  g_clear_object (&test_app);
+  g_clear_pointer (&data_home, g_free);
+  return status;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+test_wait_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+test_wait_until (TestCond cond,
+                 gpointer data,
+                 guint    timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+LlWindow *
+test_new_window (const char *template_name)
+{
+  LlWindow *win = ll_window_new (test_app);
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
+  gtk_window_present (GTK_WINDOW (win));
+  if (template_name != NULL)
+    ll_window_new_document (win, template_name);
+  test_wait_ms (150);
+  return win;
+}
+
+void
+test_destroy_window (LlWindow *win)
+{
+  gtk_window_destroy (GTK_WINDOW (win));
+  test_wait_ms (50);
+}
+
+GtkWindow *
+test_find_toplevel (LlWindow *win,
+                    GType     type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_window_get_transient_for (w) == GTK_WINDOW (win)
+          && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return w;
+    }
+  return NULL;
+}
+
+void
+test_activate (LlWindow   *win,
+               const char *action,
+               GVariant   *param)
+{
+  if (param != NULL)
+    g_variant_ref_sink (param);
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), action, param));
+  if (param != NULL)
+    g_variant_unref (param);
+}

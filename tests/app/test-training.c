@@ -1,0 +1,491 @@
+/* test-training.c - the Training page: actions, worker jobs, plots, apply/undo, saving
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A real LlWindow trains a small network on tests/data/training (300 samples of 1x8x8
+ * in 3 classes, made by make-fixture.py) through its win.train-* actions, under Xvfb.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "ll-application.h"
+#include "ll-window.h"
+#include "ll-window-private.h"
+
+static LlApplication *app;
+
+/* ------------------------------------------------------------ main loop helpers */
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef gboolean (*Cond) (gpointer data);
+
+static void
+wait_until (Cond cond, gpointer data, guint timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+/* Counts main loop wake-ups every 10 ms and the longest gap between two: training on
+ * the worker must never hold the main thread. */
+typedef struct {
+  guint ticks;
+  gint64 last, max_gap;
+} Ticker;
+
+static gboolean
+tick_cb (gpointer data)
+{
+  Ticker *t = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (t->last > 0)
+    t->max_gap = MAX (t->max_gap, now - t->last);
+  t->last = now;
+  t->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+/* Conv2d(1, 4, 3) ReLU Flatten Linear(144, 3) on 1x8x8 */
+static nn_net *
+small_net (void)
+{
+  nn_shape input = nn_shape_chw (1, 8, 8);
+  nn_net *net = nn_net_new (&input, 7);
+  nn_layer_config cfg;
+  nn_error err = { 0 };
+
+  nn_layer_config_init (&cfg, NN_LAYER_CONV2D);
+  cfg.in_channels = 1;
+  cfg.out_channels = 4;
+  cfg.kernel_size[0] = cfg.kernel_size[1] = 3;
+  g_assert_cmpint (nn_net_append (net, &cfg, &err), ==, NN_OK);
+  nn_layer_config_init (&cfg, NN_LAYER_RELU);
+  g_assert_cmpint (nn_net_append (net, &cfg, &err), ==, NN_OK);
+  nn_layer_config_init (&cfg, NN_LAYER_FLATTEN);
+  g_assert_cmpint (nn_net_append (net, &cfg, &err), ==, NN_OK);
+  nn_layer_config_init (&cfg, NN_LAYER_LINEAR);
+  cfg.in_features = 144;
+  cfg.out_features = 3;
+  g_assert_cmpint (nn_net_append (net, &cfg, &err), ==, NN_OK);
+  g_assert_cmpint (net->first_error, <, 0);
+  return net;
+}
+
+static char *
+fixture_spec (void)
+{
+  g_autofree char *x = g_test_build_filename (G_TEST_DIST, "data", "training", "x.npy", NULL);
+  g_autofree char *y = g_test_build_filename (G_TEST_DIST, "data", "training", "y.npy", NULL);
+
+  return g_strdup_printf ("%s:%s", x, y);
+}
+
+static LlWindow *
+new_window (void)
+{
+  LlWindow *win = ll_window_new (app);
+  g_autoptr(LlDocument) doc = ll_document_new_for_net (small_net ());
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
+  gtk_window_present (GTK_WINDOW (win));
+  ll_window_set_document (win, doc);
+  wait_ms (150);
+  return win;
+}
+
+static void
+destroy_window (LlWindow *win)
+{
+  gtk_window_destroy (GTK_WINDOW (win));
+  wait_ms (50);
+}
+
+static void
+set_settings (LlWindow *win, gint64 epochs, double val_fraction)
+{
+  LlTrainingSettings s;
+
+  ll_training_settings_init (&s);
+  s.data = fixture_spec ();
+  s.val_fraction = val_fraction;
+  s.epochs = epochs;
+  s.batch = 16;
+  s.seed = 3;
+  s.optim.lr = 0.01;
+  ll_training_page_set_settings (win->training_page, &s);
+  ll_training_settings_clear (&s);
+}
+
+/* Every parameter of net, in order, as one array. */
+static GArray *
+params_of (const nn_net *net)
+{
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autofree nn_param *params = NULL;
+  int n = nn_net_params (net, &params);
+
+  for (int i = 0; i < n; i++)
+    if (params[i].tensor != NULL)
+      g_array_append_vals (values, params[i].tensor->data, (guint) nn_tensor_numel (params[i].tensor));
+  return values;
+}
+
+static gboolean
+params_equal (GArray *a, GArray *b)
+{
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (float)) == 0;
+}
+
+static gboolean
+training_ended (gpointer data)
+{
+  return !ll_training_is_active (data);
+}
+
+static gboolean
+has_steps (gpointer data)
+{
+  gint64 epoch, batch, n_batch;
+  double fraction, left;
+
+  ll_training_get_progress (data, &epoch, &batch, &n_batch, &fraction, &left);
+  return fraction > 0.0;
+}
+
+static void
+count_cb (gpointer instance, gpointer arg, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+saved_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ll_document_save_finish (LL_DOCUMENT (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* The model file has the settings and every epoch of the history. */
+static void
+check_saved_history (LlDocument *doc, const LlEpochRecord *h, guint n)
+{
+  g_autofree char *dir = g_dir_make_tmp ("layerlab-training-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "trained.h5", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  const nn_training_record *r;
+  gboolean saved = FALSE;
+  nn_error err = { 0 };
+  nn_net *net = NULL;
+
+  ll_document_save_async (doc, file, FALSE, NULL, saved_cb, &saved);
+  wait_until (is_true, &saved, 30);
+  g_assert_cmpint (nn_model_open (path, &net, &err), ==, NN_OK);
+  r = net->training;
+  g_assert_nonnull (r);
+  g_assert_nonnull (strstr (r->data, "x.npy"));
+  g_assert_cmpint (r->loss, ==, NN_LOSS_CROSS_ENTROPY);
+  g_assert_cmpint (r->optim.kind, ==, NN_OPTIM_ADAM);
+  g_assert_cmpfloat (r->optim.lr, ==, 0.01);
+  g_assert_cmpfloat (r->optim.beta2, ==, 0.999);
+  g_assert_cmpint (r->epochs, ==, 4);
+  g_assert_cmpint (r->batch_size, ==, 16);
+  g_assert_cmpuint (r->seed, ==, 3);
+  g_assert_cmpfloat (r->validation_fraction, ==, 0.2);
+  g_assert_cmpint (r->n_history, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat (r->history[i].train_loss, ==, h[i].train_loss);
+      g_assert_cmpfloat (r->history[i].train_accuracy, ==, h[i].train_acc);
+      g_assert_cmpfloat (r->history[i].val_loss, ==, h[i].val_loss);
+      g_assert_cmpfloat (r->history[i].val_accuracy, ==, h[i].val_acc);
+    }
+  nn_net_free (net);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* win.train-start runs every epoch on the worker while the main loop keeps going; the
+ * plots get a point per epoch, the views get snapshots, and the finished run becomes
+ * the document's weights as one undo step that undo reverts exactly. */
+static void
+test_train_finish (void)
+{
+  LlWindow *win = new_window ();
+  LlDocument *doc = ll_window_get_document (win);
+  g_autoptr(GArray) before = params_of (ll_document_get_net (doc));
+  g_autoptr(GArray) after = NULL;
+  g_autoptr(GArray) undone = NULL;
+  const LlEpochRecord *h;
+  guint n = 0, snapshots = 0;
+  Ticker ticker = { 0 };
+  guint tick_id;
+  int k = 0;
+
+  set_settings (win, 4, 0.2);
+  g_signal_connect (win->training, "snapshot", G_CALLBACK (count_cb), &snapshots);
+  tick_id = g_timeout_add (10, tick_cb, &ticker);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
+  g_assert_true (ll_training_is_active (win->training));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (win->inspect_stack), ==, "training");
+  wait_until (training_ended, win->training, 120);
+  g_source_remove (tick_id);
+  g_signal_handlers_disconnect_by_data (win->training, &snapshots);
+
+  g_assert_cmpstr (ll_training_get_message (win->training), ==, NULL);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FINISHED);
+  h = ll_training_get_history (win->training, &n);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpint (ll_training_get_n_train (win->training), ==, 240);
+  g_assert_cmpint (ll_training_get_n_val (win->training), ==, 60);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (h[i].epoch, ==, i + 1);
+      g_assert_true (isfinite (h[i].train_loss) && isfinite (h[i].val_loss));
+      g_assert_cmpfloat (h[i].val_acc, >=, 0.0);
+      g_assert_cmpfloat (h[i].val_acc, <=, 1.0);
+    }
+  /* the bands are easy: it learns them */
+  g_assert_cmpfloat (h[n - 1].train_loss, <, h[0].train_loss);
+  g_assert_cmpfloat (h[n - 1].val_acc, >=, 0.9);
+  g_assert_cmpuint (snapshots, >=, 4);
+  g_assert_cmpint (ticker.max_gap, <, 2 * G_USEC_PER_SEC);
+
+  /* the page painted the curves and shows the confusion matrix */
+  wait_ms (200);
+  g_assert_cmpuint (ll_training_page_get_plotted (win->training_page), ==, 4);
+  g_assert_nonnull (ll_training_get_confusion (win->training, &k, NULL));
+  g_assert_cmpint (k, ==, 3);
+
+  after = params_of (ll_document_get_net (doc));
+  g_assert_false (params_equal (before, after));
+  g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Train 4 epochs");
+  g_assert_true (ll_document_get_modified (doc));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.undo", NULL);
+  undone = params_of (ll_document_get_net (doc));
+  g_assert_true (params_equal (before, undone));
+  g_assert_false (ll_document_can_undo (doc));
+  g_assert_null (ll_document_get_net (doc)->training);
+  ll_document_redo (doc);
+  g_clear_pointer (&undone, g_array_unref);
+  undone = params_of (ll_document_get_net (doc));
+  g_assert_true (params_equal (after, undone));
+  check_saved_history (doc, h, n);
+  destroy_window (win);
+}
+
+/* win.train-stop ends a long run within a job; its weights apply as one step. */
+static void
+test_stop_apply (void)
+{
+  LlWindow *win = new_window ();
+  LlDocument *doc = ll_window_get_document (win);
+  g_autoptr(GArray) before = params_of (ll_document_get_net (doc));
+  g_autoptr(GArray) undone = NULL;
+  Ticker ticker = { 0 };
+  guint tick_id;
+  gint64 start;
+
+  set_settings (win, 100000, 0.0);
+  tick_id = g_timeout_add (10, tick_cb, &ticker);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
+  wait_until (has_steps, win->training, 60);
+  /* pause: nothing is queued, then resume */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-pause", NULL);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_PAUSED);
+  wait_ms (300);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_PAUSED);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-pause", NULL);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_RUNNING);
+  /* seconds of training, during which the main loop keeps iterating (generous bounds:
+   * sanitizer builds on a loaded machine paint slowly, but never stall for the run) */
+  wait_ms (2000);
+  g_assert_true (ll_training_is_active (win->training));
+
+  start = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-stop", NULL);
+  wait_until (training_ended, win->training, 30);
+  g_source_remove (tick_id);
+  /* within a job or two (and a confusion matrix over 300 samples) */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_STOPPED);
+  g_test_message ("%u ticks, longest gap %.3f s", ticker.ticks, ticker.max_gap / 1e6);
+  g_assert_cmpuint (ticker.ticks, >=, 10);
+  g_assert_cmpint (ticker.max_gap, <, 2 * G_USEC_PER_SEC);
+  /* nothing changed until the user applies */
+  g_assert_false (ll_document_can_undo (doc));
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-apply", NULL);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_IDLE);
+  g_assert_true (ll_document_can_undo (doc));
+  g_assert_true (g_str_has_prefix (ll_document_get_undo_label (doc), "Train "));
+  ll_document_undo (doc);
+  g_assert_false (ll_document_can_undo (doc));
+  undone = params_of (ll_document_get_net (doc));
+  g_assert_true (params_equal (before, undone));
+  destroy_window (win);
+}
+
+/* Editing the network while it trains stops training and drops its result: it would
+ * not fit the edited network. */
+static void
+test_edit_stops (void)
+{
+  LlWindow *win = new_window ();
+  LlDocument *doc = ll_window_get_document (win);
+  nn_layer_config cfg;
+  g_autoptr(GError) error = NULL;
+
+  set_settings (win, 100000, 0.0);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
+  wait_until (has_steps, win->training, 60);
+  nn_layer_config_init (&cfg, NN_LAYER_RELU);
+  g_assert_true (ll_document_insert_layer (doc, 1, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FAILED);
+  g_assert_nonnull (strstr (ll_training_get_message (win->training), "edited"));
+  g_assert_cmpstr (win->last_toast, ==, ll_training_get_message (win->training));
+  /* a late job result changes nothing */
+  wait_ms (600);
+  g_assert_cmpint (ll_document_get_net (doc)->n_layers, ==, 5);
+  g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Add ReLU");
+  destroy_window (win);
+}
+
+/* MSELoss on one-hot targets with SGD (momentum, nesterov): losses but no accuracy,
+ * and no confusion matrix. */
+static void
+test_mse_sgd (void)
+{
+  LlWindow *win = new_window ();
+  LlDocument *doc = ll_window_get_document (win);
+  LlTrainingSettings s;
+  const LlEpochRecord *h;
+  guint n = 0;
+  int k = -1;
+
+  ll_training_settings_init (&s);
+  s.data = fixture_spec ();
+  s.val_fraction = 0.25;
+  s.loss = NN_LOSS_MSE;
+  nn_optim_config_init (&s.optim, NN_OPTIM_SGD);
+  s.optim.lr = 0.05;
+  s.optim.momentum = 0.9;
+  s.optim.nesterov = TRUE;
+  s.epochs = 3;
+  s.batch = 10;
+  ll_training_page_set_settings (win->training_page, &s);
+  ll_training_settings_clear (&s);
+  /* what the page shows is what it hands over */
+  ll_training_page_get_settings (win->training_page, &s);
+  g_assert_cmpint (s.loss, ==, NN_LOSS_MSE);
+  g_assert_cmpint (s.optim.kind, ==, NN_OPTIM_SGD);
+  g_assert_true (s.optim.nesterov);
+  g_assert_cmpfloat_with_epsilon (s.optim.momentum, 0.9, 1e-9);
+  g_assert_cmpint (s.batch, ==, 10);
+  ll_training_settings_clear (&s);
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
+  wait_until (training_ended, win->training, 120);
+  g_assert_cmpstr (ll_training_get_message (win->training), ==, NULL);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FINISHED);
+  h = ll_training_get_history (win->training, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (isnan (h[0].train_acc) && isnan (h[0].val_acc));
+  g_assert_true (isfinite (h[2].val_loss));
+  g_assert_cmpfloat (h[2].train_loss, <, h[0].train_loss);
+  g_assert_null (ll_training_get_confusion (win->training, &k, NULL));
+  g_assert_cmpint (k, ==, 0);
+  g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Train 3 epochs");
+  g_assert_cmpint (ll_document_get_net (doc)->training->loss, ==, NN_LOSS_MSE);
+  g_assert_true (ll_document_get_net (doc)->training->optim.nesterov);
+  destroy_window (win);
+}
+
+/* A data set that is not there fails with the path in the message. */
+static void
+test_bad_data (void)
+{
+  LlWindow *win = new_window ();
+  LlTrainingSettings s;
+
+  ll_training_settings_init (&s);
+  s.data = g_strdup ("/nonexistent/layerlab-training");
+  ll_training_page_set_settings (win->training_page, &s);
+  ll_training_settings_clear (&s);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
+  wait_until (training_ended, win->training, 30);
+  g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FAILED);
+  g_assert_nonnull (strstr (ll_training_get_message (win->training), "/nonexistent/layerlab-training"));
+  g_assert_false (ll_document_can_undo (ll_window_get_document (win)));
+  destroy_window (win);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_hold (G_APPLICATION (app));
+
+  g_test_add_func ("/ui/training/finish-undo", test_train_finish);
+  g_test_add_func ("/ui/training/stop-apply", test_stop_apply);
+  g_test_add_func ("/ui/training/edit-stops", test_edit_stops);
+  g_test_add_func ("/ui/training/mse-sgd", test_mse_sgd);
+  g_test_add_func ("/ui/training/bad-data", test_bad_data);
+  status = g_test_run ();
+
+  g_application_release (G_APPLICATION (app));
+  g_clear_object (&app);
+  g_rmdir (data_home);
+  return status;
+}
