@@ -14,50 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ll-application.h"
 #include "ll-autosave.h"
 #include "ll-tensor-editor.h"
-#include "ll-window.h"
 #include "ll-window-private.h"
+#include "test-common.h"
 
-static LlApplication *app;
 static char *autosave_dir;
 
-/* ------------------------------------------------------------ main loop helpers */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-static void
-wait_until (Cond     cond,
-            gpointer data,
-            guint    timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
+/* ------------------------------------------------------------ conditions */
 
 static gboolean
 not_busy (gpointer data)
@@ -74,34 +38,6 @@ autosave_idle (gpointer data)
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static void
-assert_nets_equal (const nn_net *a,
-                   const nn_net *b)
-{
-  g_autofree char *ra = nn_net_repr (a);
-  g_autofree char *rb = nn_net_repr (b);
-  nn_param *pa = NULL, *pb = NULL;
-  int na, nb;
-
-  g_assert_cmpstr (ra, ==, rb);
-  g_assert_true (nn_shape_equal (&a->input, &b->input));
-  na = nn_net_params (a, &pa);
-  nb = nn_net_params (b, &pb);
-  g_assert_cmpint (na, ==, nb);
-  for (int i = 0; i < na; i++)
-    {
-      g_assert_cmpstr (pa[i].key, ==, pb[i].key);
-      g_assert_true ((pa[i].tensor == NULL) == (pb[i].tensor == NULL));
-      if (pa[i].tensor == NULL)
-        continue;
-      g_assert_true (nn_tensor_same_shape (pa[i].tensor, pb[i].tensor));
-      g_assert_cmpmem (pa[i].tensor->data, nn_tensor_numel (pa[i].tensor) * sizeof (float),
-                       pb[i].tensor->data, nn_tensor_numel (pb[i].tensor) * sizeof (float));
-    }
-  free (pa);
-  free (pb);
-}
 
 static nn_net *
 open_model (const char *path)
@@ -128,13 +64,13 @@ count_files (void)
 static LlWindow *
 new_window (const char *template_name)
 {
-  LlWindow *win = ll_window_new (app);
+  LlWindow *win = ll_window_new (test_app);
 
   gtk_window_present (GTK_WINDOW (win));
   ll_window_new_document (win, template_name);
   /* fast, so the test does not wait for the defaults (3 s after an edit, 15 s apart) */
   ll_autosave_set_timing (win->autosave, 100, 600);
-  wait_ms (100);
+  test_wait_ms (100);
   return win;
 }
 
@@ -160,13 +96,6 @@ has_autosave (gpointer data)
   return ll_autosave_get_path (win->autosave) != NULL && !ll_autosave_get_pending (win->autosave);
 }
 
-static void
-destroy_window (LlWindow *win)
-{
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_ms (50);
-}
-
 /* ------------------------------------------------------------ tests */
 
 /* Edits produce an autosave holding the current network, not more often than the
@@ -187,12 +116,12 @@ test_edits_autosave (void)
 
   edit (win);
   g_assert_true (ll_autosave_get_pending (win->autosave));
-  wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win, 30);
   g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 1);
   path = g_strdup (ll_autosave_get_path (win->autosave));
   g_assert_true (g_str_has_prefix (path, autosave_dir));
   saved = open_model (path);
-  assert_nets_equal (saved, ll_document_get_net (doc));
+  test_assert_nets_equal (saved, ll_document_get_net (doc));
   nn_net_free (saved);
   g_assert_cmpuint (count_files (), ==, 2);     /* the model and its key file */
 
@@ -204,11 +133,11 @@ test_edits_autosave (void)
   /* The next edit is saved no sooner than 600 ms after the first save. */
   start = g_get_monotonic_time ();
   ll_document_undo (doc);
-  wait_until (autosave_idle, win, 30);
+  test_wait_until (autosave_idle, win, 30);
   g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 2);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
   saved = open_model (path);
-  assert_nets_equal (saved, ll_document_get_net (doc));
+  test_assert_nets_equal (saved, ll_document_get_net (doc));
   nn_net_free (saved);
 
   /* Undoing to the saved state: nothing unsaved, no autosave. */
@@ -221,11 +150,11 @@ test_edits_autosave (void)
 
   /* A window closed after Discard leaves nothing. */
   edit (win);
-  wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win, 30);
   g_assert_cmpuint (count_files (), ==, 2);
   win->close_confirmed = TRUE;
   gtk_window_close (GTK_WINDOW (win));
-  wait_ms (100);
+  test_wait_ms (100);
   g_assert_cmpuint (count_files (), ==, 0);
 }
 
@@ -240,19 +169,19 @@ test_save_removes (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   edit (win);
-  wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win, 30);
   ll_window_save_to_file (win, file, FALSE);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
-  wait_until (autosave_idle, win, 30);
+  test_wait_until (autosave_idle, win, 30);
   g_assert_null (ll_autosave_get_path (win->autosave));
   g_assert_cmpuint (count_files (), ==, 0);
 
   /* an edit racing a save: whatever order they finish in, no file survives the close */
   edit (win);
-  wait_ms (120);
-  destroy_window (win);
-  wait_ms (300);
+  test_wait_ms (120);
+  test_destroy_window (win);
+  test_wait_ms (300);
   g_assert_cmpuint (count_files (), ==, 0);
   g_unlink (path);
   g_rmdir (dir);
@@ -281,10 +210,10 @@ crash_child (void)
     }
   win = new_window ("seed");
   ll_window_save_to_file (win, file, FALSE);
-  wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win, 60);
   edit (win);
   edit (win);
-  wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win, 30);
   g_assert_cmpint (nn_model_save (expected, ll_document_get_net (ll_window_get_document (win)), &err),
                    ==, NN_OK);
   kill (getpid (), SIGKILL);
@@ -321,18 +250,18 @@ test_crash_restore (void)
   g_assert_cmpstr (((LlAutosaveEntry *) orphans->pdata[0])->title, ==, "crashed.h5");
 
   /* The question comes over a pristine window, which gets the restored document. */
-  win = ll_window_new (app);
+  win = ll_window_new (test_app);
   gtk_window_present (GTK_WINDOW (win));
-  wait_ms (100);
+  test_wait_ms (100);
   dialog = ll_autosave_offer_restore (GTK_WINDOW (win));
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "restore");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  wait_until (document_restored, win, 60);
+  test_wait_until (document_restored, win, 60);
 
   doc = ll_window_get_document (win);
   expected = open_model (expected_file);
-  assert_nets_equal (ll_document_get_net (doc), expected);
+  test_assert_nets_equal (ll_document_get_net (doc), expected);
   nn_net_free (expected);
   g_assert_true (ll_document_get_modified (doc));
   g_assert_cmpstr (ll_document_get_title (doc), ==, "crashed.h5");
@@ -346,14 +275,14 @@ test_crash_restore (void)
   orphans = ll_autosave_find_orphans ();
   g_assert_cmpuint (orphans->len, ==, 0);
   ll_autosave_set_timing (win->autosave, 100, 600);
-  wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win, 30);
   g_assert_cmpuint (count_files (), ==, 2);
 
   /* Nothing is offered twice; Discard of an orphan deletes it. */
   g_assert_null (ll_autosave_offer_restore (GTK_WINDOW (win)));
   win->close_confirmed = TRUE;
   gtk_window_close (GTK_WINDOW (win));
-  wait_ms (100);
+  test_wait_ms (100);
   g_assert_cmpuint (count_files (), ==, 0);
   g_unlink (expected_file);
   g_unlink (original);
@@ -391,7 +320,7 @@ test_pid_reuse_and_discard (void)
   g_assert_null (((LlAutosaveEntry *) orphans->pdata[0])->original_uri);
   g_assert_false (g_file_test (debris, G_FILE_TEST_EXISTS));
 
-  win = ll_window_new (app);
+  win = ll_window_new (test_app);
   gtk_window_present (GTK_WINDOW (win));
   dialog = ll_autosave_offer_restore (GTK_WINDOW (win));
   g_assert_nonnull (dialog);
@@ -399,23 +328,18 @@ test_pid_reuse_and_discard (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_cmpuint (count_files (), ==, 0);
   g_assert_true (ll_window_is_pristine (win));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
   int status;
 
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  /* A private folder, shared with the crashing subprocess through the environment. */
+  test_app_init (&argc, &argv);
+  /* A private folder, shared with the crashing subprocess through the environment
+   * (read when an autosave is made, so after the application exists is in time). */
   if (!g_test_subprocess ())
     {
       g_autofree char *base = g_dir_make_tmp ("layerlab-autosave-XXXXXX", NULL);
@@ -426,20 +350,13 @@ main (int   argc,
     }
   autosave_dir = g_strdup (g_getenv ("LAYERLAB_AUTOSAVE_DIR"));
 
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
-
   g_test_add_func ("/ui/autosave/edits", test_edits_autosave);
   g_test_add_func ("/ui/autosave/save-removes", test_save_removes);
   g_test_add_func ("/ui/autosave/crash-restore", test_crash_restore);
   g_test_add_func ("/ui/autosave/crash-child", crash_child);
   g_test_add_func ("/ui/autosave/pid-reuse-discard", test_pid_reuse_and_discard);
-  status = g_test_run ();
+  status = test_app_run ();
 
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
   if (!g_test_subprocess ())
     {
       g_autofree char *base = g_path_get_dirname (autosave_dir);
@@ -448,6 +365,5 @@ main (int   argc,
       g_rmdir (base);
     }
   g_free (autosave_dir);
-  g_rmdir (data_home);
   return status;
 }

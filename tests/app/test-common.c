@@ -5,10 +5,13 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "test-common.h"
 
 LlApplication *test_app;
 static char *data_home;
+static char *autosave_dir;
 
 void
 test_app_init (int    *argc,
@@ -30,6 +33,14 @@ test_app_init (int    *argc,
   g_application_hold (G_APPLICATION (test_app));
 }
 
+void
+test_app_private_autosave (void)
+{
+  g_free (autosave_dir);
+  autosave_dir = g_dir_make_tmp ("layerlab-autosave-XXXXXX", NULL);
+  g_setenv ("LAYERLAB_AUTOSAVE_DIR", autosave_dir, TRUE);
+}
+
 int
 test_app_run (void)
 {
@@ -37,7 +48,11 @@ test_app_run (void)
 
   g_application_release (G_APPLICATION (test_app));
   g_clear_object (&test_app);
+  g_rmdir (data_home);
   g_clear_pointer (&data_home, g_free);
+  if (autosave_dir != NULL)
+    g_rmdir (autosave_dir);
+  g_clear_pointer (&autosave_dir, g_free);
   return status;
 }
 
@@ -73,15 +88,33 @@ test_wait_until (TestCond cond,
   g_assert_false (timed_out);
 }
 
-LlWindow *
-test_new_window (const char *template_name)
+static LlWindow *
+present_window (void)
 {
   LlWindow *win = ll_window_new (test_app);
 
   gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
   gtk_window_present (GTK_WINDOW (win));
+  return win;
+}
+
+LlWindow *
+test_new_window (const char *template_name)
+{
+  LlWindow *win = present_window ();
+
   if (template_name != NULL)
     ll_window_new_document (win, template_name);
+  test_wait_ms (150);
+  return win;
+}
+
+LlWindow *
+test_new_window_for_document (LlDocument *doc)
+{
+  LlWindow *win = present_window ();
+
+  ll_window_set_document (win, doc);
   test_wait_ms (150);
   return win;
 }
@@ -120,4 +153,13 @@ test_activate (LlWindow   *win,
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (win), action, param));
   if (param != NULL)
     g_variant_unref (param);
+}
+
+void
+test_type_into (GtkSpinButton *spin,
+                const char    *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  gtk_spin_button_update (spin);
+  test_wait_ms (30);
 }

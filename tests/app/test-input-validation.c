@@ -10,34 +10,13 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
-#include "ll-application.h"
 #include "ll-inspector.h"
 #include "ll-number-field.h"
 #include "ll-tensor-editor.h"
-#include "ll-window.h"
 #include "ll-window-private.h"
-
-static LlApplication *app;
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
+#include "test-common.h"
 
 /* A visible label under widget (it and all its parents shown) with exactly text. */
 static gboolean
@@ -65,16 +44,6 @@ collect_spins (GtkWidget *widget,
     collect_spins (child, spins);
 }
 
-/* Types text into spin and presses Enter. */
-static void
-type_into (GtkSpinButton *spin,
-           const char    *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (spin), text);
-  gtk_spin_button_update (spin);
-  wait_ms (30);
-}
-
 typedef struct {
   LlWindow *win;
   LlDocument *doc;
@@ -85,11 +54,7 @@ typedef struct {
 static void
 fixture_set_up (Fixture *fx, gconstpointer unused)
 {
-  fx->win = ll_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (fx->win), 1300, 880);
-  gtk_window_present (GTK_WINDOW (fx->win));
-  ll_window_new_document (fx->win, "seed");
-  wait_ms (150);
+  fx->win = test_new_window ("seed");
   fx->doc = ll_window_get_document (fx->win);
   fx->generation = ll_document_get_generation (fx->doc);
   fx->repr = nn_net_repr (ll_document_get_net (fx->doc));
@@ -110,8 +75,7 @@ fixture_tear_down (Fixture *fx, gconstpointer unused)
 {
   while (ll_document_can_undo (fx->doc))
     ll_document_undo (fx->doc);
-  gtk_window_destroy (GTK_WINDOW (fx->win));
-  wait_ms (50);
+  test_destroy_window (fx->win);
   g_free (fx->repr);
 }
 
@@ -186,44 +150,44 @@ test_inspector (Fixture *fx, gconstpointer unused)
   GtkSpinButton *kernel, *out, *p, *eps;
 
   ll_window_select (fx->win, 0);              /* Conv2d(1, 32, kernel_size=(5, 5)) */
-  wait_ms (60);
+  test_wait_ms (60);
   kernel = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "kernel_size", 0));
   out = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "out_channels", 0));
 
-  type_into (kernel, "abc");
+  test_type_into (kernel, "abc");
   assert_refused (kernel, GTK_WIDGET (inspector), "“abc” is not a number", 5);
   assert_unchanged (fx);
-  type_into (kernel, "-3");
+  test_type_into (kernel, "-3");
   assert_refused (kernel, GTK_WIDGET (inspector), "Kernel size must be between 1 and 1024", 5);
-  type_into (kernel, "1e12");
+  test_type_into (kernel, "1e12");
   assert_refused (kernel, GTK_WIDGET (inspector), "Kernel size must be between 1 and 1024", 5);
-  type_into (kernel, "2.5");
+  test_type_into (kernel, "2.5");
   assert_refused (kernel, GTK_WIDGET (inspector), "Kernel size must be a whole number", 5);
-  type_into (out, "100000");
+  test_type_into (out, "100000");
   assert_refused (out, GTK_WIDGET (inspector), "Output channels must be between 1 and 65536", 32);
   assert_unchanged (fx);
 
   /* A valid value goes through and clears the mark. */
-  type_into (kernel, "3");
+  test_type_into (kernel, "3");
   assert_accepted (kernel);
   g_assert_false (shows_label (GTK_WIDGET (inspector), "Kernel size must be a whole number"));
   g_assert_cmpint (ll_document_get_net (fx->doc)->layers[0].cfg.kernel_size[0], ==, 3);
   ll_document_undo (fx->doc);
-  wait_ms (30);
+  test_wait_ms (30);
 
   /* Fractions: Dropout's p; BatchNorm's eps displayed rounded is kept as it is. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->win), "win.add-layer", "s", "Dropout"));
-  wait_ms (60);
+  test_wait_ms (60);
   p = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "p", 0));
-  type_into (p, "1.5");
+  test_type_into (p, "1.5");
   assert_refused (p, GTK_WIDGET (inspector), "Drop probability must be between 0 and 1", 0.5);
-  type_into (p, "0,25");
+  test_type_into (p, "0,25");
   assert_accepted (p);
   g_assert_cmpfloat (ll_document_get_net (fx->doc)->layers[1].cfg.p, ==, 0.25);
 
   ll_window_select (fx->win, -1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->win), "win.add-layer", "s", "BatchNorm2d"));
-  wait_ms (60);
+  test_wait_ms (60);
   eps = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "eps", 0));
   gtk_spin_button_set_digits (eps, 3);       /* shows 0.000 for 1e-05 */
   gtk_spin_button_update (eps);
@@ -247,20 +211,20 @@ test_input_editor (Fixture *fx, gconstpointer unused)
   h = spins->pdata[1];
   f = spins->pdata[3];
 
-  type_into (c, "abc");
+  test_type_into (c, "abc");
   assert_refused (c, editor, "“abc” is not a number", 1);
-  type_into (h, "0");
+  test_type_into (h, "0");
   assert_refused (h, editor, "Height must be between 1 and 16384", 24);
-  type_into (h, "1e12");
+  test_type_into (h, "1e12");
   assert_refused (h, editor, "Height must be between 1 and 16384", 24);
   assert_unchanged (fx);
 
-  type_into (h, "28");
+  test_type_into (h, "28");
   assert_accepted (h);
   g_assert_cmpint (ll_document_get_net (fx->doc)->input.d[1], ==, 28);
   g_assert_false (shows_label (editor, "Height must be between 1 and 16384"));
   ll_document_undo (fx->doc);
-  wait_ms (30);
+  test_wait_ms (30);
 
   /* Features: the F field of a feature input. */
   for (child = gtk_widget_get_first_child (gtk_widget_get_first_child (editor));
@@ -269,10 +233,10 @@ test_input_editor (Fixture *fx, gconstpointer unused)
   g_assert_nonnull (child);
   kind = GTK_DROP_DOWN (child);
   gtk_drop_down_set_selected (kind, 1);
-  wait_ms (30);
+  test_wait_ms (30);
   g_assert_cmpint (ll_document_get_net (fx->doc)->input.n_dims, ==, 1);
   fx->generation = ll_document_get_generation (fx->doc);
-  type_into (f, "-3");
+  test_type_into (f, "-3");
   assert_refused (f, editor, "Features must be between 1 and 16777216", gtk_spin_button_get_value (f));
   g_assert_cmpuint (ll_document_get_generation (fx->doc), ==, fx->generation);
 }
@@ -287,7 +251,7 @@ test_tensor_editor (Fixture *fx, gconstpointer unused)
   GtkSpinButton *value;
 
   gtk_window_present (GTK_WINDOW (editor));
-  wait_ms (60);
+  test_wait_ms (60);
   e2 = ll_tensor_editor_get_entry (editor, 2);
   e5 = ll_tensor_editor_get_entry (editor, 5);
   gtk_editable_set_text (e2, "abc");
@@ -305,9 +269,9 @@ test_tensor_editor (Fixture *fx, gconstpointer unused)
   collect_spins (GTK_WIDGET (editor), spins);
   g_assert_cmpuint (spins->len, ==, 2);
   value = spins->pdata[0];
-  type_into (value, "abc");
+  test_type_into (value, "abc");
   assert_refused (value, GTK_WIDGET (editor), "“abc” is not a number", gtk_spin_button_get_value (value));
-  type_into (spins->pdata[1], "-1");
+  test_type_into (spins->pdata[1], "-1");
   assert_refused (spins->pdata[1], GTK_WIDGET (editor), "Seed must be between 0 and 1000000",
                   gtk_spin_button_get_value (spins->pdata[1]));
   assert_unchanged (fx);
@@ -321,38 +285,18 @@ test_tensor_editor (Fixture *fx, gconstpointer unused)
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (e2), "error"));
   g_assert_cmpfloat (nn_net_find_param (ll_document_get_net (fx->doc), "0.bias")->data[2], ==, 0.5f);
   gtk_window_destroy (GTK_WINDOW (editor));
-  wait_ms (30);
+  test_wait_ms (30);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autofree char *autosave_dir = g_dir_make_tmp ("layerlab-autosave-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("LAYERLAB_AUTOSAVE_DIR", autosave_dir, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
-
+  test_app_private_autosave ();
+  test_app_init (&argc, &argv);
   g_test_add_func ("/ui/input/number-check", test_number_check);
   g_test_add ("/ui/input/inspector", Fixture, NULL, fixture_set_up, test_inspector, fixture_tear_down);
   g_test_add ("/ui/input/input-editor", Fixture, NULL, fixture_set_up, test_input_editor, fixture_tear_down);
   g_test_add ("/ui/input/tensor-editor", Fixture, NULL, fixture_set_up, test_tensor_editor, fixture_tear_down);
-  status = g_test_run ();
-
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-  g_rmdir (data_home);
-  g_rmdir (autosave_dir);
-  return status;
+  return test_app_run ();
 }

@@ -15,18 +15,16 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "ll-application.h"
 #include "ll-inspector.h"
-#include "ll-window.h"
 #include "ll-window-private.h"
 #include "ll-document-private.h"
+#include "test-common.h"
 
 #define DEFAULT_SEED 20261123
 /* Under AddressSanitizer every allocation is unwound in full (LSAN_OPTIONS in
@@ -41,8 +39,6 @@
  * ASan): above this many parameters, the step removes the largest layer. */
 #define MAX_PARAMS 100000
 #define MAX_LAYERS 24
-
-static LlApplication *app;
 
 /* For the failure message: a failed assertion aborts. */
 static volatile sig_atomic_t failing_step = -1;
@@ -137,33 +133,6 @@ total_params (const nn_net *net)
   return n;
 }
 
-static void
-assert_nets_equal (const nn_net *a,
-                   const nn_net *b)
-{
-  g_autofree char *ra = nn_net_repr (a);
-  g_autofree char *rb = nn_net_repr (b);
-  nn_param *pa = NULL, *pb = NULL;
-  int na, nb;
-
-  g_assert_cmpstr (ra, ==, rb);
-  g_assert_true (nn_shape_equal (&a->input, &b->input));
-  g_assert_cmpint (a->first_error, ==, b->first_error);
-  na = nn_net_params (a, &pa);
-  nb = nn_net_params (b, &pb);
-  g_assert_cmpint (na, ==, nb);
-  for (int i = 0; i < na; i++)
-    {
-      g_assert_cmpstr (pa[i].key, ==, pb[i].key);
-      g_assert_true ((pa[i].tensor == NULL) == (pb[i].tensor == NULL));
-      if (pa[i].tensor != NULL)
-        g_assert_cmpmem (pa[i].tensor->data, nn_tensor_numel (pa[i].tensor) * sizeof (float),
-                         pb[i].tensor->data, nn_tensor_numel (pb[i].tensor) * sizeof (float));
-    }
-  free (pa);
-  free (pb);
-}
-
 /* ------------------------------------------------------------ consistency */
 
 static void
@@ -244,16 +213,6 @@ rand_size (Run *run, int hi)
     case 2: return NN_LAZY;
     default: return rand_int (run, 1, hi);
     }
-}
-
-static void
-activate (Run *run, const char *action, GVariant *param)
-{
-  if (param != NULL)
-    g_variant_ref_sink (param);
-  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (run->win), action, param));
-  if (param != NULL)
-    g_variant_unref (param);
 }
 
 static void
@@ -341,8 +300,8 @@ step_tensor (Run *run, const nn_net *net)
   key = n > 0 && rand_int (run, 0, 9) > 0 ? g_strdup (params[rand_int (run, 0, n - 1)].key)
                                           : g_strdup ("99.weight");
   free (params);
-  activate (run, "win.edit-tensor",
-            g_variant_new ("(ssd)", key, ops[rand_int (run, 0, G_N_ELEMENTS (ops) - 1)], value));
+  test_activate (run->win, "win.edit-tensor",
+                 g_variant_new ("(ssd)", key, ops[rand_int (run, 0, G_N_ELEMENTS (ops) - 1)], value));
 }
 
 /* The layer with the most parameters. */
@@ -387,36 +346,42 @@ do_step (Run *run)
   guint64 generation = ll_document_get_generation (doc);
   gboolean could_undo = ll_document_can_undo (doc), could_redo = ll_document_can_redo (doc);
   int kind = pick_kind (run, net);
+  const char *action = NULL;    /* the window action the step activates, if any */
+  GVariant *param = NULL;
 
   run->counts[kind]++;
   switch (kind)
     {
     case K_ADD:
       select_random (run, net);
-      activate (run, "win.add-layer", g_variant_new_string (types[rand_int (run, 0, G_N_ELEMENTS (types) - 1)]));
+      action = "win.add-layer";
+      param = g_variant_new_string (types[rand_int (run, 0, G_N_ELEMENTS (types) - 1)]);
       break;
-    case K_REMOVE: select_random (run, net); activate (run, "win.remove-layer", NULL); break;
-    case K_DUPLICATE: select_random (run, net); activate (run, "win.duplicate-layer", NULL); break;
-    case K_MOVE_UP: select_random (run, net); activate (run, "win.move-up", NULL); break;
-    case K_MOVE_DOWN: select_random (run, net); activate (run, "win.move-down", NULL); break;
+    case K_REMOVE: select_random (run, net); action = "win.remove-layer"; break;
+    case K_DUPLICATE: select_random (run, net); action = "win.duplicate-layer"; break;
+    case K_MOVE_UP: select_random (run, net); action = "win.move-up"; break;
+    case K_MOVE_DOWN: select_random (run, net); action = "win.move-down"; break;
     case K_MOVE:
-      activate (run, "win.move-layer", g_variant_new ("(ii)", rand_int (run, -1, net->n_layers),
-                                                      rand_int (run, -1, net->n_layers)));
+      action = "win.move-layer";
+      param = g_variant_new ("(ii)", rand_int (run, -1, net->n_layers), rand_int (run, -1, net->n_layers));
       break;
     case K_FIX:
-      activate (run, "win.apply-fix", g_variant_new_int32 (net->first_error >= 0 && rand_int (run, 0, 3) > 0
-                                                          ? net->first_error
-                                                          : rand_int (run, -1, net->n_layers)));
+      action = "win.apply-fix";
+      param = g_variant_new_int32 (net->first_error >= 0 && rand_int (run, 0, 3) > 0
+                                   ? net->first_error
+                                   : rand_int (run, -1, net->n_layers));
       break;
-    case K_UNDO: activate (run, "win.undo", NULL); break;
-    case K_REDO: activate (run, "win.redo", NULL); break;
+    case K_UNDO: action = "win.undo"; break;
+    case K_REDO: action = "win.redo"; break;
     case K_CONFIG: step_config (run, net); break;
     case K_SPIN: step_spin (run, net); break;
     case K_INPUT: step_input (run); break;
     case K_TENSOR: step_tensor (run, net); break;
-    case K_SHRINK: ll_window_select (run->win, largest_layer (net)); activate (run, "win.remove-layer", NULL); break;
+    case K_SHRINK: ll_window_select (run->win, largest_layer (net)); action = "win.remove-layer"; break;
     default: g_assert_not_reached ();
     }
+  if (action != NULL)
+    test_activate (run->win, action, param);
 
   /* Record the state: an edit that changed the document is one new undo step. */
   net = ll_document_get_net (doc);
@@ -449,21 +414,12 @@ iterate_pending (void)
     g_main_context_iteration (NULL, FALSE);
 }
 
-static guint
-env_uint (const char *name, guint fallback)
-{
-  const char *s = g_getenv (name);
-  guint64 v;
-
-  return s != NULL && g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT, &v, NULL) ? (guint) v : fallback;
-}
-
 static void
 test_random_actions (void)
 {
-  guint seed = env_uint ("LAYERLAB_RANDOM_SEED", DEFAULT_SEED);
-  guint steps = env_uint ("LAYERLAB_RANDOM_STEPS", DEFAULT_STEPS);
-  LlWindow *win = ll_window_new (app);
+  guint seed = test_env_uint ("LAYERLAB_RANDOM_SEED", DEFAULT_SEED);
+  guint steps = test_env_uint ("LAYERLAB_RANDOM_STEPS", DEFAULT_STEPS);
+  LlWindow *win = ll_window_new (test_app);
   nn_error err = { 0 };
   nn_net *start;
   Run run = { 0 };
@@ -509,14 +465,15 @@ test_random_actions (void)
 
   /* Undo everything: the starting network, bit for bit; redo everything: the last. */
   while (ll_document_can_undo (doc))
-    activate (&run, "win.undo", NULL);
-  assert_nets_equal (ll_document_get_net (doc), start);
+    test_activate (run.win, "win.undo", NULL);
+  test_assert_nets_equal (ll_document_get_net (doc), start);
+  g_assert_cmpint (ll_document_get_net (doc)->first_error, ==, start->first_error);
   g_assert_false (ll_document_get_modified (doc));
   run.depth = 0;
   check_consistent (&run);
   while (ll_document_can_redo (doc))
     {
-      activate (&run, "win.redo", NULL);
+      test_activate (run.win, "win.redo", NULL);
       run.depth++;
       /* every state's hash; the full check now and then (it rebuilds a propagation) */
       g_assert_true (g_array_index (run.states, guint64, run.depth) == hash_net (ll_document_get_net (doc)));
@@ -538,28 +495,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autofree char *autosave_dir = g_dir_make_tmp ("layerlab-autosave-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("LAYERLAB_AUTOSAVE_DIR", autosave_dir, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
-
+  test_app_private_autosave ();
+  test_app_init (&argc, &argv);
   g_test_add_func ("/ui/random-actions", test_random_actions);
-  status = g_test_run ();
-
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-  g_rmdir (data_home);
-  g_rmdir (autosave_dir);
-  return status;
+  return test_app_run ();
 }

@@ -24,6 +24,7 @@
 
 #include "ll-document.h"
 #include "ll-runner.h"
+#include "test-util.h"
 
 #define DEFAULT_SEED 6
 #define DEFAULT_STEPS 1500
@@ -368,21 +369,12 @@ save_then_open (Stress *s)
   ll_document_save_async (s->doc, file, FALSE, NULL, saved_cb, s);
 }
 
-static guint
-env_uint (const char *name, guint fallback)
-{
-  const char *v = g_getenv (name);
-  guint64 n;
-
-  return v != NULL && g_ascii_string_to_unsigned (v, 10, 0, G_MAXUINT, &n, NULL) ? (guint) n : fallback;
-}
-
 static void
 test_stress (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("layerlab-stress-XXXXXX", NULL);
-  guint seed = env_uint ("LAYERLAB_STRESS_SEED", DEFAULT_SEED);
-  guint steps = env_uint ("LAYERLAB_STRESS_STEPS", DEFAULT_STEPS);
+  guint seed = test_env_uint ("LAYERLAB_STRESS_SEED", DEFAULT_SEED);
+  guint steps = test_env_uint ("LAYERLAB_STRESS_STEPS", DEFAULT_STEPS);
   gint64 t0 = g_get_monotonic_time ();
   Stress s = { 0 };
 

@@ -12,45 +12,10 @@
 
 #include <glib/gstdio.h>
 
-#include "ll-application.h"
-#include "ll-window.h"
 #include "ll-window-private.h"
+#include "test-common.h"
 
-static LlApplication *app;
-
-/* ------------------------------------------------------------ main loop helpers */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef gboolean (*Cond) (gpointer data);
-
-static void
-wait_until (Cond cond, gpointer data, guint timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
-}
+/* ------------------------------------------------------------ main loop */
 
 /* Counts main loop wake-ups every 10 ms and the longest gap between two: training on
  * the worker must never hold the main thread. */
@@ -112,21 +77,9 @@ fixture_spec (void)
 static LlWindow *
 new_window (void)
 {
-  LlWindow *win = ll_window_new (app);
   g_autoptr(LlDocument) doc = ll_document_new_for_net (small_net ());
 
-  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 880);
-  gtk_window_present (GTK_WINDOW (win));
-  ll_window_set_document (win, doc);
-  wait_ms (150);
-  return win;
-}
-
-static void
-destroy_window (LlWindow *win)
-{
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_ms (50);
+  return test_new_window_for_document (doc);
 }
 
 static void
@@ -216,7 +169,7 @@ check_saved_history (LlDocument *doc, const LlEpochRecord *h, guint n)
   nn_net *net = NULL;
 
   ll_document_save_async (doc, file, FALSE, NULL, saved_cb, &saved);
-  wait_until (is_true, &saved, 30);
+  test_wait_until (is_true, &saved, 30);
   g_assert_cmpint (nn_model_open (path, &net, &err), ==, NN_OK);
   r = net->training;
   g_assert_nonnull (r);
@@ -267,7 +220,7 @@ test_train_finish (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
   g_assert_true (ll_training_is_active (win->training));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (win->inspect_stack), ==, "training");
-  wait_until (training_ended, win->training, 120);
+  test_wait_until (training_ended, win->training, 120);
   g_source_remove (tick_id);
   g_signal_handlers_disconnect_by_data (win->training, &snapshots);
 
@@ -291,7 +244,7 @@ test_train_finish (void)
   g_assert_cmpint (ticker.max_gap, <, 2 * G_USEC_PER_SEC);
 
   /* the page painted the curves and shows the confusion matrix */
-  wait_ms (200);
+  test_wait_ms (200);
   g_assert_cmpuint (ll_training_page_get_plotted (win->training_page), ==, 4);
   g_assert_nonnull (ll_training_get_confusion (win->training, &k, NULL));
   g_assert_cmpint (k, ==, 3);
@@ -310,7 +263,7 @@ test_train_finish (void)
   undone = params_of (ll_document_get_net (doc));
   g_assert_true (params_equal (after, undone));
   check_saved_history (doc, h, n);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* win.train-stop ends a long run within a job; its weights apply as one step. */
@@ -328,22 +281,22 @@ test_stop_apply (void)
   set_settings (win, 100000, 0.0);
   tick_id = g_timeout_add (10, tick_cb, &ticker);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  wait_until (has_steps, win->training, 60);
+  test_wait_until (has_steps, win->training, 60);
   /* pause: nothing is queued, then resume */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-pause", NULL);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_PAUSED);
-  wait_ms (300);
+  test_wait_ms (300);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_PAUSED);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-pause", NULL);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_RUNNING);
   /* seconds of training, during which the main loop keeps iterating (generous bounds:
    * sanitizer builds on a loaded machine paint slowly, but never stall for the run) */
-  wait_ms (2000);
+  test_wait_ms (2000);
   g_assert_true (ll_training_is_active (win->training));
 
   start = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-stop", NULL);
-  wait_until (training_ended, win->training, 30);
+  test_wait_until (training_ended, win->training, 30);
   g_source_remove (tick_id);
   /* within a job or two (and a confusion matrix over 300 samples) */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
@@ -362,7 +315,7 @@ test_stop_apply (void)
   g_assert_false (ll_document_can_undo (doc));
   undone = params_of (ll_document_get_net (doc));
   g_assert_true (params_equal (before, undone));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* Editing the network while it trains stops training and drops its result: it would
@@ -377,7 +330,7 @@ test_edit_stops (void)
 
   set_settings (win, 100000, 0.0);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  wait_until (has_steps, win->training, 60);
+  test_wait_until (has_steps, win->training, 60);
   nn_layer_config_init (&cfg, NN_LAYER_RELU);
   g_assert_true (ll_document_insert_layer (doc, 1, &cfg, &error));
   g_assert_no_error (error);
@@ -385,10 +338,10 @@ test_edit_stops (void)
   g_assert_nonnull (strstr (ll_training_get_message (win->training), "edited"));
   g_assert_cmpstr (win->last_toast, ==, ll_training_get_message (win->training));
   /* a late job result changes nothing */
-  wait_ms (600);
+  test_wait_ms (600);
   g_assert_cmpint (ll_document_get_net (doc)->n_layers, ==, 5);
   g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Add ReLU");
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* MSELoss on one-hot targets with SGD (momentum, nesterov): losses but no accuracy,
@@ -425,7 +378,7 @@ test_mse_sgd (void)
   ll_training_settings_clear (&s);
 
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  wait_until (training_ended, win->training, 120);
+  test_wait_until (training_ended, win->training, 120);
   g_assert_cmpstr (ll_training_get_message (win->training), ==, NULL);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FINISHED);
   h = ll_training_get_history (win->training, &n);
@@ -438,7 +391,7 @@ test_mse_sgd (void)
   g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Train 3 epochs");
   g_assert_cmpint (ll_document_get_net (doc)->training->loss, ==, NN_LOSS_MSE);
   g_assert_true (ll_document_get_net (doc)->training->optim.nesterov);
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 /* A data set that is not there fails with the path in the message. */
@@ -453,39 +406,21 @@ test_bad_data (void)
   ll_training_page_set_settings (win->training_page, &s);
   ll_training_settings_clear (&s);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  wait_until (training_ended, win->training, 30);
+  test_wait_until (training_ended, win->training, 30);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FAILED);
   g_assert_nonnull (strstr (ll_training_get_message (win->training), "/nonexistent/layerlab-training"));
   g_assert_false (ll_document_can_undo (ll_window_get_document (win)));
-  destroy_window (win);
+  test_destroy_window (win);
 }
 
 int
 main (int argc, char *argv[])
 {
-  g_autofree char *data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-
-  app = ll_application_new (G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
-
+  test_app_init (&argc, &argv);
   g_test_add_func ("/ui/training/finish-undo", test_train_finish);
   g_test_add_func ("/ui/training/stop-apply", test_stop_apply);
   g_test_add_func ("/ui/training/edit-stops", test_edit_stops);
   g_test_add_func ("/ui/training/mse-sgd", test_mse_sgd);
   g_test_add_func ("/ui/training/bad-data", test_bad_data);
-  status = g_test_run ();
-
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-  g_rmdir (data_home);
-  return status;
+  return test_app_run ();
 }
