@@ -6,6 +6,7 @@
 # and a third, smaller one:
 #   _build-tsan  ThreadSanitizer: the engine tests and the concurrency stress test only
 #                (suite tsan; tests/tsan.supp names GLib's and OpenBLAS's own hand-offs)
+# then runs every libFuzzer target for FUZZ_SECONDS (default 20) in _build-fuzz (clang).
 # Headless suites run without a display; the ui suite runs under Xvfb with its own
 # D-Bus session bus. Ends with the line `N passed, N failed, N skipped`
 # (build-aux/testlog-summary.py) and exits non-zero if anything failed.
@@ -148,7 +149,22 @@ build_and_test _build-asan --skip-suite valgrind --timeout-multiplier 2 -- \
 
 tsan_build_and_test _build-tsan
 
-echo "=== test.sh: $(( $(date +%s) - start )) s for the three builds and test runs"
+# Bounded fuzzing (docs/robustness.md): every libFuzzer target from its seed corpus for
+# FUZZ_SECONDS seconds. A crash in our code fails the run and leaves its reproducer in
+# tests/fuzz/regressions/; crashes inside libhdf5 are sorted out by the script.
+if command -v clang >/dev/null 2>&1; then
+  echo "=== _build-fuzz: each fuzzer for ${FUZZ_SECONDS:-20} s"
+  FUZZ_BUILDDIR="$PWD/_build-fuzz" sh build-aux/fuzz.sh "${FUZZ_SECONDS:-20}"
+  case $? in
+    0) ;;
+    2) failed_steps+=("_build-fuzz: setup or build") ;;
+    *) failed_steps+=("_build-fuzz: a fuzzer crashed in our code (see above)") ;;
+  esac
+else
+  failed_steps+=("_build-fuzz: clang is missing")
+fi
+
+echo "=== test.sh: $(( $(date +%s) - start )) s for the builds, test runs and fuzzers"
 /usr/bin/python3 build-aux/testlog-summary.py --expect-suites "$expected_suites" \
   --expect-suites-for _build-tsan=engine,tsan \
   "${failed_steps[@]/#/--failed-step=}" _build _build-asan _build-tsan
