@@ -237,6 +237,21 @@ request_view (LlWeightsPage *self)
                             self->cancellable, prepare_done_cb, state);
 }
 
+static gboolean
+same_strings (GtkStringList      *list,
+              const char * const *strings)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  for (guint i = 0; i < n; i++)
+    if (strings[i] == NULL || g_strcmp0 (gtk_string_list_get_string (list, i), strings[i]) != 0)
+      return FALSE;
+  return strings[n] == NULL;
+}
+
+/* Replaces the choices only when they changed: this runs from the drop-down's own
+ * notify::selected too, and rebuilding the model under the popover's click makes GTK
+ * activate the new row again, a loop that never ends. */
 static void
 fill_strings (GtkDropDown        *dropdown,
               const char * const *strings,
@@ -244,8 +259,10 @@ fill_strings (GtkDropDown        *dropdown,
 {
   GtkStringList *list = GTK_STRING_LIST (gtk_drop_down_get_model (dropdown));
 
-  gtk_string_list_splice (list, 0, g_list_model_get_n_items (G_LIST_MODEL (list)), strings);
-  gtk_drop_down_set_selected (dropdown, selected);
+  if (!same_strings (list, strings))
+    gtk_string_list_splice (list, 0, g_list_model_get_n_items (G_LIST_MODEL (list)), strings);
+  if (gtk_drop_down_get_selected (dropdown) != selected)
+    gtk_drop_down_set_selected (dropdown, selected);
 }
 
 static guint

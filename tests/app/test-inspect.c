@@ -134,6 +134,57 @@ histogram_shown (gpointer page)
 
 /* ------------------------------------------------------------ tests */
 
+static GtkDropDown *
+first_drop_down (GtkWidget *widget)
+{
+  if (GTK_IS_DROP_DOWN (widget))
+    return GTK_DROP_DOWN (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkDropDown *found = first_drop_down (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+count_changes (guint *n)
+{
+  (*n)++;
+}
+
+/* Choosing another tensor in the page's first drop-down shows it without rebuilding that
+ * drop-down's list: rebuilding it under the popover's click made GTK activate the row
+ * again and again (the window spun at 50% CPU with the popover stuck open). */
+static void
+test_tensor_choice (void)
+{
+  LlWindow *win = test_new_window ("seed");
+  GtkDropDown *tensors;
+  guint changes = 0;
+
+  ll_window_select (win, 0);
+  test_activate (win, "win.show-page", g_variant_new_string ("weights"));
+  wait_weights (win, "0.weight");
+  tensors = first_drop_down (GTK_WIDGET (win->weights_page));
+  g_assert_nonnull (tensors);
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (tensors)), ==, 2);
+  g_signal_connect_swapped (gtk_drop_down_get_model (tensors), "items-changed",
+                            G_CALLBACK (count_changes), &changes);
+  gtk_drop_down_set_selected (tensors, 1);
+  wait_weights (win, "0.bias");
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpuint (gtk_drop_down_get_selected (tensors), ==, 1);
+  /* another layer with the same tensors keeps the list too, and the choice */
+  ll_window_select (win, 3);
+  wait_weights (win, "3.bias");
+  g_assert_cmpuint (changes, ==, 0);
+  g_signal_handlers_disconnect_by_data (gtk_drop_down_get_model (tensors), &changes);
+  test_destroy_window (win);
+}
+
 static void
 test_weights_page (void)
 {
@@ -559,6 +610,7 @@ main (int   argc,
 {
   test_app_init (&argc, &argv);
   g_test_add_func ("/ui/inspect/weights-page", test_weights_page);
+  g_test_add_func ("/ui/inspect/tensor-choice", test_tensor_choice);
   g_test_add_func ("/ui/inspect/seed-edit-undo", test_seed_edit_undo);
   g_test_add_func ("/ui/inspect/input-sources", test_input_sources);
   g_test_add_func ("/ui/inspect/export", test_export);
