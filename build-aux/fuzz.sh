@@ -49,7 +49,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 classify () {
   awk -v src="$srcdir/" '
     /^ *#[0-9]+ / && !done {
-      if (index($0, src) > 0) { done = 1; print (h5 ? "libhdf5" : "ours"); exit }
+      # Our frame: a line of one of our C files, by absolute path or relative to a build
+      # dir. A frame in the fuzzer binary without a file (the sanitizers allocator) is
+      # not ours even when the binary lives under the source tree.
+      if ($0 ~ /(src|tests)\/[^ ]*\.c:[0-9]/ && (index($0, src) > 0 || $0 ~ / \.\.\/(src|tests)\//)) {
+        done = 1; print (h5 ? "libhdf5" : "ours"); exit
+      }
       if ($0 ~ /libhdf5/) h5 = 1
     }
     END { if (!done) print "ours" }' "$1"
