@@ -8,7 +8,7 @@
 #                (suite tsan; tests/tsan.supp names GLib's and OpenBLAS's own hand-offs)
 # then runs every libFuzzer target for FUZZ_SECONDS (default 20) in _build-fuzz (clang).
 # Headless suites run without a display; the ui suite runs under Xvfb with its own
-# D-Bus session bus. Ends with the line `N passed, N failed, N skipped`
+# D-Bus session bus. Ends with the line `N passed, N failed`
 # (build-aux/testlog-summary.py) and exits non-zero if anything failed.
 # Usage: bash build-aux/test.sh        (from anywhere; installs missing Debian packages)
 set -uo pipefail
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 if ! bash build-aux/install-deps.sh --test; then
   echo "FAILED: step failed: build-aux/install-deps.sh --test"
-  echo "0 passed, 1 failed, 0 skipped"
+  echo "0 passed, 1 failed"
   exit 1
 fi
 

@@ -12,7 +12,7 @@ Every --failed-step (a build that did not finish, ...) counts as one failure, an
 does every expected suite in which no test ran in a build directory.
 
 Prints per-build, per-suite counts, every failure by name, and as its last line
-`N passed, N failed, N skipped`. Exits 1 if anything failed or if no test ran.
+`N passed, N failed` (after a line with the number of skipped tests). Exits 1 if anything failed or if no test ran.
 """
 
 import argparse
@@ -151,7 +151,8 @@ def main():
         print('FAILED: ' + p)
     if total[0] + total[1] == 0:
         print('no test ran')
-    print('%d passed, %d failed, %d skipped' % tuple(total))
+    print('%d skipped' % total[2])
+    print('%d passed, %d failed' % (total[0], total[1]))
     return 1 if total[1] or total[0] == 0 else 0
 
 
