@@ -12,6 +12,7 @@
  * when forward.c fuses it) added on the way. im2col and that epilogue run on the
  * engine's thread pool; the GEMM on OpenBLAS's threads.
  * 1x1 stride-1 unpadded convs need no im2col at all: the input already is col.
+ * 3x3 stride-1 convs with enough channels go to Winograd instead (winograd.c).
  */
 #include "config.h"
 
@@ -66,13 +67,49 @@ static void
 valid_range (int64_t offset, int64_t stride, int64_t size, int64_t n_out, int64_t *lo,
              int64_t *hi)
 {
-  int64_t a = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  int64_t b = offset > size - 1 ? 0 : (size - 1 - offset) / stride + 1;
+  int64_t a, b;
+
+  if (stride == 1)            /* the common case, without two divisions per col row */
+    {
+      a = offset >= 0 ? 0 : -offset;
+      b = offset > size - 1 ? 0 : size - offset;
+    }
+  else
+    {
+      a = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+      b = offset > size - 1 ? 0 : (size - 1 - offset) / stride + 1;
+    }
 
   *lo = a < n_out ? a : n_out;
   *hi = b < n_out ? b : n_out;
   if (*hi < *lo)
     *hi = *lo;
+}
+
+/* Copies n floats without a loop per float: a col row's segments are short (6 floats
+ * in the seed's second conv), where a vectorised loop's alias checks and tail cost
+ * more than the copy. Overlapping constant-size moves cover every length, as small
+ * memcpy implementations do; no byte outside [src, src + n) is read. */
+static inline void
+copy_floats (float *restrict dst, const float *restrict src, int64_t n)
+{
+  if (n >= 8)
+    {
+      int64_t i = 0;
+
+      for (; i + 8 <= n; i += 8)
+        memcpy (dst + i, src + i, 8 * sizeof (float));
+      if (i < n)
+        memcpy (dst + n - 8, src + n - 8, 8 * sizeof (float));
+    }
+  else if (n >= 4)
+    {
+      memcpy (dst, src, 4 * sizeof (float));
+      memcpy (dst + n - 4, src + n - 4, 4 * sizeof (float));
+    }
+  else
+    for (int64_t i = 0; i < n; i++)
+      dst[i] = src[i];
 }
 
 /* One kernel tap (c, ki, kj) of one image, output rows [oh0, oh1): (oh1 - oh0) * W_out
@@ -101,14 +138,34 @@ im2col_tap (const conv_geom *g, const float *chan, int64_t ki, int64_t kj, int64
       for (; ow < lo; ow++)
         dst[ow] = 0.0f;
       if (g->sw == 1)
-        for (; ow < hi; ow++)
-          dst[ow] = src[ow];
+        {
+          copy_floats (dst + lo, src + lo, hi - lo);
+          ow = hi;
+        }
       else
         for (; ow < hi; ow++)
           dst[ow] = src[ow * g->sw];
       for (; ow < g->w_out; ow++)
         dst[ow] = 0.0f;
     }
+}
+
+/* im2col_tap without padding, stride or dilation (the seed's convs): every output row
+ * reads one whole input row segment, so there is nothing to clip or zero. */
+static void
+im2col_tap_valid (const conv_geom *g, const float *chan, int64_t ki, int64_t kj,
+                  int64_t oh0, int64_t oh1, float *dst)
+{
+  const float *src = chan + (oh0 + ki) * g->w_in + kj;
+
+  for (int64_t oh = oh0; oh < oh1; oh++, dst += g->w_out, src += g->w_in)
+    copy_floats (dst, src, g->w_out);
+}
+
+static bool
+is_valid_unit (const conv_geom *g)
+{
+  return g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 && g->dh == 1 && g->dw == 1;
 }
 
 /* Below this many floats per job a loop stays on one thread: waking the pool costs
@@ -139,14 +196,27 @@ im2col_rows (void *data, int64_t lo, int64_t hi)
   int64_t plane = g->h_in * g->w_in, img = g->c_in * plane;
   int64_t seg = (j->oh1 - j->oh0) * g->w_out;
 
+  /* row r is tap (c, ki, kj): divide once, then count */
+  int64_t c = lo / (g->kh * g->kw), ki = lo / g->kw % g->kh, kj = lo % g->kw;
+  void (*tap) (const conv_geom *, const float *, int64_t, int64_t, int64_t, int64_t,
+               float *) = is_valid_unit (g) ? im2col_tap_valid : im2col_tap;
+
   for (int64_t r = lo; r < hi; r++)
     {
-      int64_t c = r / (g->kh * g->kw), ki = r / g->kw % g->kh, kj = r % g->kw;
       float *row = j->col + r * j->ld;
       const float *chan = j->in + j->b0 * img + (j->grp * g->cg_in + c) * plane;
 
       for (int64_t b = 0; b < j->cnt; b++, chan += img, row += seg)
-        im2col_tap (g, chan, ki, kj, j->oh0, j->oh1, row);
+        tap (g, chan, ki, kj, j->oh0, j->oh1, row);
+      if (++kj == g->kw)
+        {
+          kj = 0;
+          if (++ki == g->kh)
+            {
+              ki = 0;
+              c++;
+            }
+        }
     }
 }
 
@@ -187,6 +257,7 @@ typedef struct epilogue_job {
   const float *bias;          /* this group's biases, or NULL */
   int64_t b0, nb, grp, len;   /* len: row length of the in-place result */
   bool relu;
+  const nn_pool_geom *pool;   /* scatter only: max-pool each plane on the way, or NULL */
 } epilogue_job;
 
 /* In place: rows [lo, hi) of the [cg_out, len] result one image wrote straight */
@@ -212,10 +283,20 @@ epilogue_scatter (void *data, int64_t lo, int64_t hi)
   for (int64_t item = lo; item < hi; item++)
     {
       int64_t b = item / g->cg_out, m = item % g->cg_out;
+      int64_t plane = ((j->b0 + b) * g->c_out + j->grp * g->cg_out + m);
       const float *src = j->res + m * ld + b * g->hw_out;
-      float *dst = j->out + ((j->b0 + b) * g->c_out + j->grp * g->cg_out + m) * g->hw_out;
+      float bias = j->bias != NULL ? j->bias[m] : 0.0f;
 
-      bias_relu_row (src, dst, g->hw_out, j->bias != NULL ? j->bias[m] : 0.0f, j->relu);
+      if (j->pool != NULL)
+        {
+          int64_t pooled = j->pool->h_out * j->pool->w_out;
+          float *dst = j->out + plane * pooled;
+
+          nn_maxpool_plane (j->pool, src, dst);
+          bias_relu_row (dst, dst, pooled, bias, j->relu);
+        }
+      else
+        bias_relu_row (src, j->out + plane * g->hw_out, g->hw_out, bias, j->relu);
     }
 }
 
@@ -322,21 +403,29 @@ conv_tiled (const conv_geom *g, int64_t rows, float *ws, const float *w, const f
       }
 }
 
-/* nb > 1 images side by side per GEMM, then scattered to NCHW */
+/* nb images side by side per GEMM, then scattered to NCHW (max-pooled on the way when
+ * pool is set) */
 static void
-conv_batched (const conv_geom *g, int64_t nb, float *ws, const float *w, const float *bias,
-              const float *in, float *out, bool relu)
+conv_batched_pool (const conv_geom *g, int64_t nb, float *ws, const float *w,
+                   const float *bias, const float *in, float *out, bool relu,
+                   const nn_pool_geom *pool)
 {
-  for (int64_t b0 = 0; b0 < g->n; b0 += nb)
+  /* as many GEMMs as nb allows, of even sizes: 111 images at nb = 55 make three
+   * GEMMs of 37, not 55 + 55 + a slow one of a single image */
+  int64_t left = (g->n + nb - 1) / nb;
+
+  for (int64_t b0 = 0, cnt; b0 < g->n; b0 += cnt, left--)
     {
-      int64_t cnt = g->n - b0 < nb ? g->n - b0 : nb;
-      int64_t ld = cnt * g->hw_out;
+      int64_t ld;
+
+      cnt = (g->n - b0 + left - 1) / left;
+      ld = cnt * g->hw_out;
       float *res = ws + g->k * ld;
 
       for (int64_t grp = 0; grp < g->groups; grp++)
         {
           const float *bg = bias != NULL ? bias + grp * g->cg_out : NULL;
-          epilogue_job j = { g, res, out, bg, b0, cnt, grp, ld, relu };
+          epilogue_job j = { g, res, out, bg, b0, cnt, grp, ld, relu, pool };
 
           im2col (g, in, b0, cnt, grp, 0, g->h_out, ws, ld);
           nn_sgemm (false, false, g->cg_out, ld, g->k, 1.0f, w + grp * g->cg_out * g->k, g->k,
@@ -344,6 +433,41 @@ conv_batched (const conv_geom *g, int64_t nb, float *ws, const float *w, const f
           epilogue (&j);
         }
     }
+}
+
+static void
+conv_batched (const conv_geom *g, int64_t nb, float *ws, const float *w, const float *bias,
+              const float *in, float *out, bool relu)
+{
+  conv_batched_pool (g, nb, ws, w, bias, in, out, relu, NULL);
+}
+
+/* The geometry of Conv2d index for in, after checking its parameters are there */
+static nn_status
+conv_setup (const nn_net *net, int index, const nn_tensor *in, conv_geom *g, nn_error *err)
+{
+  const nn_layer *layer = &net->layers[index];
+
+  conv_geom_init (g, layer, &net->info[index], in->shape[0]);
+  if (layer->weight == NULL || nn_tensor_numel (layer->weight) != g->c_out * g->k
+      || (layer->cfg.bias && layer->bias == NULL))
+    return nn_error_set (err, NN_STATUS_INVALID_ARG, index,
+                         "layer %d (Conv2d): parameters are missing or have the wrong size", index);
+  return NN_OK;
+}
+
+static bool
+conv_is_empty (const conv_geom *g)
+{
+  return g->n == 0 || g->hw_out == 0 || g->c_out == 0;
+}
+
+static nn_status
+scratch_error (int index, size_t bytes, nn_error *err)
+{
+  return nn_error_set (err, NN_STATUS_NOMEM, index,
+                       "layer %d (Conv2d): cannot allocate %.1f MiB of im2col scratch",
+                       index, (double) bytes / (1024.0 * 1024.0));
 }
 
 nn_status
@@ -362,14 +486,13 @@ nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor 
   conv_geom g;
   int64_t nb, rows;
   size_t bytes = 0;
+  nn_status status;
   float *ws;
 
-  conv_geom_init (&g, layer, &net->info[index], in->shape[0]);
-  if (layer->weight == NULL || nn_tensor_numel (layer->weight) != g.c_out * g.k
-      || (layer->cfg.bias && layer->bias == NULL))
-    return nn_error_set (err, NN_STATUS_INVALID_ARG, index,
-                         "layer %d (Conv2d): parameters are missing or have the wrong size", index);
-  if (g.n == 0 || g.hw_out == 0 || g.c_out == 0)
+  if ((status = conv_setup (net, index, in, &g, err)) != NN_OK || conv_is_empty (&g))
+    return status;
+  if (nn_winograd_applies (net, index)
+      && nn_winograd_conv2d (net, index, in, out, relu))
     return NN_OK;
   if (is_pointwise (&g))
     {
@@ -386,12 +509,64 @@ nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor 
       ws = scratch_bytes (&g, nb, rows, &bytes) ? nn_workspace_get (net, bytes) : NULL;
     }
   if (ws == NULL)
-    return nn_error_set (err, NN_STATUS_NOMEM, index,
-                         "layer %d (Conv2d): cannot allocate %.1f MiB of im2col scratch",
-                         index, (double) bytes / (1024.0 * 1024.0));
+    return scratch_error (index, bytes, err);
   if (nb > 1)
     conv_batched (&g, nb, ws, layer->weight->data, bias, in->data, out->data, relu);
   else
     conv_tiled (&g, rows, ws, layer->weight->data, bias, in->data, out->data, relu);
+  return NN_OK;
+}
+
+/* Scratch of conv_batched_pool: the col buffer and the GEMM result of nb images */
+static bool
+pooled_scratch_bytes (const conv_geom *g, int64_t nb, size_t *bytes)
+{
+  int64_t cols, total;
+
+  if (!nn_checked_mul (nb, g->hw_out, &cols)
+      || !nn_checked_mul (g->k + g->cg_out, cols, &total)
+      || !nn_checked_mul (total, 4, &total) || (uint64_t) total > SIZE_MAX)
+    return false;
+  *bytes = (size_t) total;
+  return true;
+}
+
+bool
+nn_conv2d_pool_fusable (const nn_net *net, int index)
+{
+  const nn_layer *layer = &net->layers[index];
+  conv_geom g;
+  size_t bytes;
+
+  conv_geom_init (&g, layer, &net->info[index], 1);
+  return pooled_scratch_bytes (&g, 1, &bytes) && bytes <= CONV_BATCH_BYTES;
+}
+
+nn_status
+nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor *in,
+                        nn_tensor *out, bool relu, nn_error *err)
+{
+  const nn_layer *layer = &net->layers[index];
+  const float *bias = layer->bias != NULL ? layer->bias->data : NULL;
+  nn_pool_geom pool;
+  conv_geom g;
+  size_t bytes = 0;
+  nn_status status;
+  int64_t nb;
+  float *ws;
+
+  if ((status = conv_setup (net, index, in, &g, err)) != NN_OK || conv_is_empty (&g))
+    return status;
+  nn_pool_geom_init (&pool, &net->layers[pool_index].cfg, &net->info[pool_index], g.n);
+  nb = choose_batch (&g);
+  ws = pooled_scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+  if (ws == NULL && nb > 1)
+    {
+      nb = 1;
+      ws = pooled_scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+    }
+  if (ws == NULL)
+    return scratch_error (index, bytes, err);
+  conv_batched_pool (&g, nb, ws, layer->weight->data, bias, in->data, out->data, relu, &pool);
   return NN_OK;
 }

@@ -8,7 +8,8 @@
  * them while the next run computes fresh ones. Every activation carries the batch dim,
  * acts[0] included, even when the input was fed as [C, H, W] or [F].
  * When activations are not kept, a ReLU after a Conv2d or Linear is fused into that
- * layer's bias pass: one intermediate and one memory pass fewer.
+ * layer's bias pass: one intermediate and one memory pass fewer; a MaxPool2d after
+ * Conv2d + ReLU joins them too (the conv output is pooled while still in cache).
  */
 #include "config.h"
 
@@ -208,21 +209,41 @@ fuses_relu (const run_state *st, int i)
          && nn_shape_equal (&net->info[i].out_shape, &net->info[i + 1].out_shape);
 }
 
+/* Conv2d + ReLU + MaxPool2d (all propagated fine, activations not kept) as one pass:
+ * the conv output is pooled per image while in cache and never stored at full size.
+ * Not when Winograd takes the conv, or its per-image scratch would be large. */
+static bool
+fuses_pool (const run_state *st, int i)
+{
+  const nn_net *net = st->net;
+
+  return fuses_relu (st, i) && net->layers[i].cfg.type == NN_LAYER_CONV2D
+         && i + 2 < net->n_layers && net->layers[i + 2].cfg.type == NN_LAYER_MAXPOOL2D
+         && net->info[i + 2].status == NN_OK
+         && nn_shape_equal (&net->info[i + 1].out_shape, &net->info[i + 2].in_shape)
+         && !nn_winograd_applies (net, i) && nn_conv2d_pool_fusable (net, i);
+}
+
 /* Runs layer i (and, when fused, the ReLU after it); returns the layers done in *done. */
 static nn_status
 run_layer (run_state *st, int i, int *done, nn_run_result *result, nn_error *err)
 {
-  bool fuse = fuses_relu (st, i);
+  bool pool = fuses_pool (st, i), fuse = fuses_relu (st, i);
   nn_tensor *out;
   nn_status status;
 
   *done = 1;
   if (st->opts->abort_cb != NULL && st->opts->abort_cb (st->opts->abort_data))
     return nn_error_set (err, NN_STATUS_ABORTED, i, "aborted before layer %d", i);
-  out = new_batched (st->n, &st->net->info[i].out_shape, err);
+  out = new_batched (st->n, &st->net->info[pool ? i + 2 : i].out_shape, err);
   if (out == NULL)
     return err != NULL ? err->status : NN_STATUS_NOMEM;
-  if (!fuse)
+  if (pool)
+    {
+      status = nn_conv2d_pool_forward (st->net, i, i + 2, st->cur, out, true, err);
+      *done = 3;
+    }
+  else if (!fuse)
     status = nn_layer_forward (st->net, i, st->cur, out, err);
   else
     {

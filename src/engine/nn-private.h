@@ -108,6 +108,28 @@ nn_status nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in,
 nn_status nn_linear_forward_fused (nn_net *net, int index, const nn_tensor *in,
                                    nn_tensor *out, bool relu, nn_error *err);
 
+/* Pooling geometry of one MaxPool2d/AvgPool2d layer (pool.c) */
+typedef struct nn_pool_geom {
+  int64_t planes, h_in, w_in, h_out, w_out;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+} nn_pool_geom;
+
+void nn_pool_geom_init (nn_pool_geom *g, const nn_layer_config *cfg,
+                        const nn_layer_info *info, int64_t n);
+/* One plane [h_in, w_in] max-pooled into dst [h_out, w_out], exactly as the layer does */
+void nn_maxpool_plane (const nn_pool_geom *g, const float *plane, float *dst);
+
+/* Conv2d (index), optionally its ReLU, and the MaxPool2d pool_index after them as one
+ * pass: each image's conv output is pooled while it is still in cache, and bias and
+ * ReLU are applied to the pooled values (max(relu(x + b)) = relu(max(x) + b): both are
+ * monotonic, and rounding x + b is too, so the numbers are the same bit for bit).
+ * out has the pool's output shape. nn_conv2d_pool_fusable says whether the conv's
+ * per-image scratch is small enough for it. */
+bool nn_conv2d_pool_fusable (const nn_net *net, int index);
+nn_status nn_conv2d_pool_forward (nn_net *net, int index, int pool_index,
+                                  const nn_tensor *in, nn_tensor *out, bool relu,
+                                  nn_error *err);
+
 
 /* ---- added by the file-format owner (files.c): crash-safe saves ---- */
 
@@ -155,5 +177,28 @@ nn_status nn_weights_check_headers (const char *path, nn_net *net, nn_error *err
 nn_status nn_model_check_headers_isolated (const char *path, nn_error *err);
 nn_status nn_weights_check_headers_isolated (const char *path, const nn_net *net,
                                              nn_error *err);
+
+/* ---- added by the Winograd owner (winograd.c) ---- */
+
+/* When Conv2d uses Winograd F(4x4, 3x3): never, where it wins (the default), or for
+ * every layer it can compute (3x3, stride 1, dilation 1, groups 1), for tests.
+ * LAYERLAB_WINOGRAD=0 (off) or =2 (always) in the environment sets it at start-up. */
+typedef enum nn_winograd_mode {
+  NN_WINOGRAD_OFF = 0,
+  NN_WINOGRAD_AUTO,
+  NN_WINOGRAD_ALWAYS,
+} nn_winograd_mode;
+
+void nn_set_winograd (nn_winograd_mode mode);
+nn_winograd_mode nn_get_winograd (void);
+/* Whether Conv2d layer index (resolved) goes to Winograd in the current mode. In
+ * NN_WINOGRAD_AUTO: 3x3, stride 1, dilation 1, groups 1, at least 16 input and output
+ * channels, outputs of at least 4x4 and at least 32 4x4 output tiles per image. */
+bool nn_winograd_applies (const nn_net *net, int index);
+/* Computes that layer like nn_conv2d_forward_fused (parameters checked by the caller).
+ * False when its scratch cannot be allocated or when an output came out Inf or NaN
+ * (out may then be partly written): the caller then computes the layer with im2col. */
+bool nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                         bool relu);
 
 #endif /* NN_PRIVATE_H */

@@ -14,14 +14,11 @@
 
 #include "nn-private.h"
 
-typedef struct pool_geom {
-  int64_t planes, h_in, w_in, h_out, w_out;
-  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
-} pool_geom;
+typedef nn_pool_geom pool_geom;
 
-static void
-pool_geom_init (pool_geom *g, const nn_layer_config *cfg, const nn_layer_info *info,
-                int64_t n)
+void
+nn_pool_geom_init (pool_geom *g, const nn_layer_config *cfg, const nn_layer_info *info,
+                   int64_t n)
 {
   g->planes = n * info->in_shape.d[0];
   g->h_in = info->in_shape.d[1];
@@ -133,28 +130,28 @@ typedef struct pool_job {
   bool count_include_pad;
 } pool_job;
 
+void
+nn_maxpool_plane (const pool_geom *g, const float *plane, float *dst)
+{
+  if (is_plain (g))
+    {
+      max_plain (g, plane, dst);
+      return;
+    }
+  for (int64_t oh = 0; oh < g->h_out; oh++)
+    for (int64_t ow = 0; ow < g->w_out; ow++)
+      *dst++ = max_window (g, plane, oh, ow);
+}
+
 /* Planes [lo, hi) of a max pool; planes are independent, so the thread pool splits them */
 static void
 max_planes (void *data, int64_t lo, int64_t hi)
 {
   const pool_job *j = data;
   const pool_geom *g = j->g;
-  bool plain = is_plain (g);
 
   for (int64_t p = lo; p < hi; p++)
-    {
-      const float *plane = j->in + p * g->h_in * g->w_in;
-      float *dst = j->out + p * g->h_out * g->w_out;
-
-      if (plain)
-        {
-          max_plain (g, plane, dst);
-          continue;
-        }
-      for (int64_t oh = 0; oh < g->h_out; oh++)
-        for (int64_t ow = 0; ow < g->w_out; ow++)
-          *dst++ = max_window (g, plane, oh, ow);
-    }
+    nn_maxpool_plane (g, j->in + p * g->h_in * g->w_in, j->out + p * g->h_out * g->w_out);
 }
 
 /* Planes per chunk so that a chunk reads at least ~16 K floats */
@@ -173,7 +170,7 @@ nn_maxpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *ou
   pool_geom g;
   pool_job j = { &g, in->data, out->data, false };
 
-  pool_geom_init (&g, &net->layers[index].cfg, &net->info[index], in->shape[0]);
+  nn_pool_geom_init (&g, &net->layers[index].cfg, &net->info[index], in->shape[0]);
   nn_parallel_for (g.planes, planes_per_chunk (&g), max_planes, &j);
   return NN_OK;
 }
@@ -228,7 +225,7 @@ nn_avgpool2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *ou
   pool_geom g;
   pool_job j = { &g, in->data, out->data, cfg->count_include_pad };
 
-  pool_geom_init (&g, cfg, &net->info[index], in->shape[0]);
+  nn_pool_geom_init (&g, cfg, &net->info[index], in->shape[0]);
   nn_parallel_for (g.planes, planes_per_chunk (&g), avg_planes, &j);
   return NN_OK;
 }

@@ -41,6 +41,24 @@ test_app_private_autosave (void)
   g_setenv ("LAYERLAB_AUTOSAVE_DIR", autosave_dir, TRUE);
 }
 
+/* Removes a test's private directory and the files GTK or the tests left in it
+ * (recently-used.xbel, autosaves); the directories hold no subdirectories. */
+static void
+remove_private_dir (const char *path)
+{
+  g_autoptr(GDir) dir = path != NULL ? g_dir_open (path, 0, NULL) : NULL;
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
 int
 test_app_run (void)
 {
@@ -48,10 +66,9 @@ test_app_run (void)
 
   g_application_release (G_APPLICATION (test_app));
   g_clear_object (&test_app);
-  g_rmdir (data_home);
+  remove_private_dir (data_home);
   g_clear_pointer (&data_home, g_free);
-  if (autosave_dir != NULL)
-    g_rmdir (autosave_dir);
+  remove_private_dir (autosave_dir);
   g_clear_pointer (&autosave_dir, g_free);
   return status;
 }

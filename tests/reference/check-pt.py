@@ -8,7 +8,9 @@ Layerlab -> .pt -> PyTorch -> .pt -> Layerlab must be exact, a whole-module .pt 
 in Layerlab with PyTorch's outputs, and the exported PyTorch script must print the same
 repr and compute the same output.
 """
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 
 cli = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="layerlab-pt-")
+atexit.register(shutil.rmtree, tmp, ignore_errors=True)
 
 
 def run(*args):

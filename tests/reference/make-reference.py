@@ -298,6 +298,21 @@ def seed_layers():
             nn.Linear(1024, 10)]
 
 
+def fused_cases():
+    # Conv2d + ReLU + MaxPool2d run as one pass when activations are not kept
+    # (test-forward compares that run with the layer-by-layer one, bit for bit)
+    C, R, M = nn.Conv2d, nn.ReLU, nn.MaxPool2d
+    make_case('fused-pool-batched', (3, 12, 12), lambda: [C(3, 8, 3, padding=1), R(), M(2)],
+              batch=37)
+    make_case('fused-pool-single', (1, 24, 24), lambda: [C(1, 6, 5), R(), M(2)], batch=1)
+    make_case('fused-pool-padded', (2, 9, 9),
+              lambda: [C(2, 4, 3), R(), M(3, stride=2, padding=1, ceil_mode=True)], batch=3)
+    make_case('fused-pool-dilation', (2, 11, 11),
+              lambda: [C(2, 6, 3, groups=2, bias=False), R(), M(3, stride=1, dilation=2)])
+    make_case('fused-pool-odd', (3, 9, 7), lambda: [C(3, 5, (2, 3), stride=(1, 2)), R(), M(2)],
+              batch=5)
+
+
 def mix_cases():
     make_case('seed', (1, 24, 24), seed_layers, batch=111, acts=3)
     make_case('mix-cnn', (3, 12, 12), lambda: [
@@ -322,6 +337,7 @@ def main():
     pool_cases()
     flat_linear_cases()
     norm_act_cases()
+    fused_cases()
     mix_cases()
     print('wrote', len(os.listdir(OUT)), 'cases to', os.path.normpath(OUT), file=sys.stderr)
 
