@@ -405,6 +405,69 @@ test_nonfinite (void)
   nn_net_free (net);
 }
 
+/* ---------------------------------------------------------------- fused MaxPool2d */
+
+/* NaN-aware bit equality */
+static void
+assert_same (const nn_tensor *a, const nn_tensor *b, const char *what)
+{
+  g_assert_cmpint (nn_tensor_numel (a), ==, nn_tensor_numel (b));
+  for (int64_t i = 0; i < nn_tensor_numel (a); i++)
+    if (!(a->data[i] == b->data[i] || (isnan (a->data[i]) && isnan (b->data[i]))))
+      {
+        g_test_fail_printf ("%s: element %" G_GINT64_FORMAT ": %g != %g", what, i,
+                            a->data[i], b->data[i]);
+        return;
+      }
+}
+
+/* Conv2d + ReLU + MaxPool2d(2) without activations kept (pooled in Winograd's output
+ * transform, or after Winograd gave up on a NaN: im2col pooled in cache, or for a conv
+ * too big for that, conv then pool) gives the layer-by-layer run's numbers exactly. */
+static void
+test_fused_pool (void)
+{
+  static const struct { spec s; bool winograd_pools; } cases[] = {
+    { { 2, 16, 24, 24, 16, 1, 1, true, true }, true },      /* whole tiles */
+    { { 3, 16, 28, 28, 24, 0, 0, false, true }, true },     /* 26x26: half tiles */
+    { { 1, 16, 200, 200, 16, 1, 1, true, true }, true },    /* NaN: conv then pool */
+    { { 2, 16, 27, 27, 16, 1, 1, true, true }, false },     /* odd: pooled by im2col */
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      const spec *s = &cases[c].s;
+      nn_net *net = conv_net (s, true);
+      nn_tensor *x = nn_tensor_new_4d (s->n, s->c_in, s->h, s->w, NULL);
+      nn_layer_config cfg;
+      nn_error err;
+
+      nn_layer_config_init (&cfg, NN_LAYER_MAXPOOL2D);
+      cfg.kernel_size[0] = cfg.kernel_size[1] = 2;
+      cfg.stride[0] = cfg.stride[1] = 2;
+      if (nn_net_append (net, &cfg, &err) != NN_OK)
+        g_error ("%s", err.message);
+      g_assert_true (nn_winograd_applies (net, 0));
+      g_assert_cmpint (nn_winograd_pool_fusable (net, 0, 2), ==, cases[c].winograd_pools);
+      nn_tensor_fill_uniform (x, 40 + c, -1.0f, 1.0f);
+      for (int nan = 0; nan < 2; nan++)
+        {
+          g_autofree char *what = g_strdup_printf ("case %u%s", c, nan ? ", NaN" : "");
+          nn_tensor *fused, *layers;
+
+          if (nan)
+            x->data[s->h * s->w + 5 * s->w + 6] = NAN;
+          fused = run_mode (net, x, NN_WINOGRAD_AUTO, false);
+          layers = run_mode (net, x, NN_WINOGRAD_AUTO, true);
+          assert_same (fused, layers, what);
+          nn_tensor_free (fused);
+          nn_tensor_free (layers);
+        }
+      nn_tensor_free (x);
+      nn_net_free (net);
+    }
+}
+
 /* ---------------------------------------------------------------- training */
 
 /* Training's forward goes through the same Conv2d: the loss and gradients of a small
@@ -475,6 +538,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/winograd/chunks-vs-im2col", test_chunks_vs_im2col);
   g_test_add_func ("/engine/winograd/applies", test_applies);
   g_test_add_func ("/engine/winograd/inf-nan", test_nonfinite);
+  g_test_add_func ("/engine/winograd/fused-pool", test_fused_pool);
   g_test_add_func ("/engine/winograd/training", test_training);
   return g_test_run ();
 }

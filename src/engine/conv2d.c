@@ -542,6 +542,26 @@ nn_conv2d_pool_fusable (const nn_net *net, int index)
   return pooled_scratch_bytes (&g, 1, &bytes) && bytes <= CONV_BATCH_BYTES;
 }
 
+/* The unfused way, for when Winograd gave up on a fused layer (an Inf or NaN) and the
+ * conv is too big for conv_batched_pool: the conv output in a tensor of its own. */
+static nn_status
+conv_then_pool (nn_net *net, int index, int pool_index, const nn_tensor *in,
+                nn_tensor *out, bool relu, nn_error *err)
+{
+  const nn_shape *s = &net->info[index].out_shape;
+  int64_t dims[4] = { in->shape[0], s->d[0], s->d[1], s->d[2] };
+  nn_tensor *conv = nn_tensor_new (4, dims, err);
+  nn_status status;
+
+  if (conv == NULL)
+    return err != NULL ? err->status : NN_STATUS_NOMEM;
+  status = nn_conv2d_forward_fused (net, index, in, conv, relu, err);
+  if (status == NN_OK)
+    status = nn_maxpool2d_forward (net, pool_index, conv, out, err);
+  nn_tensor_free (conv);
+  return status;
+}
+
 nn_status
 nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor *in,
                         nn_tensor *out, bool relu, nn_error *err)
@@ -557,6 +577,11 @@ nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor 
 
   if ((status = conv_setup (net, index, in, &g, err)) != NN_OK || conv_is_empty (&g))
     return status;
+  if (nn_winograd_pool_fusable (net, index, pool_index)
+      && nn_winograd_conv2d_pool2 (net, index, in, out, relu))
+    return NN_OK;
+  if (!nn_conv2d_pool_fusable (net, index))
+    return conv_then_pool (net, index, pool_index, in, out, relu, err);
   nn_pool_geom_init (&pool, &net->layers[pool_index].cfg, &net->info[pool_index], g.n);
   nb = choose_batch (&g);
   ws = pooled_scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;

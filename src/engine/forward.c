@@ -210,8 +210,9 @@ fuses_relu (const run_state *st, int i)
 }
 
 /* Conv2d + ReLU + MaxPool2d (all propagated fine, activations not kept) as one pass:
- * the conv output is pooled per image while in cache and never stored at full size.
- * Not when Winograd takes the conv, or its per-image scratch would be large. */
+ * the conv output is pooled per image while in cache and never stored at full size,
+ * by im2col when its per-image scratch is small, or in Winograd's output transform
+ * for a MaxPool2d(2) after a layer Winograd takes. */
 static bool
 fuses_pool (const run_state *st, int i)
 {
@@ -221,7 +222,8 @@ fuses_pool (const run_state *st, int i)
          && i + 2 < net->n_layers && net->layers[i + 2].cfg.type == NN_LAYER_MAXPOOL2D
          && net->info[i + 2].status == NN_OK
          && nn_shape_equal (&net->info[i + 1].out_shape, &net->info[i + 2].in_shape)
-         && !nn_winograd_applies (net, i) && nn_conv2d_pool_fusable (net, i);
+         && (nn_winograd_pool_fusable (net, i, i + 2)
+             || (!nn_winograd_applies (net, i) && nn_conv2d_pool_fusable (net, i)));
 }
 
 /* Runs layer i (and, when fused, the ReLU after it); returns the layers done in *done. */

@@ -200,5 +200,13 @@ bool nn_winograd_applies (const nn_net *net, int index);
  * (out may then be partly written): the caller then computes the layer with im2col. */
 bool nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                          bool relu);
+/* Whether MaxPool2d pool_index after Conv2d index (and its ReLU) can be folded into
+ * Winograd's output transform: kernel 2, stride 2, no padding or dilation, and an even
+ * conv output (every window inside one 4x4 tile). */
+bool nn_winograd_pool_fusable (const nn_net *net, int index, int pool_index);
+/* nn_winograd_conv2d writing the 2x2 max-pooled output (out has the pool's shape);
+ * false, with out's contents undefined, in the same cases (Inf/NaN, no scratch). */
+bool nn_winograd_conv2d_pool2 (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                               bool relu);
 
 #endif /* NN_PRIVATE_H */

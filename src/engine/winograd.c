@@ -432,6 +432,7 @@ typedef struct output_job {
   bool relu;
   float *out;
   atomic_bool nonfinite;    /* set when an output before the ReLU is Inf or NaN */
+  bool pool2;               /* out is max-pooled 2x2, stride 2 (a fused MaxPool2d(2)) */
 } output_job;
 
 /* Adds the bias, applies the ReLU (NaN < 0 is false, so NaN passes like
@@ -479,6 +480,35 @@ store_rows (const output_job *j, const wg_strip *st, int64_t co, const float *y)
     }
 }
 
+/* store_rows for a fused MaxPool2d(2): each 4x4 tile gives 2x2 maxima. H_out and W_out
+ * are even, so no window crosses a tile or the edge. Only finite values are kept (an
+ * Inf or NaN sends the layer back to im2col), so a plain maximum is PyTorch's. */
+static inline void
+store_pooled (const output_job *j, const wg_strip *st, int64_t co, const float *y)
+{
+  const wg_geom *g = j->g;
+  int64_t ph = g->h_out / 2, pw = g->w_out / 2;
+  int64_t pr0 = st->ty * WG_TILE / 2, pc0 = st->tx0 * WG_TILE / 2;
+  int64_t cols = pw - pc0 < 2 * st->n ? pw - pc0 : 2 * st->n;
+  float *dst = j->out + st->img_out / 4 + (co * ph + pr0) * pw + pc0;
+  float buf[2 * WG_LANES];
+
+  for (int r = 0; r < 2 && pr0 + r < ph; r++, dst += pw)
+    {
+      for (int l = 0; l < WG_LANES; l++)
+        for (int c = 0; c < 2; c++)
+          {
+            const float *q = y + ((2 * r) * WG_TILE + 2 * c) * WG_LANES + l;
+            float a = q[0] > q[WG_LANES] ? q[0] : q[WG_LANES];
+            float b = q[WG_TILE * WG_LANES] > q[(WG_TILE + 1) * WG_LANES]
+                      ? q[WG_TILE * WG_LANES] : q[(WG_TILE + 1) * WG_LANES];
+
+            buf[2 * l + c] = a > b ? a : b;
+          }
+      memcpy (dst, buf, (size_t) cols * sizeof *dst);
+    }
+}
+
 /* Items are (output channel, strip); unused lanes hold zeros */
 static void WG_CLONES
 output_items (void *data, int64_t lo, int64_t hi)
@@ -503,7 +533,10 @@ output_items (void *data, int64_t lo, int64_t hi)
         at6 (t + r * WG_IN * WG_LANES, WG_LANES, y + r * WG_TILE * WG_LANES, WG_LANES);
       if (bias_relu (y, j->bias != NULL ? j->bias[co] : 0.0f, j->relu))
         atomic_store_explicit (&j->nonfinite, true, memory_order_relaxed);
-      store_rows (j, st, co, y);
+      if (j->pool2)
+        store_pooled (j, st, co, y);
+      else
+        store_rows (j, st, co, y);
     }
 }
 
@@ -616,7 +649,7 @@ typedef struct wg_run {
   const float *in;
   float *wt, *u, *v, *m, *out;
   wg_strip *strips;
-  bool relu;
+  bool relu, pool2;
 } wg_run;
 
 /* U's positions [6 r0, 6 r1), as planes from r->u on */
@@ -662,7 +695,7 @@ run_chunk (const wg_run *r, int64_t ns, int64_t cnt)
   input_job ij = { g, r->in, r->strips, ns, cnt, r->v, r->p->vs };
   output_job oj = { g, r->m, r->p->ms, r->strips, ns, cnt,
                     r->layer->bias != NULL ? r->layer->bias->data : NULL, r->relu, r->out,
-                    false };
+                    false, r->pool2 };
 
   nn_parallel_for (g->c_in * ns, min_items (WG_POS * WG_LANES), input_items, &ij);
   if (r->p->one_chunk)
@@ -681,8 +714,9 @@ run_chunk (const wg_run *r, int64_t ns, int64_t cnt)
  * makes the whole layer go back to im2col: Winograd would spread one NaN input over
  * every output of the 4x4 tiles that read it (and turn Inf into NaN), where PyTorch
  * and im2col give NaN only in the 3x3 window around it. */
-bool
-nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out, bool relu)
+static bool
+winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out, bool relu,
+                 bool pool2)
 {
   wg_geom g;
   wg_plan p;
@@ -697,7 +731,7 @@ nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
     return false;
   n_strips = g.n * g.tiles_h * p.strips_per_row;
   r = (wg_run) { &g, &p, &net->layers[index], in->data, ws, NULL, NULL, NULL, out->data,
-                 NULL, relu };
+                 NULL, relu, pool2 };
   r.u = r.wt + p.wt;
   r.v = r.u + (p.one_chunk ? WG_IN * WG_U_ROWS : WG_POS) * p.us;
   r.m = r.v + WG_POS * p.vs;
@@ -713,4 +747,31 @@ nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
         return false;
     }
   return true;
+}
+
+bool
+nn_winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out, bool relu)
+{
+  return winograd_conv2d (net, index, in, out, relu, false);
+}
+
+bool
+nn_winograd_pool_fusable (const nn_net *net, int index, int pool_index)
+{
+  const nn_layer_config *pool = &net->layers[pool_index].cfg;
+  const nn_shape *conv_out = &net->info[index].out_shape;
+
+  return nn_winograd_applies (net, index) && pool->type == NN_LAYER_MAXPOOL2D
+         && pool->kernel_size[0] == 2 && pool->kernel_size[1] == 2 && pool->stride[0] == 2
+         && pool->stride[1] == 2 && pool->padding[0] == 0 && pool->padding[1] == 0
+         && pool->dilation[0] == 1 && pool->dilation[1] == 1
+         && nn_shape_equal (conv_out, &net->info[pool_index].in_shape)
+         && conv_out->d[1] % 2 == 0 && conv_out->d[2] % 2 == 0;
+}
+
+bool
+nn_winograd_conv2d_pool2 (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
+                          bool relu)
+{
+  return winograd_conv2d (net, index, in, out, relu, true);
 }

@@ -311,6 +311,8 @@ def fused_cases():
               lambda: [C(2, 6, 3, groups=2, bias=False), R(), M(3, stride=1, dilation=2)])
     make_case('fused-pool-odd', (3, 9, 7), lambda: [C(3, 5, (2, 3), stride=(1, 2)), R(), M(2)],
               batch=5)
+    # a conv Winograd takes (16 channels, 36 tiles): pooled in its output transform
+    make_case('fused-pool-winograd', (16, 24, 24), lambda: [C(16, 16, 3, padding=1), R(), M(2)])
 
 
 def mix_cases():
