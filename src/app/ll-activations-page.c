@@ -7,6 +7,11 @@
  * a ReLU), and the picture: feature maps for [C, H, W], bars for [F], the top classes
  * for the last layer. The views come prepared from the worker (ll_activations_prepare)
  * right after each forward pass; cards are reused while the layer count stays.
+ *
+ * The cards' box only puts the cards on screen into each frame: with GTK's cairo
+ * renderer every node of a frame is walked, and VGG-16's 33 cards made each frame that
+ * shows a new picture cost several milliseconds of the main loop. It is snapshotted
+ * again on every scroll.
  */
 #define G_LOG_DOMAIN "ll-activations-page"
 
@@ -127,6 +132,55 @@ ll_activations_prepare (LlRunResult   *run,
   return g_steal_pointer (&acts);
 }
 
+/* ------------------------------------------------------------ the cards' box */
+
+#define LL_TYPE_CARDS_BOX (ll_cards_box_get_type ())
+G_DECLARE_FINAL_TYPE (LlCardsBox, ll_cards_box, LL, CARDS_BOX, GtkBox)
+
+struct _LlCardsBox {
+  GtkBox parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (LlCardsBox, ll_cards_box, GTK_TYPE_BOX)
+
+/* Only the children that the viewport the box scrolls in shows. */
+static void
+ll_cards_box_snapshot (GtkWidget   *widget,
+                       GtkSnapshot *snapshot)
+{
+  GtkWidget *viewport = gtk_widget_get_parent (widget);
+  graphene_point_t top;
+  double height;
+
+  if (!GTK_IS_VIEWPORT (viewport)
+      || !gtk_widget_compute_point (viewport, widget, &GRAPHENE_POINT_INIT (0, 0), &top))
+    {
+      GTK_WIDGET_CLASS (ll_cards_box_parent_class)->snapshot (widget, snapshot);
+      return;
+    }
+  height = gtk_widget_get_height (viewport);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_compute_bounds (child, widget, &bounds)
+          && bounds.origin.y < top.y + height && bounds.origin.y + bounds.size.height > top.y)
+        gtk_widget_snapshot_child (widget, child, snapshot);
+    }
+}
+
+static void
+ll_cards_box_class_init (LlCardsBoxClass *klass)
+{
+  GTK_WIDGET_CLASS (klass)->snapshot = ll_cards_box_snapshot;
+}
+
+static void
+ll_cards_box_init (LlCardsBox *self)
+{
+}
+
 /* ------------------------------------------------------------ page */
 
 typedef struct {
@@ -151,6 +205,7 @@ struct _LlActivationsPage {
   GtkSpinButton *seed_spin;
   GtkDropDown *scale_dropdown;
   GtkLabel *message_label;
+  GtkScrolledWindow *scroller;
   GtkBox *cards_box;
 };
 
@@ -496,6 +551,7 @@ ll_activations_page_class_init (LlActivationsPageClass *klass)
   object_class->dispose = ll_activations_page_dispose;
   object_class->finalize = ll_activations_page_finalize;
 
+  g_type_ensure (LL_TYPE_CARDS_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/layerlab/Layerlab/ll-activations-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, box);
@@ -503,6 +559,7 @@ ll_activations_page_class_init (LlActivationsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, scale_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, cards_box);
   gtk_widget_class_bind_template_callback (widget_class, zoom_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, zoom_out_cb);
@@ -512,10 +569,19 @@ ll_activations_page_class_init (LlActivationsPageClass *klass)
 static void
 ll_activations_page_init (LlActivationsPage *self)
 {
+  GtkAdjustment *vadjustment;
+
   self->zoom = 1.0;
   self->cards = g_array_new (FALSE, TRUE, sizeof (Card));
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->input_dropdown, "notify::selected", G_CALLBACK (input_selected_cb), self);
   g_signal_connect_swapped (self->seed_spin, "value-changed", G_CALLBACK (seed_changed_cb), self);
   g_signal_connect_swapped (self->scale_dropdown, "notify::selected", G_CALLBACK (scale_selected_cb), self);
+  /* the box leaves out the cards off screen (see the top): a scroll or a taller
+   * viewport shows others */
+  vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_object (vadjustment, "value-changed", G_CALLBACK (gtk_widget_queue_draw),
+                           self->cards_box, G_CONNECT_SWAPPED);
+  g_signal_connect_object (vadjustment, "changed", G_CALLBACK (gtk_widget_queue_draw),
+                           self->cards_box, G_CONNECT_SWAPPED);
 }

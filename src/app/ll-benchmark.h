@@ -38,6 +38,10 @@ typedef struct {
   LlBenchmarkStat seed_result;  /* seed edit -> activations applied */
   LlBenchmarkStat seed_paint;   /* seed edit -> after-paint of the frame showing them */
   double tick_ms;             /* the period of the gap probe: the smallest gap it can see */
+  LlBenchmarkStat run_stall_cpu;  /* per forward pass: the main thread's CPU time within
+                                   * its longest gap (the rest was waiting) */
+  double idle_cpu_ms_per_s;   /* the idle window's main-thread CPU time per second: what
+                               * the probe's own ticks cost */
 } LlBenchmarkReport;
 
 void     ll_benchmark_options_init (LlBenchmarkOptions *options);

@@ -11,6 +11,13 @@
  * the new picture arrives the area shows the previous one. Two low-priority threads
  * draw, so that the main loop still gets a core while they work. Views too large to cache
  * are drawn directly, clipped.
+ *
+ * In a scrolled page (the activations of VGG-16 are 33 cards, pictures of up to 3.6
+ * Mpixels) only the areas on screen and within a screen of it are drawn, those on screen
+ * first; the others when they scroll near. A picture replaced by a newer one is kept
+ * until the frames that painted it are gone: a frame refers to it (GTK's cairo node
+ * records a snapshot of the surface), and freeing it earlier made cairo copy it, and
+ * the main thread then free the copy (`layerlab --benchmark-ui`, docs/performance.md).
  */
 #define G_LOG_DOMAIN "ll-render-area"
 
@@ -30,6 +37,16 @@
 #define MAX_CACHE_PIXELS (4096 * 4096)
 #define MIN_ZOOM 0.1
 #define MAX_ZOOM 32.0
+/* The narrowest a view without tiles asks to be. The renderer's smallest zoom still
+ * gives every feature a quarter pixel: the 25 088 features of VGG-16's Flatten made
+ * the card, and so the window, 7210 px wide. Such a view is clipped to the width
+ * given instead. */
+#define MIN_CLIPPED_WIDTH 240
+/* Areas up to this many viewport heights off screen are drawn ahead of a scroll. */
+#define DRAW_AHEAD 1.0
+/* Frames after which no frame refers to a replaced picture any more: the next one
+ * paints the new picture, and GTK keeps the previous frame for damage tracking. */
+#define RETIRE_FRAMES 3
 
 /* ------------------------------------------------------------ view data */
 
@@ -117,6 +134,10 @@ struct _LlRenderArea {
   gboolean show_title;
   int columns;                  /* tiles per row when fitting; 0: the view's choice */
   double fit_zoom;              /* other views when fitting: shrunk to the width given */
+  GtkAdjustment *vadjustment;   /* of the viewport the area scrolls in, while mapped */
+  GPtrArray *retired;           /* replaced pictures (cairo_surface_t) not yet freed */
+  gint64 retired_frame;         /* frame counter when the last one was replaced */
+  guint retire_tick;
 };
 
 G_DEFINE_FINAL_TYPE (LlRenderArea, ll_render_area, GTK_TYPE_WIDGET)
@@ -142,12 +163,20 @@ ll_render_area_new (void)
   return g_object_new (LL_TYPE_RENDER_AREA, NULL);
 }
 
-/* The picture must be drawn again; the old one stays on screen until then. */
+static void retire (LlRenderArea *self, cairo_surface_t *surface);
+static gboolean near_screen (LlRenderArea *self, double ahead);
+
+/* The picture must be drawn again; the old one stays on screen until then. Off screen
+ * it goes at once: it would only be seen after a scroll, out of date, and an area is
+ * drawn only when it comes near the screen. */
 static void
 drop_cache (LlRenderArea *self)
 {
   self->cache_current = FALSE;
   self->serial++;
+  if (self->cache != NULL
+      && (!gtk_widget_get_mapped (GTK_WIDGET (self)) || !near_screen (self, DRAW_AHEAD)))
+    retire (self, g_steal_pointer (&self->cache));
 }
 
 /* The view's options follow the widget's zoom and scale; both need no new prepare. */
@@ -359,8 +388,10 @@ ll_render_area_measure (GtkWidget      *widget,
 
       if (orientation == GTK_ORIENTATION_HORIZONTAL)
         {
-          *minimum = (int) ceil (width_at_zoom (self, 0.02));
-          *natural = MAX (*minimum, (int) ceil (width_at_zoom (self, self->zoom)));
+          int smallest = (int) ceil (width_at_zoom (self, 0.02));
+
+          *natural = MAX (smallest, (int) ceil (width_at_zoom (self, self->zoom)));
+          *minimum = MIN (smallest, MIN_CLIPPED_WIDTH);
           return;
         }
       view.options.zoom = for_size >= 0 ? zoom_for_width (self, for_size) : self->zoom;
@@ -445,6 +476,125 @@ update_dark (LlRenderArea *self)
   self->data->view.options.dark = dark;
 }
 
+/* ------------------------------------------------------------ old pictures */
+
+static void
+free_retired (LlRenderArea *self)
+{
+  for (guint i = 0; i < self->retired->len; i++)
+    ll_reaper_free (g_ptr_array_index (self->retired, i), (GDestroyNotify) cairo_surface_destroy);
+  g_ptr_array_set_size (self->retired, 0);
+}
+
+static gboolean
+retire_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  LlRenderArea *self = LL_RENDER_AREA (widget);
+
+  if (gdk_frame_clock_get_frame_counter (clock) < self->retired_frame + RETIRE_FRAMES)
+    return G_SOURCE_CONTINUE;
+  free_retired (self);
+  self->retire_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Frees a replaced picture once no frame refers to it (see the top of the file). */
+static void
+retire (LlRenderArea    *self,
+        cairo_surface_t *surface)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (surface == NULL)
+    return;
+  if (clock == NULL)
+    {
+      ll_reaper_free (surface, (GDestroyNotify) cairo_surface_destroy);
+      return;
+    }
+  g_ptr_array_add (self->retired, surface);
+  self->retired_frame = gdk_frame_clock_get_frame_counter (clock);
+  if (self->retire_tick == 0)
+    self->retire_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), retire_tick_cb, NULL, NULL);
+}
+
+/* ------------------------------------------------------------ on screen */
+
+/* Whether the area is within ahead viewport heights of the visible part of the viewport
+ * it scrolls in (0: on screen). Outside a viewport it always is. */
+static gboolean
+near_screen (LlRenderArea *self,
+             double        ahead)
+{
+  GtkWidget *viewport = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_VIEWPORT);
+  graphene_rect_t bounds;
+  double w, h;
+
+  if (viewport == NULL)
+    return TRUE;
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (self), viewport, &bounds))
+    return FALSE;
+  w = gtk_widget_get_width (viewport);
+  h = gtk_widget_get_height (viewport);
+  return bounds.origin.y < h * (1.0 + ahead) && bounds.origin.y + bounds.size.height > -h * ahead
+         && bounds.origin.x < w && bounds.origin.x + bounds.size.width > 0;
+}
+
+gboolean
+ll_render_area_is_on_screen (LlRenderArea *self)
+{
+  g_return_val_if_fail (LL_IS_RENDER_AREA (self), FALSE);
+
+  return gtk_widget_get_mapped (GTK_WIDGET (self)) && near_screen (self, 0.0);
+}
+
+/* A scroll may bring an area whose picture is out of date near the screen: the next
+ * snapshot (after the new allocation) decides whether to draw it. */
+static void
+scrolled_cb (LlRenderArea *self)
+{
+  if (self->data != NULL && !self->cache_current)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+ll_render_area_map (GtkWidget *widget)
+{
+  LlRenderArea *self = LL_RENDER_AREA (widget);
+  GtkWidget *viewport = gtk_widget_get_ancestor (widget, GTK_TYPE_VIEWPORT);
+
+  GTK_WIDGET_CLASS (ll_render_area_parent_class)->map (widget);
+  if (viewport == NULL)
+    return;
+  g_set_object (&self->vadjustment, gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (viewport)));
+  if (self->vadjustment == NULL)
+    return;
+  g_signal_connect_object (self->vadjustment, "value-changed", G_CALLBACK (scrolled_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->vadjustment, "changed", G_CALLBACK (scrolled_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+ll_render_area_unmap (GtkWidget *widget)
+{
+  LlRenderArea *self = LL_RENDER_AREA (widget);
+
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
+  /* no frame of this area will be painted any more */
+  if (self->retire_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->retire_tick);
+  self->retire_tick = 0;
+  free_retired (self);
+  GTK_WIDGET_CLASS (ll_render_area_parent_class)->unmap (widget);
+}
+
+/* ------------------------------------------------------------ drawing */
+
 /* A drawing job: the view as it is now (a copy: the widget goes on changing its
  * options), kept alive by a reference on its data. */
 typedef struct {
@@ -452,6 +602,8 @@ typedef struct {
   LlRenderView view;
   int width, height, scale;
   guint serial;
+  gboolean on_screen;           /* drawn before those only near the screen */
+  guint64 order;                /* then in the order asked for */
 } DrawJob;
 
 static void
@@ -500,11 +652,25 @@ draw_done_cb (GObject      *source,
       ll_reaper_free (surface, (GDestroyNotify) cairo_surface_destroy);
       return;
     }
-  ll_reaper_free (g_steal_pointer (&self->cache), (GDestroyNotify) cairo_surface_destroy);
+  retire (self, g_steal_pointer (&self->cache));
   self->cache = surface;
   self->cache_scale = job->scale;
   self->cache_current = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Pictures on screen first, then in the order asked for. */
+static int
+compare_jobs (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  const DrawJob *x = g_task_get_task_data ((GTask *) a);
+  const DrawJob *y = g_task_get_task_data ((GTask *) b);
+
+  if (x->on_screen != y->on_screen)
+    return x->on_screen ? -1 : 1;
+  return (x->order > y->order) - (x->order < y->order);
 }
 
 static GThreadPool *
@@ -513,16 +679,23 @@ draw_pool (void)
   static gsize pool;   /* GThreadPool * */
 
   if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, (gsize) g_thread_pool_new (draw_thread, NULL, 2, FALSE, NULL));
+    {
+      GThreadPool *p = g_thread_pool_new (draw_thread, NULL, 2, FALSE, NULL);
+
+      g_thread_pool_set_sort_function (p, compare_jobs, NULL);
+      g_once_init_leave (&pool, (gsize) p);
+    }
   return (GThreadPool *) pool;
 }
 
 /* Starts drawing the whole view into an image surface at the device scale, unless a
- * job for the view as it is now runs already. FALSE if it is too large to cache. */
+ * job for the view as it is now runs already or the area is far from the screen.
+ * FALSE if it is too large to cache. */
 static gboolean
 start_drawing (LlRenderArea *self,
                int           scale)
 {
+  static guint64 order;
   int w = (int) ceil (self->layout.width * scale);
   int h = (int) ceil (self->layout.height * scale);
   g_autoptr(GTask) task = NULL;
@@ -530,7 +703,7 @@ start_drawing (LlRenderArea *self,
 
   if (w <= 0 || h <= 0 || (gint64) w * h > MAX_CACHE_PIXELS)
     return FALSE;
-  if (self->drawing_serial == self->serial)
+  if (self->drawing_serial == self->serial || !near_screen (self, DRAW_AHEAD))
     return TRUE;
   if (self->drawing != NULL)
     g_cancellable_cancel (self->drawing);
@@ -543,6 +716,8 @@ start_drawing (LlRenderArea *self,
   job->height = h;
   job->scale = scale;
   job->serial = self->drawing_serial = self->serial;
+  job->on_screen = near_screen (self, 0.0);
+  job->order = ++order;
   task = g_task_new (self, self->drawing, draw_done_cb, NULL);
   g_task_set_task_data (task, job, draw_job_free);
   g_thread_pool_push (draw_pool (), g_steal_pointer (&task), NULL);
@@ -833,9 +1008,24 @@ ll_render_area_dispose (GObject *object)
     g_cancellable_cancel (self->drawing);
   g_clear_object (&self->drawing);
   self->serial++;
-  g_clear_pointer (&self->cache, cairo_surface_destroy);
+  /* a frame may still refer to it: cairo would copy it first */
+  ll_reaper_free (g_steal_pointer (&self->cache), (GDestroyNotify) cairo_surface_destroy);
+  if (self->retire_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->retire_tick);
+  self->retire_tick = 0;
+  free_retired (self);
+  g_clear_object (&self->vadjustment);
   g_clear_pointer (&self->data, ll_view_data_unref);
   G_OBJECT_CLASS (ll_render_area_parent_class)->dispose (object);
+}
+
+static void
+ll_render_area_finalize (GObject *object)
+{
+  LlRenderArea *self = LL_RENDER_AREA (object);
+
+  g_ptr_array_unref (self->retired);
+  G_OBJECT_CLASS (ll_render_area_parent_class)->finalize (object);
 }
 
 static void
@@ -887,12 +1077,15 @@ ll_render_area_class_init (LlRenderAreaClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ll_render_area_dispose;
+  object_class->finalize = ll_render_area_finalize;
   object_class->get_property = ll_render_area_get_property;
   object_class->set_property = ll_render_area_set_property;
   widget_class->get_request_mode = ll_render_area_get_request_mode;
   widget_class->measure = ll_render_area_measure;
   widget_class->size_allocate = ll_render_area_size_allocate;
   widget_class->snapshot = ll_render_area_snapshot;
+  widget_class->map = ll_render_area_map;
+  widget_class->unmap = ll_render_area_unmap;
   widget_class->query_tooltip = query_tooltip_cb;
 
   properties[PROP_ZOOM] =
@@ -918,7 +1111,10 @@ ll_render_area_init (LlRenderArea *self)
 
   self->zoom = 1.0;
   self->show_title = TRUE;
+  self->retired = g_ptr_array_new ();
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  /* a view wider than the width given is clipped (MIN_CLIPPED_WIDTH) */
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   gtk_widget_set_halign (GTK_WIDGET (self), GTK_ALIGN_START);
   gtk_widget_set_valign (GTK_WIDGET (self), GTK_ALIGN_START);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);

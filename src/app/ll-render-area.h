@@ -50,6 +50,9 @@ void        ll_render_area_set_show_title  (LlRenderArea *self, gboolean show);
 /* Whether the picture of the view as it is now is ready (drawn in a thread after each
  * change; until then the area shows the previous one): the next frame shows it. */
 gboolean    ll_render_area_is_drawn   (LlRenderArea *self);
+/* Whether part of the area is visible in the viewport it scrolls in (or it is mapped
+ * outside one). Pictures far from the screen are only drawn when they come near it. */
+gboolean    ll_render_area_is_on_screen (LlRenderArea *self);
 /* What is under (x, y) in widget coordinates; FALSE over nothing. */
 gboolean    ll_render_area_hit        (LlRenderArea *self, double x, double y, LlRenderHit *hit);
 /* The tooltip text for a point (index, exact value, channel statistics), or NULL. */

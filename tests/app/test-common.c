@@ -7,10 +7,13 @@
 
 #include <glib/gstdio.h>
 
+#include "ll-activations-page.h"
+#include "ll-window-private.h"
 #include "test-common.h"
 
 LlApplication *test_app;
 static char *data_home;
+static gboolean owns_data_home;
 static char *autosave_dir;
 
 void
@@ -19,8 +22,15 @@ test_app_init (int    *argc,
 {
   g_autoptr(GError) error = NULL;
 
-  /* Recent files go to a private place, not the user's list. */
-  data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
+  /* Recent files go to a private place, not the user's list. A test's subprocess
+   * (g_test_trap_subprocess, perhaps SIGKILLed) shares its parent's, which removes it. */
+  data_home = g_strdup (g_getenv ("LAYERLAB_TEST_DATA_HOME"));
+  owns_data_home = data_home == NULL;
+  if (owns_data_home)
+    {
+      data_home = g_dir_make_tmp ("layerlab-data-XXXXXX", NULL);
+      g_setenv ("LAYERLAB_TEST_DATA_HOME", data_home, TRUE);
+    }
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -66,7 +76,8 @@ test_app_run (void)
 
   g_application_release (G_APPLICATION (test_app));
   g_clear_object (&test_app);
-  remove_private_dir (data_home);
+  if (owns_data_home)
+    remove_private_dir (data_home);
   g_clear_pointer (&data_home, g_free);
   remove_private_dir (autosave_dir);
   g_clear_pointer (&autosave_dir, g_free);
@@ -179,4 +190,14 @@ test_type_into (GtkSpinButton *spin,
   gtk_editable_set_text (GTK_EDITABLE (spin), text);
   gtk_spin_button_update (spin);
   test_wait_ms (30);
+}
+
+gboolean
+test_activations_current (gpointer data)
+{
+  LlWindow *win = data;
+  LlActivations *acts = ll_activations_page_get_activations (win->activations_page);
+
+  return acts != NULL && acts->run->generation == ll_document_get_generation (win->document)
+         && !win->forward_timeout;
 }

@@ -41,6 +41,9 @@ GtkWindow *test_find_toplevel (LlWindow *win, GType type);
 /* Types text into spin and presses Enter (gtk_spin_button_update(), as on focus-out),
  * then lets it redraw. */
 void      test_type_into    (GtkSpinButton *spin, const char *text);
+/* TestCond: win's activations page shows a result for its document as it is now
+ * (and no forward pass is pending). */
+gboolean  test_activations_current (gpointer win);
 /* Activates a window action (param may be floating); fails the test if it is unknown. */
 void      test_activate     (LlWindow *win, const char *action, GVariant *param);
 

@@ -46,17 +46,6 @@ wait_weights (LlWindow   *win,
   return ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
 }
 
-/* The activations page shows a result for the document as it is now. */
-static gboolean
-activations_current (gpointer data)
-{
-  LlWindow *win = data;
-  LlActivations *acts = ll_activations_page_get_activations (win->activations_page);
-
-  return acts != NULL && acts->run->generation == ll_document_get_generation (win->document)
-         && !win->forward_timeout;
-}
-
 /* Waits for the activations of the current document and input (first value of the
  * input equal to first_input, or any when NAN). */
 typedef struct {
@@ -70,7 +59,7 @@ activations_for_input (gpointer data)
   InputWait *w = data;
   LlActivations *acts;
 
-  if (!activations_current (w->win))
+  if (!test_activations_current (w->win))
     return FALSE;
   acts = ll_activations_page_get_activations (w->win->activations_page);
   return isnan (w->first_input) || acts->run->result.acts[0]->data[0] == w->first_input;
