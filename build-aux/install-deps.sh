@@ -11,7 +11,7 @@ pkgs=(
   # toolchain
   build-essential meson ninja-build pkg-config gettext
   # libraries
-  libgtk-4-dev libadwaita-1-dev libcairo2-dev
+  libgtk-4-dev libadwaita-1-dev libcairo2-dev libepoxy-dev
   libopenblas-dev libhdf5-dev zlib1g-dev libzip-dev libpng-dev libjpeg-dev
   # desktop integration: validators, schema compiler, icon cache, SVG icons, fonts
   desktop-file-utils appstream libglib2.0-bin gtk-update-icon-cache

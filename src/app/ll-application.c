@@ -14,6 +14,7 @@
 #include "ll-application.h"
 #include "ll-autosave.h"
 #include "ll-benchmark.h"
+#include "ll-renderer.h"
 #include "ll-window.h"
 #include "render.h"
 
@@ -206,6 +207,8 @@ ll_application_startup (GApplication *app)
   LlApplication *self = LL_APPLICATION (app);
 
   G_APPLICATION_CLASS (ll_application_parent_class)->startup (app);
+  /* before any window: where OpenGL is emulated, GTK's CPU renderer is far faster */
+  g_free (ll_renderer_choose (gdk_display_get_default ()));
 
   g_set_application_name ("Layerlab");
   ll_render_set_translate_func (render_gettext);
@@ -250,8 +253,11 @@ run_benchmark (LlApplication *self,
   ok = ll_benchmark_run (window, &bench, &report, &error);
   if (ok)
     {
+      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
       table = ll_benchmark_report_format (&report);
-      g_print ("%s", table);
+      g_print ("%s(drawn by %s)\n", table,
+               renderer != NULL ? G_OBJECT_TYPE_NAME (renderer) : "?");
     }
   else
     g_printerr ("layerlab: --benchmark-ui: %s\n", error->message);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ll-benchmark.h"
+#include "ll-renderer.h"
 #include "test-common.h"
 
 static void
@@ -85,6 +86,23 @@ test_unknown_network (void)
   test_destroy_window (win);
 }
 
+/* Software OpenGL (Mesa's llvmpipe and friends) is recognised, real GPUs are not, and
+ * a GSK_RENDERER the user set is never overridden (the tests set cairo). */
+static void
+test_renderer_choice (void)
+{
+  g_assert_true (ll_renderer_is_software ("llvmpipe (LLVM 15.0.6, 256 bits)"));
+  g_assert_true (ll_renderer_is_software ("softpipe"));
+  g_assert_true (ll_renderer_is_software ("Mesa DRI swrast"));
+  g_assert_false (ll_renderer_is_software ("AMD Radeon RX 6600 (navi23, LLVM 15.0.6, DRM 3.49)"));
+  g_assert_false (ll_renderer_is_software ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)"));
+  g_assert_false (ll_renderer_is_software (NULL));
+
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+  g_assert_null (ll_renderer_choose (gdk_display_get_default ()));
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -92,5 +110,6 @@ main (int   argc,
   test_app_init (&argc, &argv);
   g_test_add_func ("/ui/benchmark/quick", test_quick);
   g_test_add_func ("/ui/benchmark/unknown-network", test_unknown_network);
+  g_test_add_func ("/ui/benchmark/renderer-choice", test_renderer_choice);
   return test_app_run ();
 }
