@@ -83,8 +83,11 @@
 #define WG_MIN_TILES_PER_IMAGE 32
 
 /* The transforms are loops over WG_LANES tiles that GCC vectorises; one clone per ISA
- * level, picked at load time, so a generic x86-64 build still uses AVX2 / AVX-512. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+ * level, picked at load time, so a generic x86-64 build still uses AVX2 / AVX-512.
+ * Not under ThreadSanitizer: the clones' resolvers run while the dynamic loader
+ * relocates the program, before TSan's runtime is set up, and crash there. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__)
 #define WG_CLONES __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", \
                                                  "default")))
 #else
