@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ll-document-private.h"
+#include "ll-reaper.h"
 #include "ll-runner.h"
 
 /* The byte cap counts what the steps hold beyond the current network (weights that
@@ -924,15 +925,39 @@ ll_document_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     }
 }
 
+/* What a finalized document leaves to free: its network and undo history */
+typedef struct {
+  GQueue undo, redo;
+  LlNetRef *ref;
+} Remains;
+
+static void
+remains_free (gpointer data)
+{
+  Remains *r = data;
+
+  g_queue_clear_full (&r->undo, undo_step_free);
+  g_queue_clear_full (&r->redo, undo_step_free);
+  _ll_net_ref_unref (r->ref);
+  g_free (r);
+}
+
 static void
 ll_document_finalize (GObject *object)
 {
   LlDocument *self = LL_DOCUMENT (object);
+  Remains *remains = g_new0 (Remains, 1);
 
-  clear_stack (&self->undo);
-  clear_stack (&self->redo);
+  /* Returning VGG-16's 553 MB (and what the undo steps hold) to the system took 42 ms
+   * of the main loop when a window closed: the reaper thread does it. The networks'
+   * reference counts are atomic, and nothing else refers to these steps. */
+  remains->undo = self->undo;
+  remains->redo = self->redo;
+  remains->ref = g_steal_pointer (&self->ref);
+  g_queue_init (&self->undo);
+  g_queue_init (&self->redo);
+  ll_reaper_free (remains, remains_free);
   g_clear_pointer (&self->items, g_ptr_array_unref);
-  g_clear_pointer (&self->ref, _ll_net_ref_unref);
   self->net = NULL;
   g_clear_object (&self->file);
   g_free (self->title);
