@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "ll-reaper.h"
+#include "ll-tsan.h"
 
 typedef struct {
   gpointer data;
@@ -26,6 +27,7 @@ reap (gpointer item,
 {
   Reap *r = item;
 
+  tsan_acquire (r);
   /* below the main thread (the nice value is per thread on Linux) */
   setpriority (PRIO_PROCESS, 0, 10);
   r->destroy (r->data);
@@ -48,5 +50,7 @@ ll_reaper_free (gpointer       data,
   r = g_new (Reap, 1);
   r->data = data;
   r->destroy = destroy;
+  /* what was done to data before it was given away happened before its destruction */
+  tsan_release (r);
   g_thread_pool_push ((GThreadPool *) pool, r, NULL);
 }

@@ -19,23 +19,8 @@
 #include "ll-runner.h"
 #include "ll-document-private.h"
 
-/* GLib's queues and main contexts synchronise with futexes that ThreadSanitizer does
- * not see (GLib is not instrumented), so the two hand-offs of a job between threads
- * are declared to it explicitly. */
-#if defined(__has_feature)
-# if __has_feature(thread_sanitizer)
-#  define LL_TSAN 1
-# endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(LL_TSAN)
-void __tsan_acquire (void *addr);
-void __tsan_release (void *addr);
-# define tsan_acquire(p) __tsan_acquire (p)
-# define tsan_release(p) __tsan_release (p)
-#else
-# define tsan_acquire(p) ((void) (p))
-# define tsan_release(p) ((void) (p))
-#endif
+/* the two hand-offs of a job between threads are declared to ThreadSanitizer */
+#include "ll-tsan.h"
 
 G_DEFINE_QUARK (ll-engine-error-quark, ll_engine_error)
 
