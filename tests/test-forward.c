@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "nn-private.h"
+#include "test-fixtures.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -269,38 +270,6 @@ test_reference (gconstpointer data)
   nn_tensor_free (x);
   nn_tensor_free (y);
   nn_net_free (net);
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* Adds one test per fixture directory; returns the names, which the tests point at
- * (free them after g_test_run) */
-static GPtrArray *
-add_reference_tests (void)
-{
-  g_autofree char *root = g_test_build_filename (G_TEST_DIST, "data", "ref", NULL);
-  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (dir == NULL)
-    g_error ("no reference fixtures in %s", root);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_assert_cmpuint (names->len, >=, 40);
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/engine/forward/ref/%s",
-                                               (char *) names->pdata[i]);
-
-      g_test_add_data_func (path, names->pdata[i], test_reference);
-    }
-  return names;
 }
 
 /* ---------------------------------------------------------------- the seed network */
@@ -706,7 +675,7 @@ main (int argc, char **argv)
   g_autoptr (GPtrArray) names = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  names = add_reference_tests ();
+  names = test_add_fixture_tests ("ref", "/engine/forward/ref", 40, test_reference);
   g_test_add_func ("/engine/forward/abort", test_abort);
   g_test_add_func ("/engine/forward/wrong-input", test_wrong_input);
   g_test_add_func ("/engine/forward/unbatched-input", test_unbatched_input);

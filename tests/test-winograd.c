@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "nn-private.h"
+#include "test-fixtures.h"
 
 /* max |got - ref| <= tol * (1 + max |ref|), as test-forward.c's REF_TOL */
 #define WG_TOL 1e-4
@@ -186,36 +187,6 @@ test_fixture (gconstpointer data)
   nn_tensor_free (x);
   nn_tensor_free (y);
   nn_net_free (net);
-}
-
-static int
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static GPtrArray *
-add_fixture_tests (void)
-{
-  g_autofree char *root = g_test_build_filename (G_TEST_DIST, "data", "winograd", NULL);
-  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (dir == NULL)
-    g_error ("no Winograd fixtures in %s", root);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  g_assert_cmpuint (names->len, >=, 9);
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/engine/winograd/pytorch/%s",
-                                               (char *) names->pdata[i]);
-
-      g_test_add_data_func (path, names->pdata[i], test_fixture);
-    }
-  return names;
 }
 
 /* ---------------------------------------------------------------- direct reference */
@@ -533,7 +504,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   nn_set_num_threads (2);
-  names = add_fixture_tests ();
+  names = test_add_fixture_tests ("winograd", "/engine/winograd/pytorch", 9, test_fixture);
   g_test_add_func ("/engine/winograd/random-vs-direct", test_random_vs_direct);
   g_test_add_func ("/engine/winograd/chunks-vs-im2col", test_chunks_vs_im2col);
   g_test_add_func ("/engine/winograd/applies", test_applies);
