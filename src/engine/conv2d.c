@@ -335,15 +335,16 @@ conv_pointwise (const conv_geom *g, const float *w, const float *bias, const flo
 }
 
 /* Bytes of scratch for nb images of `rows` output rows each per GEMM: col
- * [K, nb*rows*W_out] (+ result [M, nb*hw] if nb > 1) */
+ * [K, nb*rows*W_out], + the GEMM result [M, nb*rows*W_out] when it is not written
+ * straight into the output (several images side by side, or pooled on the way) */
 static bool
-scratch_bytes (const conv_geom *g, int64_t nb, int64_t rows, size_t *bytes)
+scratch_bytes (const conv_geom *g, int64_t nb, int64_t rows, bool result, size_t *bytes)
 {
   int64_t cols, n_rows, total;
 
   if (!nn_checked_mul (nb, rows, &cols) || !nn_checked_mul (cols, g->w_out, &cols))
     return false;
-  n_rows = g->k + (nb > 1 ? g->cg_out : 0);
+  n_rows = g->k + (result ? g->cg_out : 0);
   if (!nn_checked_mul (n_rows, cols, &total) || !nn_checked_mul (total, 4, &total))
     return false;
   if ((uint64_t) total > SIZE_MAX)
@@ -360,7 +361,7 @@ choose_batch (const conv_geom *g)
 
   if (nb > g->n)
     nb = g->n;
-  while (nb > 1 && (!scratch_bytes (g, nb, g->h_out, &bytes) || bytes > CONV_BATCH_BYTES))
+  while (nb > 1 && (!scratch_bytes (g, nb, g->h_out, true, &bytes) || bytes > CONV_BATCH_BYTES))
     nb /= 2;
   return nb < 1 ? 1 : nb;
 }
@@ -501,12 +502,12 @@ nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor 
     }
   nb = choose_batch (&g);
   rows = nb > 1 ? g.h_out : choose_tile_rows (&g);
-  ws = scratch_bytes (&g, nb, rows, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+  ws = scratch_bytes (&g, nb, rows, nb > 1, &bytes) ? nn_workspace_get (net, bytes) : NULL;
   if (ws == NULL && nb > 1)
     {
       nb = 1;
       rows = choose_tile_rows (&g);
-      ws = scratch_bytes (&g, nb, rows, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+      ws = scratch_bytes (&g, nb, rows, nb > 1, &bytes) ? nn_workspace_get (net, bytes) : NULL;
     }
   if (ws == NULL)
     return scratch_error (index, bytes, err);
@@ -517,20 +518,6 @@ nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor 
   return NN_OK;
 }
 
-/* Scratch of conv_batched_pool: the col buffer and the GEMM result of nb images */
-static bool
-pooled_scratch_bytes (const conv_geom *g, int64_t nb, size_t *bytes)
-{
-  int64_t cols, total;
-
-  if (!nn_checked_mul (nb, g->hw_out, &cols)
-      || !nn_checked_mul (g->k + g->cg_out, cols, &total)
-      || !nn_checked_mul (total, 4, &total) || (uint64_t) total > SIZE_MAX)
-    return false;
-  *bytes = (size_t) total;
-  return true;
-}
-
 bool
 nn_conv2d_pool_fusable (const nn_net *net, int index)
 {
@@ -539,7 +526,7 @@ nn_conv2d_pool_fusable (const nn_net *net, int index)
   size_t bytes;
 
   conv_geom_init (&g, layer, &net->info[index], 1);
-  return pooled_scratch_bytes (&g, 1, &bytes) && bytes <= CONV_BATCH_BYTES;
+  return scratch_bytes (&g, 1, g.h_out, true, &bytes) && bytes <= CONV_BATCH_BYTES;
 }
 
 /* The unfused way, for when Winograd gave up on a fused layer (an Inf or NaN) and the
@@ -584,11 +571,11 @@ nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor 
     return conv_then_pool (net, index, pool_index, in, out, relu, err);
   nn_pool_geom_init (&pool, &net->layers[pool_index].cfg, &net->info[pool_index], g.n);
   nb = choose_batch (&g);
-  ws = pooled_scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+  ws = scratch_bytes (&g, nb, g.h_out, true, &bytes) ? nn_workspace_get (net, bytes) : NULL;
   if (ws == NULL && nb > 1)
     {
       nb = 1;
-      ws = pooled_scratch_bytes (&g, nb, &bytes) ? nn_workspace_get (net, bytes) : NULL;
+      ws = scratch_bytes (&g, nb, g.h_out, true, &bytes) ? nn_workspace_get (net, bytes) : NULL;
     }
   if (ws == NULL)
     return scratch_error (index, bytes, err);
