@@ -225,7 +225,9 @@ random_spec (GRand *r, spec *s)
 {
   s->n = g_rand_int_range (r, 1, 6);
   s->c_in = g_rand_int_range (r, 1, 24);
-  s->c_out = g_rand_int_range (r, 1, 24);
+  /* now and then more than one panel of 32 output channels, the last one partial */
+  s->c_out = g_rand_int_range (r, 0, 4) == 0 ? g_rand_int_range (r, 33, 72)
+                                              : g_rand_int_range (r, 1, 24);
   s->ph = g_rand_int_range (r, 0, 3);
   s->pw = g_rand_int_range (r, 0, 3);
   /* at least one output: h + 2 ph >= 3 */
@@ -235,11 +237,19 @@ random_spec (GRand *r, spec *s)
   s->relu = g_rand_boolean (r);
 }
 
+/* 60 random shapes against the direct convolution, with the GEMM micro-kernel of the
+ * given instruction set (skipped where the CPU lacks it) */
 static void
-test_random_vs_direct (void)
+test_random_vs_direct (gconstpointer data)
 {
+  nn_simd_level level = GPOINTER_TO_INT (data);
   g_autoptr (GRand) r = g_rand_new_with_seed (4242);
 
+  if (!nn_winograd_set_simd (level))
+    {
+      g_test_skip ("this CPU lacks that instruction set");
+      return;
+    }
   for (int iter = 0; iter < 60; iter++)
     {
       spec s;
@@ -267,6 +277,7 @@ test_random_vs_direct (void)
       nn_tensor_free (x);
       nn_net_free (net);
     }
+  g_assert_true (nn_winograd_set_simd (NN_SIMD_BEST));
 }
 
 /* ---------------------------------------------------------------- the automatic choice */
@@ -320,11 +331,12 @@ test_applies (void)
   cfg.out_channels = 64;
   cfg.kernel_size[0] = cfg.kernel_size[1] = 3;
   cfg.padding[0] = cfg.padding[1] = 1;
-  /* VGG-16's layers: 224..28 Winograd, 14x14 and the first conv im2col */
+  /* VGG-16's layers: 224..14 Winograd, the first conv im2col */
   g_assert_true (applies_to (&cfg, 64, 224));
   g_assert_true (applies_to (&cfg, 64, 28));
   g_assert_true (applies_to (&cfg, 64, 24));    /* 36 tiles */
-  g_assert_false (applies_to (&cfg, 64, 14));   /* 16 tiles per image: thin GEMMs */
+  g_assert_true (applies_to (&cfg, 64, 14));    /* 16 tiles */
+  g_assert_false (applies_to (&cfg, 64, 12));   /* 9 tiles per image: thin GEMMs */
   g_assert_false (applies_to (&cfg, 3, 224));   /* VGG-16's first conv: thin GEMMs */
   g_assert_false (applies_to (&cfg, 64, 2));    /* outputs smaller than a tile */
   cfg.stride[0] = 2;
@@ -505,7 +517,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   nn_set_num_threads (2);
   names = test_add_fixture_tests ("winograd", "/engine/winograd/pytorch", 9, test_fixture);
-  g_test_add_func ("/engine/winograd/random-vs-direct", test_random_vs_direct);
+  g_test_add_data_func ("/engine/winograd/random-vs-direct/base",
+                        GINT_TO_POINTER (NN_SIMD_BASE), test_random_vs_direct);
+  g_test_add_data_func ("/engine/winograd/random-vs-direct/avx2",
+                        GINT_TO_POINTER (NN_SIMD_AVX2), test_random_vs_direct);
+  g_test_add_data_func ("/engine/winograd/random-vs-direct/avx512",
+                        GINT_TO_POINTER (NN_SIMD_AVX512), test_random_vs_direct);
   g_test_add_func ("/engine/winograd/chunks-vs-im2col", test_chunks_vs_im2col);
   g_test_add_func ("/engine/winograd/applies", test_applies);
   g_test_add_func ("/engine/winograd/inf-nan", test_nonfinite);

@@ -193,8 +193,19 @@ void nn_set_winograd (nn_winograd_mode mode);
 nn_winograd_mode nn_get_winograd (void);
 /* Whether Conv2d layer index (resolved) goes to Winograd in the current mode. In
  * NN_WINOGRAD_AUTO: 3x3, stride 1, dilation 1, groups 1, at least 16 input and output
- * channels, outputs of at least 4x4 and at least 32 4x4 output tiles per image. */
+ * channels, outputs of at least 4x4 and at least 16 4x4 output tiles per image. */
 bool nn_winograd_applies (const nn_net *net, int index);
+/* The instruction set of Winograd's GEMM micro-kernel: the best the CPU has (the
+ * default), or a lower one so that tests reach every version. False when the CPU
+ * lacks it. */
+typedef enum nn_simd_level {
+  NN_SIMD_BEST = -1,
+  NN_SIMD_BASE = 0,         /* whatever the compiler targets by default */
+  NN_SIMD_AVX2,             /* x86-64: AVX2 + FMA */
+  NN_SIMD_AVX512,           /* x86-64: AVX-512F + VL */
+} nn_simd_level;
+
+bool nn_winograd_set_simd (nn_simd_level level);
 /* Computes that layer like nn_conv2d_forward_fused (parameters checked by the caller).
  * False when its scratch cannot be allocated or when an output came out Inf or NaN
  * (out may then be partly written): the caller then computes the layer with im2col. */

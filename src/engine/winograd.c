@@ -22,40 +22,41 @@
  * a 6x6 input tile d (tiles overlap by 2). Summed over input channels, each of the 36
  * positions xi of the transformed tile becomes one GEMM:
  *   M_xi[C_out, T] = U_xi[C_out, C_in] * V_xi[C_in, T]
- * with U = G g G^T (all kernels) and V = B^T d B for T tiles. The 36 GEMMs run through
- * nn_sgemm on the calling thread (OpenBLAS's threads); the transforms run on the
- * engine's pool (nn_parallel_for). Tiles are taken in strips of up to 16 side by side
- * in one tile row: a strip's inputs are one contiguous span of each input row and its
- * outputs of each output row, and every transform loop runs over the 16 tiles at once
- * (one AVX-512 vector; GCC vectorises them, in clones per ISA level).
+ * with U = G g G^T (all kernels) and V = B^T d B for T tiles. Tiles are taken in strips
+ * of up to 16 side by side in one tile row: a strip's inputs are one contiguous span of
+ * each input row and its outputs of each output row, and every transform loop runs
+ * over the 16 tiles at once (one AVX-512 vector; GCC vectorises them, in clones per
+ * ISA level). Everything runs on the engine's pool (nn_parallel_for).
+ *
+ * The GEMMs are ours, not OpenBLAS's ("M = U V" below): they are thin (49 tiles for a
+ * 28x28 image), and OpenBLAS spent more time packing U, zeroing M and waking its
+ * threads than multiplying. Each item makes U for 32 output channels and 6 positions
+ * straight from the kernels, in the layout its micro-kernel reads, and multiplies
+ * with V in place. U is never stored whole and is made on every call, so edits to the
+ * weights (the app, training) need no cache to invalidate.
  *
  * Chunking: strips (over all images, row by row) are processed WG_CHUNK_BYTES of V + M
- * at a time (at least 64 tiles, so the GEMMs stay wide enough for BLAS), in chunks of
- * about equal size: V and M stay a few MiB (in L2/L3, and out of the peak memory).
- * Planes are padded so that their rows do not all map to the same cache sets, and the
- * transforms write them plane by plane per block of 16 items.
- *
- * The weights are transformed on every call: a cache could go stale when the app or
- * training edits them in place (and would hold 4x the weights). With one chunk (small
- * feature maps, where U costs the most relative to the GEMMs) U is made two rows of 6
- * positions at a time, right before their GEMMs pack it: 12 planes of scratch, not 36.
+ * at a time (at least 64 tiles), in chunks of about equal size: V and M stay a few MiB
+ * (in L2/L3, and out of the peak memory). Planes are padded so that their rows do not
+ * all map to the same cache sets, and the transforms write them plane by plane per
+ * block of 16 items.
  *
  * Where: 3x3, stride 1, dilation 1, groups 1, any padding, at least 16 input and output
- * channels and 32 tiles per image (nn_winograd_applies): VGG-16's 3x3 layers from 224
- * to 28 pixels. Its first conv (3 input channels) and its 14x14 layers (16 tiles: 36
- * GEMMs of 16 columns and a weight transform as big as the work saved) are faster with
- * im2col; so was F(2x2, 3x3) (2.25x fewer multiplies, 16/9 the weights to transform),
- * tried on the 28x28 and 14x14 layers.
+ * channels and 16 tiles per image (nn_winograd_applies): all of VGG-16's 3x3 layers
+ * but the first (3 input channels: the GEMMs are too thin to pay for the transforms).
+ * F(2x2, 3x3) (2.25x fewer multiplies, 16/9 the weights to transform) was tried on
+ * the 28x28 and 14x14 layers when the GEMMs were OpenBLAS's and did not win.
  *
  * Error: the transforms' constants (up to 8, 1/24) make rounding a few times larger
- * than im2col's: on VGG-16 (the template's weights, a random batch) each conv output is
- * within 3.1e-6 of PyTorch's relative to the largest output (im2col: 9e-7), the
- * network's output within 2.3e-7 either way. tests/test-winograd.c checks outputs
- * against PyTorch within 1e-4 of the largest magnitude. Inf or NaN anywhere sends the
- * layer back to im2col (nn_winograd_conv2d).
+ * than im2col's: on VGG-16 (the template's weights, a random image) each conv output is
+ * within 4.3e-6 of PyTorch's relative to the largest output (im2col: 8.1e-7), the
+ * network's output within 3.3e-7 (im2col: 2.4e-7). tests/test-winograd.c checks
+ * outputs against PyTorch within 1e-4 of the largest magnitude. Inf or NaN anywhere
+ * sends the layer back to im2col (nn_winograd_conv2d).
  */
 #include "config.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,14 +74,13 @@
 #define WG_CHUNK_BYTES (12u << 20)
 #endif
 #define WG_MIN_TILES 64
-/* Rows of 6 positions of U made at a time when there is one chunk (a divisor of 6) */
-#define WG_U_ROWS 2
+#define WG_NR 32            /* output channels per panel of U (see "M = U V") */
 /* Fewer channels than this: the GEMMs are too thin to win (VGG-16's first conv) */
 #define WG_MIN_CHANNELS 16
-/* Fewer 4x4 output tiles per image than this: the 36 GEMMs are too thin for BLAS and
- * transforming the weights costs more than it saves (VGG-16's 14x14 layers: 16 tiles,
- * 1.6x slower than im2col at batch 1) */
-#define WG_MIN_TILES_PER_IMAGE 32
+/* Fewer 4x4 output tiles per image than this: the GEMMs are too thin and making U
+ * costs more than it saves. VGG-16's 14x14 layers (16 tiles) take 0.8 of im2col's
+ * time at batch 1 (they took 1.6x when the GEMMs went through OpenBLAS). */
+#define WG_MIN_TILES_PER_IMAGE 16
 
 /* The transforms are loops over WG_LANES tiles that GCC vectorises; one clone per ISA
  * level, picked at load time, so a generic x86-64 build still uses AVX2 / AVX-512.
@@ -181,85 +181,86 @@ copy_lanes (float *dst, const float *src, int n)
 
 /* ---------------------------------------------------------------- weights: U = G g G^T */
 
-/* y[k * ys + l] = (G x)[k] for 3 lane-vectors x[j * xs + l] */
-static inline void
-g3 (const float *x, int xs, float *y, int ys)
-{
-  for (int l = 0; l < WG_LANES; l++)
-    {
-      float a = x[l], b = x[xs + l], c = x[2 * xs + l];
+/* The kernels of WG_NR output channels side by side (a panel), zero past C_out:
+ * wk[p][ci][e][j] = w[p * WG_NR + j][ci][e], e the 9 taps. Items are (panel, block of
+ * WG_KB input channels): the block's taps of one channel are one contiguous read. */
+#define WG_KB 16
 
-      y[l] = a * (1.0f / 4.0f);
-      y[ys + l] = (a + b + c) * (-1.0f / 6.0f);
-      y[2 * ys + l] = (a - b + c) * (-1.0f / 6.0f);
-      y[3 * ys + l] = a * (1.0f / 24.0f) + b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
-      y[4 * ys + l] = a * (1.0f / 24.0f) - b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
-      y[5 * ys + l] = c;
-    }
-}
-
-typedef struct weight_job {
+typedef struct panel_job {
   const wg_geom *g;
   const float *w;           /* [C_out, C_in, 3, 3] */
-  float *wt;                /* the same as [C_out, groups, 9, WG_LANES], zero-padded */
-  float *u;                 /* [C_out, C_in] planes us floats apart: positions 6 r0 on */
-  int64_t us, groups;       /* plane stride; lane groups of input channels */
-  int r0, r1;               /* rows [r0, r1) of the 6x6 positions */
-} weight_job;
+  float *wk;
+  int64_t blocks;           /* blocks of input channels */
+} panel_job;
 
-/* Items are (output channel, group of WG_LANES input channels): their kernels with the
- * lanes innermost, once, so that each row of positions reads them as vectors */
 static void
-weight_lanes (void *data, int64_t lo, int64_t hi)
+kernel_panels (void *data, int64_t lo, int64_t hi)
 {
-  const weight_job *j = data;
+  const panel_job *j = data;
+  int64_t c_in = j->g->c_in;
 
   for (int64_t item = lo; item < hi; item++)
     {
-      int64_t ci0 = item % j->groups * WG_LANES;
-      int n = j->g->c_in - ci0 < WG_LANES ? (int) (j->g->c_in - ci0) : WG_LANES;
-      const float *k = j->w + (item / j->groups * j->g->c_in + ci0) * 9;
-      float *gk = j->wt + item * 9 * WG_LANES;
+      int64_t p = item / j->blocks, ci0 = item % j->blocks * WG_KB;
+      int64_t n = c_in - ci0 < WG_KB ? c_in - ci0 : WG_KB;
+      float *dst = j->wk + (p * c_in + ci0) * 9 * WG_NR;
 
-      if (n < WG_LANES)
-        memset (gk, 0, 9 * WG_LANES * sizeof *gk);
-      for (int l = 0; l < n; l++)
-        for (int e = 0; e < 9; e++)
-          gk[e * WG_LANES + l] = k[l * 9 + e];
+      for (int l = 0; l < WG_NR; l++)
+        {
+          int64_t co = p * WG_NR + l;
+          const float *src = j->w + (co * c_in + ci0) * 9;
+
+          for (int64_t i = 0; i < n * 9; i++)
+            dst[i * WG_NR + l] = co < j->g->c_out ? src[i] : 0.0f;
+        }
     }
 }
 
-/* Items as above: U's rows [r0, r1) of positions. A block of WG_BLOCK items is
- * transformed first and then written plane by plane, so that each plane gets a run of
- * consecutive cache lines rather than one line in turn with 35 others. */
-static void WG_CLONES
-weight_items (void *data, int64_t lo, int64_t hi)
+/* y[k * WG_NR + l] = (x G^T)[k], k < 6, for the 3 lane-vectors x[b * WG_NR + l] */
+static inline void
+g3 (const float *x, float *y)
 {
-  const weight_job *j = data;
-  float u[WG_BLOCK][WG_POS * WG_LANES];
-  float *dst[WG_BLOCK];
-  int n[WG_BLOCK];
-
-  for (int64_t b0 = lo; b0 < hi; b0 += WG_BLOCK)
+  for (int l = 0; l < WG_NR; l++)
     {
-      int nb = hi - b0 < WG_BLOCK ? (int) (hi - b0) : WG_BLOCK;
+      float a = x[l], b = x[WG_NR + l], c = x[2 * WG_NR + l];
 
-      for (int b = 0; b < nb; b++)
-        {
-          int64_t item = b0 + b, co = item / j->groups, ci0 = item % j->groups * WG_LANES;
-          const float *gk = j->wt + item * 9 * WG_LANES;
-          float t[WG_IN * 3 * WG_LANES];
+      y[l] = a * (1.0f / 4.0f);
+      y[WG_NR + l] = (a + b + c) * (-1.0f / 6.0f);
+      y[2 * WG_NR + l] = (a - b + c) * (-1.0f / 6.0f);
+      y[3 * WG_NR + l] = a * (1.0f / 24.0f) + b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
+      y[4 * WG_NR + l] = a * (1.0f / 24.0f) - b * (1.0f / 12.0f) + c * (1.0f / 6.0f);
+      y[5 * WG_NR + l] = c;
+    }
+}
 
-          n[b] = j->g->c_in - ci0 < WG_LANES ? (int) (j->g->c_in - ci0) : WG_LANES;
-          dst[b] = j->u + co * j->g->c_in + ci0 - WG_IN * j->r0 * j->us;
-          for (int c = 0; c < 3; c++)       /* t = G g: [6, 3] */
-            g3 (gk + c * WG_LANES, 3 * WG_LANES, t + c * WG_LANES, 3 * WG_LANES);
-          for (int r = j->r0; r < j->r1; r++) /* u = t G^T: [6, 6] */
-            g3 (t + r * 3 * WG_LANES, WG_LANES, u[b] + r * WG_IN * WG_LANES, WG_LANES);
-        }
-      for (int xi = WG_IN * j->r0; xi < WG_IN * j->r1; xi++)
-        for (int b = 0; b < nb; b++)
-          copy_lanes (dst[b] + xi * j->us, u[b] + xi * WG_LANES, n[b]);
+/* Row r of G, whose outer product with itself makes U from a 3x3 kernel */
+static const float wg_g[WG_IN][3] = {
+  { 1.0f / 4.0f, 0.0f, 0.0f },
+  { -1.0f / 6.0f, -1.0f / 6.0f, -1.0f / 6.0f },
+  { -1.0f / 6.0f, 1.0f / 6.0f, -1.0f / 6.0f },
+  { 1.0f / 24.0f, 1.0f / 12.0f, 1.0f / 6.0f },
+  { 1.0f / 24.0f, -1.0f / 12.0f, 1.0f / 6.0f },
+  { 0.0f, 0.0f, 1.0f },
+};
+
+/* U for the 6 positions of row r (xi = 6 r .. 6 r + 5) of one panel:
+ * u[c][ci][l] = (G g G^T)[r][c] of channel pair (p * WG_NR + l, ci) */
+static inline void
+panel_row_u (const float *wk, int64_t c_in, int r, float *u)
+{
+  float g0 = wg_g[r][0], g1 = wg_g[r][1], g2 = wg_g[r][2];
+
+  for (int64_t ci = 0; ci < c_in; ci++, wk += 9 * WG_NR)
+    {
+      float t[3 * WG_NR], y[WG_IN * WG_NR];
+
+      for (int b = 0; b < 3; b++)       /* t = row r of G g: [3] */
+        for (int l = 0; l < WG_NR; l++)
+          t[b * WG_NR + l] = g0 * wk[b * WG_NR + l] + g1 * wk[(3 + b) * WG_NR + l]
+                             + g2 * wk[(6 + b) * WG_NR + l];
+      g3 (t, y);                        /* u = t G^T: [6] */
+      for (int c = 0; c < WG_IN; c++)
+        memcpy (u + (c * c_in + ci) * WG_NR, y + c * WG_NR, WG_NR * sizeof *u);
     }
 }
 
@@ -543,10 +544,212 @@ output_items (void *data, int64_t lo, int64_t hi)
     }
 }
 
+/* ---------------------------------------------------------------- M = U V */
+
+/* M_xi[co][t] = sum over ci of U_xi[co][ci] V_xi[ci][t], by a micro-kernel of our own
+ * rather than 36 calls of sgemm. With few tiles per chunk (49 for a 28x28 image) the
+ * GEMMs are thin, and OpenBLAS spent more time packing U (once per call, so 36 times
+ * per layer), zeroing M for beta = 0 and waking its threads than multiplying; its idle
+ * threads also spun beside the engine's pool during the transforms. Here nothing is
+ * packed: an item makes U for one panel of WG_NR output channels and one row of 6
+ * positions (panel_row_u) straight in the layout the kernel reads, and V is read in
+ * place. The kernel keeps WG_MR tiles x WG_NR channels of M in registers, broadcasts
+ * V's values and loads U's rows as vectors, and writes M transposed (tiles innermost,
+ * as the output transform reads it). Items run on the engine's pool. */
+
+#define WG_MR 6             /* tiles per micro-kernel call */
+#define WG_VL 8             /* floats per vector (AVX2; AVX-512VL gives 32 registers) */
+typedef float wg_vec __attribute__ ((vector_size (WG_VL * sizeof (float))));
+
+typedef struct gemm_job {
+  const wg_geom *g;
+  const float *wk;          /* kernel panels (kernel_panels) */
+  const float *v;           /* [36][C_in, cnt], planes vs floats apart */
+  float *m;                 /* [36][C_out, cnt], planes ms floats apart */
+  int64_t vs, ms, cnt, n_panels;
+  float *u;                 /* one buffer of WG_IN * C_in * WG_NR floats per slot */
+  int64_t u_floats;
+  atomic_uint_fast64_t free_slots;   /* bit s set: buffer s is free */
+  void (*row_item) (const struct gemm_job *j, int r, int64_t p, float *u);
+} gemm_job;
+
+/* A block of mr tiles x (nv * WG_VL) channels from channel l0 of the panel:
+ * acc_out[i * WG_NR + l0 + l] = sum over ci of v[ci * cnt + i] * u[ci * WG_NR + l0 + l]. Always
+ * inlined with constant mr and nv, so that the accumulators live in registers. */
+static inline __attribute__ ((always_inline)) void
+micro (int mr, int nv, int64_t c_in, const float *v, int64_t cnt, const float *u, int l0,
+       float *acc_out)
+{
+  wg_vec acc[WG_MR][WG_NR / WG_VL];
+
+  for (int i = 0; i < mr; i++)
+    for (int k = 0; k < nv; k++)
+      acc[i][k] = (wg_vec) { 0 };
+  for (int64_t ci = 0, ui = l0; ci < c_in; ci++, v += cnt, ui += WG_NR)
+    {
+      wg_vec b[WG_NR / WG_VL];
+
+      for (int k = 0; k < nv; k++)
+        memcpy (&b[k], u + ui + k * WG_VL, sizeof b[k]);
+      for (int i = 0; i < mr; i++)
+        for (int k = 0; k < nv; k++)
+          acc[i][k] += v[i] * b[k];
+    }
+  for (int i = 0; i < mr; i++)
+    for (int k = 0; k < nv; k++)
+      memcpy (acc_out + i * WG_NR + l0 + k * WG_VL, &acc[i][k], sizeof acc[i][k]);
+}
+
+/* M_xi for panel p from u = U_xi of the panel ([C_in][WG_NR]), nv vectors per call */
+static inline __attribute__ ((always_inline)) void
+panel_gemm (int nv, const gemm_job *j, int xi, int64_t p, const float *u)
+{
+  const wg_geom *g = j->g;
+  const float *v = j->v + xi * j->vs;
+  int64_t cnt = j->cnt, co0 = p * WG_NR;
+  int cols = g->c_out - co0 < WG_NR ? (int) (g->c_out - co0) : WG_NR;
+  float *m = j->m + xi * j->ms + co0 * cnt;
+
+  for (int64_t t0 = 0; t0 < cnt; t0 += WG_MR)
+    {
+      int mr = cnt - t0 < WG_MR ? (int) (cnt - t0) : WG_MR;
+      float acc[WG_MR][WG_NR];
+
+      for (int l0 = 0; l0 < WG_NR; l0 += nv * WG_VL)
+        switch (mr)
+          {
+          case 6: micro (6, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          case 5: micro (5, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          case 4: micro (4, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          case 3: micro (3, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          case 2: micro (2, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          default: micro (1, nv, g->c_in, v + t0, cnt, u, l0, acc[0]); break;
+          }
+      for (int l = 0; l < cols; l++)
+        for (int i = 0; i < mr; i++)
+          m[l * cnt + t0 + i] = acc[i][l];
+    }
+}
+
+/* One item: U for row r of positions of panel p, then their 6 GEMMs */
+static inline __attribute__ ((always_inline)) void
+row_item (int nv, const gemm_job *j, int r, int64_t p, float *u)
+{
+  int64_t c_in = j->g->c_in;
+
+  panel_row_u (j->wk + p * c_in * 9 * WG_NR, c_in, r, u);
+  for (int c = 0; c < WG_IN; c++)
+    panel_gemm (nv, j, WG_IN * r + c, p, u + c * c_in * WG_NR);
+}
+
+typedef void (*row_item_fn) (const gemm_job *j, int r, int64_t p, float *u);
+
+/* One version per ISA level, picked at run time (pick_row_item): a generic x86-64
+ * build still uses AVX2 or AVX-512. Four vectors per call need AVX-512VL's 32
+ * registers (24 accumulators); two fit AVX2's 16. */
+static void
+row_item_base (const gemm_job *j, int r, int64_t p, float *u)
+{
+  row_item (1, j, r, p, u);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define WG_HAVE_X86_LEVELS 1
+static __attribute__ ((target ("avx2,fma"))) void
+row_item_avx2 (const gemm_job *j, int r, int64_t p, float *u)
+{
+  row_item (2, j, r, p, u);
+}
+
+static __attribute__ ((target ("avx512f,avx512vl,avx2,fma"))) void
+row_item_avx512 (const gemm_job *j, int r, int64_t p, float *u)
+{
+  row_item (4, j, r, p, u);
+}
+#endif
+
+/* NN_SIMD_BEST, or the level tests asked for (nn_winograd_set_simd) */
+static atomic_int simd_forced = NN_SIMD_BEST;
+
+static bool
+cpu_has (nn_simd_level level)
+{
+#ifdef WG_HAVE_X86_LEVELS
+  __builtin_cpu_init ();
+  if (level == NN_SIMD_AVX512)
+    return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512vl");
+  if (level == NN_SIMD_AVX2)
+    return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#endif
+  return level == NN_SIMD_BASE;
+}
+
+bool
+nn_winograd_set_simd (nn_simd_level level)
+{
+  if (level != NN_SIMD_BEST && !cpu_has (level))
+    return false;
+  atomic_store (&simd_forced, (int) level);
+  return true;
+}
+
+static row_item_fn
+pick_row_item (void)
+{
+  nn_simd_level level = (nn_simd_level) atomic_load (&simd_forced);
+
+  if (level == NN_SIMD_BEST)
+    level = cpu_has (NN_SIMD_AVX512) ? NN_SIMD_AVX512
+            : cpu_has (NN_SIMD_AVX2) ? NN_SIMD_AVX2 : NN_SIMD_BASE;
+#ifdef WG_HAVE_X86_LEVELS
+  if (level == NN_SIMD_AVX512)
+    return row_item_avx512;
+  if (level == NN_SIMD_AVX2)
+    return row_item_avx2;
+#endif
+  return row_item_base;
+}
+
+/* A free U buffer; there are as many as threads, so one is normally free at once (if
+ * the thread count grew meanwhile, wait for a buffer rather than share one) */
+static int
+claim_slot (atomic_uint_fast64_t *free_slots)
+{
+  for (;;)
+    {
+      uint_fast64_t mask = atomic_load (free_slots);
+      int s;
+
+      if (mask == 0)
+        {
+          sched_yield ();
+          continue;
+        }
+      s = __builtin_ctzll (mask);
+      if (atomic_compare_exchange_weak (free_slots, &mask, mask & ~((uint_fast64_t) 1 << s)))
+        return s;
+    }
+}
+
+/* Items are (row of positions, panel), rows outermost: consecutive items share V */
+static void
+gemm_items (void *data, int64_t lo, int64_t hi)
+{
+  gemm_job *j = data;
+  int s = claim_slot (&j->free_slots);
+  float *u = j->u + s * j->u_floats;
+
+  for (int64_t item = lo; item < hi; item++)
+    j->row_item (j, (int) (item / j->n_panels), item % j->n_panels, u);
+  atomic_fetch_or (&j->free_slots, (uint_fast64_t) 1 << s);
+}
+
 /* ---------------------------------------------------------------- driver */
 
 /* Below this many floats per job a loop stays on one thread (as in conv2d.c) */
 #define PAR_MIN_FLOATS 16384
+/* U buffers: one per thread, no more than a 64-bit mask holds */
+#define WG_MAX_SLOTS 64
 
 static int64_t
 min_items (int64_t floats_per_item)
@@ -555,7 +758,7 @@ min_items (int64_t floats_per_item)
 }
 
 /* Tiles per chunk: V + M within WG_CHUNK_BYTES, at least WG_MIN_TILES, no more than
- * there are, and the chunks about equal (every chunk's GEMMs pack all of U again, so a
+ * there are, and the chunks about equal (every chunk's items make their U again, so a
  * last chunk of a few tiles would cost nearly as much as a full one) */
 static int64_t
 chunk_tiles (const wg_geom *g, int64_t total)
@@ -572,7 +775,7 @@ chunk_tiles (const wg_geom *g, int64_t total)
   return t < total ? t : total;
 }
 
-/* The 36 planes of U, V and M lie this many floats apart: rounded up to 64 bytes, plus
+/* The 36 planes of V and M lie this many floats apart: rounded up to 64 bytes, plus
  * 64 bytes so that planes of a power-of-two size do not all map to the same cache
  * sets (the transforms write or read one row of every plane at a time). */
 static bool
@@ -588,32 +791,33 @@ plane_stride (int64_t rows, int64_t cols, int64_t *stride)
 
 typedef struct wg_plan {
   int64_t chunk;            /* most tiles per chunk */
-  int64_t wt;               /* floats of the kernels with lanes innermost */
+  int64_t n_panels;         /* panels of WG_NR output channels */
+  int64_t wk;               /* floats of the kernel panels */
+  int64_t u_floats;         /* floats of one U buffer */
+  int slots;                /* U buffers */
   int64_t strips_per_row;   /* strips per tile row */
-  bool one_chunk;           /* U made WG_U_ROWS rows of positions at a time (below) */
-  int64_t us, vs, ms;       /* plane strides of U, V, M */
-  size_t bytes;             /* kernels, U, V, M and the chunk's strip records */
+  int64_t vs, ms;           /* plane strides of V, M */
+  size_t bytes;             /* kernel panels, U buffers, V, M and the chunk's strips */
 } wg_plan;
 
-/* With a single chunk, U is made WG_U_ROWS rows of 6 positions at a time, right before
- * their GEMMs pack it: the scratch holds 12 planes instead of 36 (13 MB instead of 38 MB
- * for 512 channels), and each plane is packed soon after it is written. */
 static bool
 plan_init (wg_plan *p, const wg_geom *g, int64_t total)
 {
-  int64_t planes, strips, bytes;
+  int64_t floats, strips, bytes, u_all;
+  int threads = nn_get_num_threads ();
 
   p->chunk = chunk_tiles (g, total);
-  p->one_chunk = p->chunk >= total;
+  p->n_panels = (g->c_out + WG_NR - 1) / WG_NR;
+  p->slots = threads < 1 ? 1 : threads > WG_MAX_SLOTS ? WG_MAX_SLOTS : threads;
   p->strips_per_row = (g->tiles_w + WG_LANES - 1) / WG_LANES;
-  if (!nn_checked_mul (g->c_out, (g->c_in + WG_LANES - 1) / WG_LANES * WG_LANES * 9, &p->wt)
-      || !plane_stride (g->c_out, g->c_in, &p->us) || !plane_stride (g->c_in, p->chunk, &p->vs)
-      || !plane_stride (g->c_out, p->chunk, &p->ms)
-      || !nn_checked_mul (p->us, p->one_chunk ? WG_IN * WG_U_ROWS : WG_POS, &planes)
-      || __builtin_add_overflow (planes, p->wt, &planes)
-      || __builtin_add_overflow (planes, WG_POS * p->vs, &planes)
-      || __builtin_add_overflow (planes, WG_POS * p->ms, &planes)
-      || !nn_checked_mul (planes, 4, &bytes)
+  if (!nn_checked_mul (p->n_panels, g->c_in * 9 * WG_NR, &p->wk)
+      || !nn_checked_mul (g->c_in, WG_IN * WG_NR, &p->u_floats)
+      || !nn_checked_mul (p->u_floats, p->slots, &u_all)
+      || !plane_stride (g->c_in, p->chunk, &p->vs) || !plane_stride (g->c_out, p->chunk, &p->ms)
+      || __builtin_add_overflow (p->wk, u_all, &floats)
+      || __builtin_add_overflow (floats, WG_POS * p->vs, &floats)
+      || __builtin_add_overflow (floats, WG_POS * p->ms, &floats)
+      || !nn_checked_mul (floats, 4, &bytes)
       || !nn_checked_mul (p->chunk, (int64_t) sizeof (wg_strip), &strips)
       || __builtin_add_overflow (bytes, strips, &bytes) || (uint64_t) bytes > SIZE_MAX)
     return false;
@@ -650,65 +854,29 @@ typedef struct wg_run {
   const wg_plan *p;
   const nn_layer *layer;
   const float *in;
-  float *wt, *u, *v, *m, *out;
+  float *wk, *u, *v, *m, *out;
   wg_strip *strips;
+  row_item_fn row_item;
   bool relu, pool2;
 } wg_run;
 
-/* U's positions [6 r0, 6 r1), as planes from r->u on */
-static void
-transform_weights (const wg_run *r, int r0, int r1)
-{
-  const wg_geom *g = r->g;
-  weight_job j = { g, r->layer->weight->data, r->wt, r->u, r->p->us,
-                   (g->c_in + WG_LANES - 1) / WG_LANES, r0, r1 };
-
-  nn_parallel_for (g->c_out * j.groups, min_items (WG_IN * (r1 - r0) * WG_LANES),
-                   weight_items, &j);
-}
-
-static void
-lay_out_kernels (const wg_run *r)
-{
-  const wg_geom *g = r->g;
-  weight_job j = { g, r->layer->weight->data, r->wt, NULL, 0,
-                   (g->c_in + WG_LANES - 1) / WG_LANES, 0, 0 };
-
-  nn_parallel_for (g->c_out * j.groups, min_items (9 * WG_LANES), weight_lanes, &j);
-}
-
-/* M = U V for positions [6 r0, 6 r1) of a chunk of cnt tiles; u: position 6 r0 */
-static void
-gemms (const wg_run *r, const float *u, int r0, int r1, int64_t cnt)
-{
-  const wg_geom *g = r->g;
-
-  for (int xi = WG_IN * r0; xi < WG_IN * r1; xi++, u += r->p->us)
-    nn_sgemm (false, false, g->c_out, cnt, g->c_in, 1.0f, u, g->c_in, r->v + xi * r->p->vs,
-              cnt, 0.0f, r->m + xi * r->p->ms, cnt);
-}
-
-/* One chunk (ns strips of cnt tiles): transform its inputs, the GEMMs (making U on
- * the way if one_chunk), transform back into out. False when an output came out Inf or
- * NaN (see nn_winograd_conv2d). */
+/* One chunk (ns strips of cnt tiles): transform its inputs, the GEMMs, transform back
+ * into out. False when an output came out Inf or NaN (see nn_winograd_conv2d). */
 static bool
 run_chunk (const wg_run *r, int64_t ns, int64_t cnt)
 {
   const wg_geom *g = r->g;
   input_job ij = { g, r->in, r->strips, ns, cnt, r->v, r->p->vs };
+  gemm_job gj = { g, r->wk, r->v, r->m, r->p->vs, r->p->ms, cnt, r->p->n_panels, r->u,
+                  r->p->u_floats, 0, r->row_item };
   output_job oj = { g, r->m, r->p->ms, r->strips, ns, cnt,
                     r->layer->bias != NULL ? r->layer->bias->data : NULL, r->relu, r->out,
                     false, r->pool2 };
 
+  atomic_init (&gj.free_slots, r->p->slots == WG_MAX_SLOTS
+                               ? ~(uint_fast64_t) 0 : ((uint_fast64_t) 1 << r->p->slots) - 1);
   nn_parallel_for (g->c_in * ns, min_items (WG_POS * WG_LANES), input_items, &ij);
-  if (r->p->one_chunk)
-    for (int row = 0; row < WG_IN; row += WG_U_ROWS)
-      {
-        transform_weights (r, row, row + WG_U_ROWS);
-        gemms (r, r->u, row, row + WG_U_ROWS, cnt);
-      }
-  else
-    gemms (r, r->u, 0, WG_IN, cnt);
+  nn_parallel_for (WG_IN * r->p->n_panels, 1, gemm_items, &gj);
   nn_parallel_for (g->c_out * ns, min_items (WG_POS * WG_LANES), output_items, &oj);
   return !atomic_load (&oj.nonfinite);
 }
@@ -724,6 +892,7 @@ winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out, bo
   wg_geom g;
   wg_plan p;
   wg_run r;
+  panel_job pj;
   int64_t total, n_strips, next = 0;
   float *ws;
 
@@ -734,14 +903,13 @@ winograd_conv2d (nn_net *net, int index, const nn_tensor *in, nn_tensor *out, bo
     return false;
   n_strips = g.n * g.tiles_h * p.strips_per_row;
   r = (wg_run) { &g, &p, &net->layers[index], in->data, ws, NULL, NULL, NULL, out->data,
-                 NULL, relu, pool2 };
-  r.u = r.wt + p.wt;
-  r.v = r.u + (p.one_chunk ? WG_IN * WG_U_ROWS : WG_POS) * p.us;
+                 NULL, pick_row_item (), relu, pool2 };
+  r.u = r.wk + p.wk;
+  r.v = r.u + p.u_floats * p.slots;
   r.m = r.v + WG_POS * p.vs;
   r.strips = (wg_strip *) (r.m + WG_POS * p.ms);
-  lay_out_kernels (&r);
-  if (!p.one_chunk)
-    transform_weights (&r, 0, WG_IN);
+  pj = (panel_job) { &g, r.layer->weight->data, r.wk, (g.c_in + WG_KB - 1) / WG_KB };
+  nn_parallel_for (p.n_panels * pj.blocks, min_items (WG_KB * 9 * WG_NR), kernel_panels, &pj);
   while (next < n_strips)
     {
       int64_t cnt, ns = fill_strips (&g, &p, &next, n_strips, r.strips, &cnt);
