@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <time.h>
 #include <string.h>
 
 #include <glib.h>
@@ -669,12 +670,48 @@ test_workspace (void)
   nn_net_free (net);
 }
 
+static bool user_blas_timeout;
+
+/* nn_init() (called first thing in main) makes OpenBLAS's idle threads sleep: after a
+ * threaded GEMM, the process then uses next to no CPU while it waits. Left at OpenBLAS's
+ * default, one idle thread spins for ~0.1 s, so 200 ms of waiting cost ~100 ms of CPU. */
+static void
+test_blas_idle (void)
+{
+  int64_t n = 512;
+  g_autofree float *a = g_new0 (float, n * n);
+  g_autofree float *b = g_new0 (float, n * n);
+  g_autofree float *c = g_new0 (float, n * n);
+  struct timespec t0, t1;
+  double idle_cpu_ms;
+
+  if (user_blas_timeout)
+    {
+      g_test_skip ("OPENBLAS_THREAD_TIMEOUT is set: the user's value wins");
+      return;
+    }
+  nn_set_num_threads (2);
+  nn_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t0);
+  g_usleep (200 * 1000);
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t1);
+  idle_cpu_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  g_test_message ("CPU time while idle for 200 ms after a GEMM: %.2f ms", idle_cpu_ms);
+  g_assert_cmpfloat (idle_cpu_ms, <, 40.0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) names = NULL;
+  bool blas_told;
+
+  /* before any thread exists (see nn_init); false only with another BLAS */
+  user_blas_timeout = g_getenv ("OPENBLAS_THREAD_TIMEOUT") != NULL;
+  blas_told = nn_init ();
 
   g_test_init (&argc, &argv, NULL);
+  g_assert_true (blas_told);
   names = test_add_fixture_tests ("ref", "/engine/forward/ref", 40, test_reference);
   g_test_add_func ("/engine/forward/abort", test_abort);
   g_test_add_func ("/engine/forward/wrong-input", test_wrong_input);
@@ -686,6 +723,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv2d/vs-naive", test_conv_vs_naive);
   g_test_add_func ("/engine/sgemm/vs-naive", test_sgemm);
   g_test_add_func ("/engine/sgemm/workspace", test_workspace);
+  g_test_add_func ("/engine/sgemm/blas-idle", test_blas_idle);
   /* names is freed after the run returns */
   return g_test_run ();
 }

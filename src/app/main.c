@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "ll-application.h"
+#include "nn.h"
 
 int
 main (int   argc,
@@ -16,6 +17,7 @@ main (int   argc,
   g_autoptr(LlApplication) app = NULL;
   const char *localedir;
 
+  nn_init ();
   /* LAYERLAB_LOCALEDIR lets an uninstalled build find its .mo files
    * (BUILDDIR/po, where meson puts de/LC_MESSAGES/layerlab.mo). */
   localedir = g_getenv ("LAYERLAB_LOCALEDIR");

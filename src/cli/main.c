@@ -96,6 +96,7 @@ main (int argc, char **argv)
   const cli_entry *entry;
   const char *name;
 
+  nn_init ();
   if (argc < 2)
     {
       fputs (main_help, stderr);

@@ -330,6 +330,13 @@ nn_status nn_net_forward (nn_net *net, const nn_tensor *input, const nn_run_opts
                           nn_run_result *result, nn_error *err);
 void nn_run_result_clear (nn_run_result *result);
 
+/* Call once at the start of main(), before any other thread exists (it sets an
+ * environment variable): makes OpenBLAS's idle threads sleep after ~25 us instead of
+ * spinning for ~0.1 s after every call, on the cores the engine's own threads need.
+ * False when the BLAS is not an OpenBLAS it can tell this to (nothing changes then).
+ * OPENBLAS_THREAD_TIMEOUT in the environment wins. */
+bool nn_init (void);
+
 /* Thread count for OpenBLAS and the engine's own loops. */
 void nn_set_num_threads (int n);
 int nn_get_num_threads (void);

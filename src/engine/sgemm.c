@@ -164,6 +164,42 @@ nn_workspace_free (nn_net *net)
 
 /* ---------------------------------------------------------------- threads */
 
+/* OpenBLAS's idle threads spin, calling sched_yield, for 2^28 cycles (about 0.1 s) after
+ * every call before they sleep: each call left a core busy for 0.1 s. Between the
+ * engine's BLAS calls its own pool runs the im2col, transform and Winograd loops on the
+ * same cores, and the spinning thread took 12% of the CPU time of a VGG-16 forward pass
+ * from them (perf); with the spin cut to 2^16 cycles (~25 us) the conv layers ran
+ * 15-25% faster (docs/performance.md). OpenBLAS reads OPENBLAS_THREAD_TIMEOUT (n for
+ * 2^n cycles) when it is loaded, before main(), so nn_init() sets it, has OpenBLAS read
+ * its environment again and stops its threads; the next threaded call starts them with
+ * the new setting. openblas_read_env and blas_thread_shutdown_ are exported by the
+ * library but not declared in its headers: weak references, so that another BLAS (or
+ * an OpenBLAS without them) links and simply keeps its own behaviour. */
+#ifdef HAVE_CBLAS
+#define BLAS_THREAD_TIMEOUT "16"
+
+extern void openblas_read_env (void) __attribute__ ((weak));
+extern int blas_thread_shutdown_ (void) __attribute__ ((weak));
+#endif
+
+bool
+nn_init (void)
+{
+#ifdef HAVE_CBLAS
+  if (getenv ("OPENBLAS_THREAD_TIMEOUT") != NULL)
+    return true;                          /* the user's choice */
+  if (openblas_read_env == NULL || blas_thread_shutdown_ == NULL)
+    return false;
+  if (setenv ("OPENBLAS_THREAD_TIMEOUT", BLAS_THREAD_TIMEOUT, 1) != 0)
+    return false;
+  openblas_read_env ();
+  blas_thread_shutdown_ ();
+  return true;
+#else
+  return false;
+#endif
+}
+
 static int engine_threads = 0;
 
 void
