@@ -627,6 +627,57 @@ test_stats_channels (void)
   free (s);
 }
 
+/* Many channels with zeros, NaN and Inf: the statistics merged from the channels' equal
+ * those of the whole, and both equal a plain two-pass loop in double */
+static void
+test_stats_merge (void)
+{
+  enum { C = 37, HW = 1001 };
+  g_autofree float *a = g_new (float, C * HW);
+  g_autoptr (GRand) r = g_rand_new_with_seed (17);
+  LlRenderStats *per = NULL, merged, whole;
+  nn_error err = { 0 };
+  double sum = 0.0, ss = 0.0, mean, lo = INFINITY, hi = -INFINITY;
+  int64_t finite = 0;
+
+  for (int i = 0; i < C * HW; i++)
+    {
+      int pick = g_rand_int_range (r, 0, 50);
+
+      a[i] = pick == 0 ? NAN : pick == 1 ? INFINITY : pick == 2 ? -INFINITY
+             : pick < 10 ? 0.0f : (float) g_rand_double_range (r, -3.0, 5.0) + (i / HW) * 0.25f;
+    }
+  for (int i = 0; i < C * HW; i++)
+    if (isfinite (a[i]))
+      {
+        sum += a[i];
+        lo = MIN (lo, a[i]);
+        hi = MAX (hi, a[i]);
+        finite++;
+      }
+  mean = sum / finite;
+  for (int i = 0; i < C * HW; i++)
+    if (isfinite (a[i]))
+      ss += (a[i] - mean) * (a[i] - mean);
+  ll_render_stats_compute (a, C * HW, &whole);
+  g_assert_cmpint (ll_render_channel_stats (a, C, HW, &per, &err), ==, NN_OK);
+  ll_render_stats_merge (per, C, &merged);
+  for (int k = 0; k < 2; k++)
+    {
+      const LlRenderStats *s = k == 0 ? &whole : &merged;
+
+      g_assert_cmpint (s->n, ==, C * HW);
+      g_assert_cmpint (s->n_finite, ==, finite);
+      g_assert_cmpfloat (s->min, ==, lo);
+      g_assert_cmpfloat (s->max, ==, hi);
+      g_assert_cmpfloat_with_epsilon (s->mean, mean, 1e-12 * fabs (mean) + 1e-15);
+      g_assert_cmpfloat_with_epsilon (s->std, sqrt (ss / finite), 1e-12 * sqrt (ss / finite));
+    }
+  g_assert_cmpint (merged.n_zeros, ==, whole.n_zeros);
+  g_assert_cmpfloat (merged.zero_fraction, ==, whole.zero_fraction);
+  free (per);
+}
+
 static void
 test_histogram (void)
 {
@@ -1064,6 +1115,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/matrix/colours-hit", test_matrix);
   g_test_add_func ("/render/stats/numpy", test_stats);
   g_test_add_func ("/render/stats/channels", test_stats_channels);
+  g_test_add_func ("/render/stats/merge", test_stats_merge);
   g_test_add_func ("/render/histogram/numpy", test_histogram);
   g_test_add_func ("/render/histogram/sum", test_histogram_sum);
   g_test_add_func ("/render/histogram/view", test_histogram_view);

@@ -18,40 +18,149 @@
 
 /* ---------------------------------------------------------------- statistics */
 
+/* Independent partial results, one per lane: GCC keeps them in vector registers and
+ * vectorises the loops without reordering any one sum (no -ffast-math needed). With
+ * one sum in double and fmin/fmax calls, the statistics of VGG-16's activations took
+ * 400 ms per forward pass on the app's worker thread, three times the pass itself. */
+#define STATS_LANES 8
+
+typedef struct stats_lanes {
+  double sum[STATS_LANES], ss[STATS_LANES];
+  float min[STATS_LANES], max[STATS_LANES];
+  int64_t finite[STATS_LANES], zeros[STATS_LANES];
+} stats_lanes;
+
+/* x - x is NaN for Inf and NaN: false for them, without a call */
+static inline bool
+finite_f (float x)
+{
+  return x - x == 0.0f;
+}
+
+static inline void
+first_step (stats_lanes *l, int k, float x)
+{
+  bool finite = finite_f (x);
+
+  l->zeros[k] += x == 0.0f;
+  l->finite[k] += finite;
+  l->sum[k] += finite ? x : 0.0f;
+  l->min[k] = finite && x < l->min[k] ? x : l->min[k];
+  l->max[k] = finite && x > l->max[k] ? x : l->max[k];
+}
+
+static inline void
+second_step (stats_lanes *l, int k, float x, double mean)
+{
+  double d = finite_f (x) ? x - mean : 0.0;
+
+  l->ss[k] += d * d;
+}
+
+/* Counts, sum, min and max of the finite values */
+static void
+stats_first_pass (const float *data, int64_t n, LlRenderStats *out, double *sum)
+{
+  stats_lanes l = { 0 };
+  int64_t full = n - n % STATS_LANES, i;
+
+  for (int k = 0; k < STATS_LANES; k++)
+    {
+      l.min[k] = INFINITY;
+      l.max[k] = -INFINITY;
+    }
+  for (i = 0; i < full; i += STATS_LANES)
+    for (int k = 0; k < STATS_LANES; k++)
+      first_step (&l, k, data[i + k]);
+  for (; i < n; i++)
+    first_step (&l, (int) (i - full), data[i]);
+  *sum = 0.0;
+  out->min = INFINITY;
+  out->max = -INFINITY;
+  for (int k = 0; k < STATS_LANES; k++)
+    {
+      *sum += l.sum[k];
+      out->n_finite += l.finite[k];
+      out->n_zeros += l.zeros[k];
+      out->min = l.min[k] < out->min ? l.min[k] : out->min;
+      out->max = l.max[k] > out->max ? l.max[k] : out->max;
+    }
+}
+
+/* Sum of squared differences from the mean over the finite values */
+static double
+stats_second_pass (const float *data, int64_t n, double mean)
+{
+  stats_lanes l = { 0 };
+  int64_t full = n - n % STATS_LANES, i;
+  double total = 0.0;
+
+  for (i = 0; i < full; i += STATS_LANES)
+    for (int k = 0; k < STATS_LANES; k++)
+      second_step (&l, k, data[i + k], mean);
+  for (; i < n; i++)
+    second_step (&l, (int) (i - full), data[i], mean);
+  for (int k = 0; k < STATS_LANES; k++)
+    total += l.ss[k];
+  return total;
+}
+
 void
 ll_render_stats_compute (const float *data, int64_t n, LlRenderStats *out)
 {
-  double sum = 0.0, ss = 0.0, min = INFINITY, max = -INFINITY;
-  int64_t n_finite = 0, n_zeros = 0;
+  double sum;
 
   memset (out, 0, sizeof *out);
   out->n = n;
-  for (int64_t i = 0; i < n; i++)
+  stats_first_pass (data, n, out, &sum);
+  out->zero_fraction = n > 0 ? (double) out->n_zeros / (double) n : 0.0;
+  if (out->n_finite == 0)
     {
-      double x = data[i];
-
-      if (x == 0.0)
-        n_zeros++;
-      if (!isfinite (x))
-        continue;
-      n_finite++;
-      sum += x;
-      min = fmin (min, x);
-      max = fmax (max, x);
+      out->min = out->max = 0.0;
+      return;
     }
-  out->n_finite = n_finite;
-  out->n_zeros = n_zeros;
-  out->zero_fraction = n > 0 ? (double) n_zeros / (double) n : 0.0;
-  if (n_finite == 0)
-    return;
-  out->min = min;
-  out->max = max;
-  out->mean = sum / (double) n_finite;
+  out->mean = sum / (double) out->n_finite;
   /* Two passes, like numpy's std: no cancellation for large offsets. */
-  for (int64_t i = 0; i < n; i++)
-    if (isfinite (data[i]))
-      ss += (data[i] - out->mean) * (data[i] - out->mean);
-  out->std = sqrt (ss / (double) n_finite);
+  out->std = sqrt (stats_second_pass (data, n, out->mean) / (double) out->n_finite);
+}
+
+/* The statistics of the union of n parts, from theirs: exact counts, min and max; mean
+ * and std by Chan et al.'s pairwise update (sum of n_c (std_c^2 + (mean_c - mean)^2)),
+ * as stable as the two passes. */
+void
+ll_render_stats_merge (const LlRenderStats *parts, int64_t n, LlRenderStats *out)
+{
+  double sum = 0.0, m2 = 0.0;
+
+  memset (out, 0, sizeof *out);
+  out->min = INFINITY;
+  out->max = -INFINITY;
+  for (int64_t c = 0; c < n; c++)
+    {
+      out->n += parts[c].n;
+      out->n_zeros += parts[c].n_zeros;
+      out->n_finite += parts[c].n_finite;
+      sum += parts[c].mean * (double) parts[c].n_finite;
+      if (parts[c].n_finite > 0)
+        {
+          out->min = parts[c].min < out->min ? parts[c].min : out->min;
+          out->max = parts[c].max > out->max ? parts[c].max : out->max;
+        }
+    }
+  out->zero_fraction = out->n > 0 ? (double) out->n_zeros / (double) out->n : 0.0;
+  if (out->n_finite == 0)
+    {
+      out->min = out->max = 0.0;
+      return;
+    }
+  out->mean = sum / (double) out->n_finite;
+  for (int64_t c = 0; c < n; c++)
+    {
+      double d = parts[c].mean - out->mean;
+
+      m2 += (double) parts[c].n_finite * (parts[c].std * parts[c].std + d * d);
+    }
+  out->std = sqrt (m2 / (double) out->n_finite);
 }
 
 nn_status

@@ -99,6 +99,9 @@ typedef struct LlRenderStats {
 } LlRenderStats;
 
 void ll_render_stats_compute (const float *data, int64_t n, LlRenderStats *out);
+/* The statistics of the union of n parts from those of the parts (the same values as
+ * ll_render_stats_compute of the whole, up to rounding) */
+void ll_render_stats_merge (const LlRenderStats *parts, int64_t n, LlRenderStats *out);
 /* Statistics of each of n_channels consecutive blocks of channel_size elements.
  * *out is malloc'd (free()). */
 nn_status ll_render_channel_stats (const float *data, int64_t n_channels, int64_t channel_size,

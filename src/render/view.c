@@ -147,14 +147,19 @@ ll_render_view_prepare (LlRenderView *view, nn_error *err)
   nn_status status = NN_OK;
 
   ll_render_view_clear (view);
-  ll_render_stats_compute (view->data, view->n, &view->stats);
-  if (kind_has_channels (view->kind))
+  if (kind_has_channels (view->kind) && view->dims[0] > 0)
     {
+      /* the whole's statistics from the channels': one read of the data, not two */
       status = ll_render_channel_stats (view->data, view->dims[0], view->n / view->dims[0],
                                         &view->channel_stats, err);
       if (status == NN_OK)
-        view->n_channels = view->dims[0];
+        {
+          view->n_channels = view->dims[0];
+          ll_render_stats_merge (view->channel_stats, view->n_channels, &view->stats);
+        }
     }
+  else
+    ll_render_stats_compute (view->data, view->n, &view->stats);
   if (status == NN_OK && view->kind == LL_RENDER_HISTOGRAM)
     {
       if (o->bins < 1 || o->bins > MAX_BINS)
