@@ -595,6 +595,66 @@ test_conv_vs_naive (void)
     }
 }
 
+/* Conv2d(32, 64, 5) -> ReLU -> MaxPool2d(2) on 12x12 inputs */
+static nn_net *
+conv_relu_pool_net (const conv_case *c)
+{
+  nn_net *net = conv_net (c);
+  nn_layer_config cfg;
+  nn_error err;
+
+  nn_layer_config_init (&cfg, NN_LAYER_RELU);
+  if (nn_net_append (net, &cfg, &err) != NN_OK)
+    g_error ("%s", err.message);
+  nn_layer_config_init (&cfg, NN_LAYER_MAXPOOL2D);
+  cfg.kernel_size[0] = cfg.kernel_size[1] = 2;
+  cfg.stride[0] = cfg.stride[1] = 2;
+  if (nn_net_append (net, &cfg, &err) != NN_OK)
+    g_error ("%s", err.message);
+  return net;
+}
+
+/* When the im2col scratch of a batch of images does not fit the memory budget, a conv
+ * (plain, and with its MaxPool2d fused) falls back to one image at a time and still
+ * computes the same output */
+static void
+test_conv_scratch_fallback (void)
+{
+  conv_case c = { 20, 32, 12, 12, 64, 1, 5, 5, 1, 1, 0, 0, 1, 1, true };
+  uint64_t saved = nn_memory_budget ();
+  nn_tensor *x = nn_tensor_new_4d (c.n, c.c_in, c.h, c.w, NULL);
+
+  nn_tensor_fill_uniform (x, 3, -1.0f, 1.0f);
+  for (int pooled = 0; pooled < 2; pooled++)
+    {
+      nn_net *roomy = conv_relu_pool_net (&c), *tight = conv_relu_pool_net (&c);
+      int64_t side = pooled ? 4 : 8;
+      nn_tensor *a = nn_tensor_new_4d (c.n, c.c_out, side, side, NULL);
+      nn_tensor *b = nn_tensor_new_4d (c.n, c.c_out, side, side, NULL);
+      nn_status sa, sb;
+      nn_error err;
+
+      sa = pooled ? nn_conv2d_pool_forward (roomy, 0, 2, x, a, true, &err)
+                  : nn_conv2d_forward_fused (roomy, 0, x, a, true, &err);
+      g_assert_cmpint (sa, ==, NN_OK);
+      /* 20 images' columns at once: 20 x 800 x 64 floats */
+      g_assert_cmpuint (roomy->workspace_size, >, 1u << 20);
+      nn_set_memory_budget (1u << 20);
+      sb = pooled ? nn_conv2d_pool_forward (tight, 0, 2, x, b, true, &err)
+                  : nn_conv2d_forward_fused (tight, 0, x, b, true, &err);
+      nn_set_memory_budget (saved);
+      g_assert_cmpint (sb, ==, NN_OK);
+      g_assert_cmpuint (tight->workspace_size, <=, 1u << 20);
+      assert_close (b, a, -1, 1e-5, pooled ? "pooled, one image at a time vs batched"
+                                           : "one image at a time vs batched");
+      nn_tensor_free (a);
+      nn_tensor_free (b);
+      nn_net_free (roomy);
+      nn_net_free (tight);
+    }
+  nn_tensor_free (x);
+}
+
 static void
 gemm_naive (bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
             const float *B, int64_t ldb, float *C, int64_t ldc)
@@ -721,6 +781,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/forward/threads-agree", test_threads_agree);
   g_test_add_func ("/engine/forward/seed-thirty", test_seed_thirty);
   g_test_add_func ("/engine/conv2d/vs-naive", test_conv_vs_naive);
+  g_test_add_func ("/engine/conv2d/scratch-fallback", test_conv_scratch_fallback);
   g_test_add_func ("/engine/sgemm/vs-naive", test_sgemm);
   g_test_add_func ("/engine/sgemm/workspace", test_workspace);
   g_test_add_func ("/engine/sgemm/blas-idle", test_blas_idle);

@@ -478,6 +478,26 @@ nn_conv2d_forward (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
   return nn_conv2d_forward_fused (net, index, in, out, false, err);
 }
 
+/* The workspace for *nb images at a time (tiles of *rows output rows when that is one
+ * image; whole images when pooled), or, when a batch does not fit the memory budget,
+ * for one image: *nb and *rows then say so. NULL when even that does not fit, with
+ * *bytes what it asked for (for scratch_error). */
+static float *
+conv_scratch (nn_net *net, const conv_geom *g, bool pooled, int64_t *nb, int64_t *rows,
+              size_t *bytes)
+{
+  float *ws = scratch_bytes (g, *nb, *rows, *nb > 1 || pooled, bytes)
+              ? nn_workspace_get (net, *bytes) : NULL;
+
+  if (ws == NULL && *nb > 1)
+    {
+      *nb = 1;
+      *rows = pooled ? g->h_out : choose_tile_rows (g);
+      ws = scratch_bytes (g, 1, *rows, pooled, bytes) ? nn_workspace_get (net, *bytes) : NULL;
+    }
+  return ws;
+}
+
 nn_status
 nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor *out,
                          bool relu, nn_error *err)
@@ -502,14 +522,7 @@ nn_conv2d_forward_fused (nn_net *net, int index, const nn_tensor *in, nn_tensor 
     }
   nb = choose_batch (&g);
   rows = nb > 1 ? g.h_out : choose_tile_rows (&g);
-  ws = scratch_bytes (&g, nb, rows, nb > 1, &bytes) ? nn_workspace_get (net, bytes) : NULL;
-  if (ws == NULL && nb > 1)
-    {
-      nb = 1;
-      rows = choose_tile_rows (&g);
-      ws = scratch_bytes (&g, nb, rows, nb > 1, &bytes) ? nn_workspace_get (net, bytes) : NULL;
-    }
-  if (ws == NULL)
+  if ((ws = conv_scratch (net, &g, false, &nb, &rows, &bytes)) == NULL)
     return scratch_error (index, bytes, err);
   if (nb > 1)
     conv_batched (&g, nb, ws, layer->weight->data, bias, in->data, out->data, relu);
@@ -559,7 +572,7 @@ nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor 
   conv_geom g;
   size_t bytes = 0;
   nn_status status;
-  int64_t nb;
+  int64_t nb, rows;
   float *ws;
 
   if ((status = conv_setup (net, index, in, &g, err)) != NN_OK || conv_is_empty (&g))
@@ -571,13 +584,8 @@ nn_conv2d_pool_forward (nn_net *net, int index, int pool_index, const nn_tensor 
     return conv_then_pool (net, index, pool_index, in, out, relu, err);
   nn_pool_geom_init (&pool, &net->layers[pool_index].cfg, &net->info[pool_index], g.n);
   nb = choose_batch (&g);
-  ws = scratch_bytes (&g, nb, g.h_out, true, &bytes) ? nn_workspace_get (net, bytes) : NULL;
-  if (ws == NULL && nb > 1)
-    {
-      nb = 1;
-      ws = scratch_bytes (&g, nb, g.h_out, true, &bytes) ? nn_workspace_get (net, bytes) : NULL;
-    }
-  if (ws == NULL)
+  rows = g.h_out;
+  if ((ws = conv_scratch (net, &g, true, &nb, &rows, &bytes)) == NULL)
     return scratch_error (index, bytes, err);
   conv_batched_pool (&g, nb, ws, layer->weight->data, bias, in->data, out->data, relu, &pool);
   return NN_OK;
