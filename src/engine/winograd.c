@@ -574,8 +574,8 @@ typedef struct gemm_job {
 } gemm_job;
 
 /* A block of mr tiles x (nv * WG_VL) channels from channel l0 of the panel:
- * acc_out[i * WG_NR + l0 + l] = sum over ci of v[ci * cnt + i] * u[ci * WG_NR + l0 + l]. Always
- * inlined with constant mr and nv, so that the accumulators live in registers. */
+ *   acc_out[i * WG_NR + l0 + l] = sum over ci of v[ci * cnt + i] * u[ci * WG_NR + l0 + l]
+ * Always inlined with constant mr and nv, so that the accumulators live in registers. */
 static inline __attribute__ ((always_inline)) void
 micro (int mr, int nv, int64_t c_in, const float *v, int64_t cnt, const float *u, int l0,
        float *acc_out)
