@@ -767,7 +767,7 @@ main (int argc, char **argv)
   bool blas_told;
 
   /* before any thread exists (see nn_init); false only with another BLAS */
-  user_blas_timeout = g_getenv ("OPENBLAS_THREAD_TIMEOUT") != NULL;
+  user_blas_timeout = g_strcmp0 (g_getenv ("OPENBLAS_THREAD_TIMEOUT"), "") > 0;
   blas_told = nn_init ();
 
   g_test_init (&argc, &argv, NULL);

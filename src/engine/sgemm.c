@@ -186,7 +186,9 @@ bool
 nn_init (void)
 {
 #ifdef HAVE_CBLAS
-  if (getenv ("OPENBLAS_THREAD_TIMEOUT") != NULL)
+  const char *user = getenv ("OPENBLAS_THREAD_TIMEOUT");
+
+  if (user != NULL && user[0] != '\0')
     return true;                          /* the user's choice */
   if (openblas_read_env == NULL || blas_thread_shutdown_ == NULL)
     return false;
