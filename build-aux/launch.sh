@@ -17,4 +17,5 @@ ninja -C "$build"
 
 export GSETTINGS_SCHEMA_DIR="$build/data"
 export LAYERLAB_LOCALEDIR="$build/po"
+export LAYERLAB_CHECKER="$build/src/checker/layerlab-check"
 exec "$build/src/app/layerlab" "$@"

@@ -69,6 +69,7 @@ GSETTINGS_BACKEND=keyfile \
 XDG_CONFIG_HOME="$tmp/config" \
 XDG_DATA_HOME="$tmp/data" \
 LAYERLAB_LOCALEDIR="$build/po" \
+LAYERLAB_CHECKER="$(cd "$build" && pwd)/src/checker/layerlab-check" \
 GTK_A11Y=none \
   xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- sh "$tmp/run.sh" "$@"
 echo "$out"

@@ -12,8 +12,10 @@
 #include "config.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "fuzz-entry.h"
 #include "nn-private.h"
@@ -163,6 +165,148 @@ isolated_survives (gconstpointer data)
     g_assert_nonnull (strstr (werr.message, path));
 }
 
+/* ---------------------------------------------------------------- the checker program */
+
+/* The ThreadSanitizer build (build-aux/test.sh) builds only the tests, not the checker:
+ * its checks fork, and there is nothing to compare */
+static bool
+have_checker (void)
+{
+  const char *checker = g_getenv ("LAYERLAB_CHECKER");
+
+  if (checker != NULL && g_file_test (checker, G_FILE_TEST_IS_EXECUTABLE))
+    return true;
+  g_test_skip ("layerlab-check is not built");
+  return false;
+}
+
+typedef nn_status (*check_fn) (const char *path, const nn_net *net, nn_error *err);
+
+static nn_status
+model_full (const char *path, const nn_net *net, nn_error *err)
+{
+  return nn_model_validate_isolated (path, err);
+}
+
+static nn_status
+model_headers (const char *path, const nn_net *net, nn_error *err)
+{
+  return nn_model_check_headers_isolated (path, err);
+}
+
+static nn_status
+weights_full (const char *path, const nn_net *net, nn_error *err)
+{
+  return nn_weights_validate_isolated (path, net, err);
+}
+
+/* layerlab-check (LAYERLAB_CHECKER, set by the test environment) and the forked child
+ * give the same answers, in all four modes, on good and bad files; the weights modes
+ * check against a network the checker rebuilds from what it is sent */
+static void
+checker_matches_fork (void)
+{
+  static const char *files[] = { "good/base.h5", "good/float64-weights.h5",
+                                 "good/compressed.h5", "bad/huge-params.h5",
+                                 "bad/int-weight.h5", "bad/empty.h5", "bad/kernel-float.h5" };
+  static const check_fn checks[] = { model_full, model_headers, weights_full,
+                                     nn_weights_check_headers_isolated };
+  g_autofree char *base = g_test_build_filename (G_TEST_DIST, "data", "good", "base.h5",
+                                                 NULL);
+  nn_net *net = NULL, *seed;
+  nn_error err;
+
+  if (!have_checker ())
+    return;
+  seed = nn_net_new_template ("seed", 1, NULL);
+  g_assert_cmpint (nn_model_open (base, &net, &err), ==, NN_OK);
+  for (gsize f = 0; f < G_N_ELEMENTS (files); f++)
+    for (gsize c = 0; c < G_N_ELEMENTS (checks); c++)
+      for (int against = 0; against < (c >= 2 ? 2 : 1); against++)
+        {
+          g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", files[f],
+                                                         NULL);
+          const nn_net *n = against == 0 ? net : seed;
+          nn_error a, b;
+          nn_status sa, sb;
+
+          nn_isolate_set_checker (NULL);
+          sa = checks[c] (path, n, &a);
+          nn_isolate_set_checker ("");
+          sb = checks[c] (path, n, &b);
+          nn_isolate_set_checker (NULL);
+          g_test_message ("%s, check %" G_GSIZE_FORMAT ": %d %s", files[f], c, sa,
+                          sa != NN_OK ? a.message : "");
+          g_assert_cmpint (sa, ==, sb);
+          if (sa != NN_OK)
+            g_assert_cmpstr (a.message, ==, b.message);
+        }
+  nn_net_free (net);
+  nn_net_free (seed);
+}
+
+/* The checker is what runs: one that always fails turns every check into the crash
+ * message; a missing one sends the checks back to a forked child */
+static void
+checker_is_used (void)
+{
+  g_autofree char *good = g_test_build_filename (G_TEST_DIST, "data", "good", "base.h5",
+                                                 NULL);
+  nn_error err;
+
+  nn_isolate_set_checker ("/bin/false");
+  g_assert_cmpint (nn_model_validate_isolated (good, &err), ==, NN_STATUS_FORMAT);
+  g_assert_nonnull (strstr (err.message, "crashed the HDF5 library"));
+  nn_isolate_set_checker ("/nonexistent/layerlab-check");
+  g_assert_cmpint (nn_model_validate_isolated (good, &err), ==, NN_OK);
+  nn_isolate_set_checker (NULL);
+  g_assert_cmpint (nn_model_validate_isolated (good, &err), ==, NN_OK);
+}
+
+/* layerlab-check by hand: wrong arguments get the usage (status 2); a weights mode
+ * without a network on stdin says so in the nn_error it writes (status 1) */
+static void
+checker_refuses_garbage (void)
+{
+  const char *checker = g_getenv ("LAYERLAB_CHECKER");
+  g_autofree char *good = g_test_build_filename (G_TEST_DIST, "data", "good", "base.h5",
+                                                 NULL);
+  g_autofree char *dir = NULL, *result = NULL;
+  const char *usage[] = { checker, "weights", good, NULL };
+  const char *piped[] = { "/bin/sh", "-c",
+                          "echo not-a-network | \"$0\" weights \"$1\" 1048576 > \"$2\"",
+                          checker, good, NULL, NULL };
+  g_autofree char *out = NULL, *err_text = NULL, *bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  const nn_error *written;
+  gsize size = 0;
+  int wait_status;
+
+  if (!have_checker ())
+    return;
+  dir = g_dir_make_tmp ("layerlab-check-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  result = g_build_filename (dir, "result", NULL);
+  piped[5] = result;
+  g_assert_true (g_spawn_sync (NULL, (char **) usage, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err_text, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 2);
+  g_assert_nonnull (strstr (err_text, "usage: layerlab-check"));
+  g_assert_true (g_spawn_sync (NULL, (char **) piped, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status) && WEXITSTATUS (wait_status) == 1);
+  g_assert_true (g_file_get_contents (result, &bytes, &size, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, ==, sizeof (nn_error));
+  written = (const nn_error *) bytes;
+  g_assert_cmpint (written->status, ==, NN_STATUS_INVALID_ARG);
+  g_assert_nonnull (strstr (written->message, "no network on standard input"));
+  g_unlink (result);
+  g_rmdir (dir);
+}
+
 static int
 add_dir (const char *kind, const char *target, GPtrArray *keep)
 {
@@ -220,6 +364,9 @@ main (int argc, char *argv[])
       }
   }
   g_test_add_func ("/fuzz/isolated/file-open/" CRASHER, file_open_survives);
+  g_test_add_func ("/fuzz/isolated/checker/matches-fork", checker_matches_fork);
+  g_test_add_func ("/fuzz/isolated/checker/is-used", checker_is_used);
+  g_test_add_func ("/fuzz/isolated/checker/refuses-garbage", checker_refuses_garbage);
   for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
     {
       n += add_dir ("regressions", targets[i], keep);

@@ -1879,6 +1879,17 @@ build_net (h5_ctx *c, const nn_shape *input, const nn_layer_config *cfgs, int n,
   return NN_OK;
 }
 
+nn_status
+nn_net_from_configs (const nn_shape *input, const nn_layer_config *cfgs, int n,
+                     nn_net **out, nn_error *err)
+{
+  h5_ctx c;
+
+  *out = NULL;
+  ctx_init (&c, "network", err);
+  return build_net (&c, input, cfgs, n, out);
+}
+
 static nn_status
 read_architecture (h5_ctx *c, hid_t file, nn_net **out)
 {

@@ -173,7 +173,15 @@ void nn_tensor_swap_storage (nn_tensor *a, nn_tensor *b);
  * /training. Same status and message as the full open for every problem it finds. */
 nn_status nn_model_check_headers (const char *path, nn_error *err);
 nn_status nn_weights_check_headers (const char *path, nn_net *net, nn_error *err);
-/* isolate.c: the same checks in a forked child (see nn_model_validate_isolated) */
+/* h5model.c: a network of these layers with its parameters allocated (zero) rather than
+ * initialised, as an open does before reading the weights: the checker program
+ * (isolate.c) builds the network it checks a weights file against this way. */
+nn_status nn_net_from_configs (const nn_shape *input, const nn_layer_config *cfgs, int n,
+                               nn_net **out, nn_error *err);
+/* isolate.c: the checker program's path, NULL for the default (LAYERLAB_CHECKER, else
+ * the installed one), "" for none: the checks then run in a forked child (tests) */
+void nn_isolate_set_checker (const char *path);
+/* isolate.c: the same checks in a child process (see nn_model_validate_isolated) */
 nn_status nn_model_check_headers_isolated (const char *path, nn_error *err);
 nn_status nn_weights_check_headers_isolated (const char *path, const nn_net *net,
                                              nn_error *err);

@@ -485,11 +485,16 @@ char *nn_net_export_pytorch (const nn_net *net, const char *h5_path);
 
 /* ---------------------------------------------------------------- isolation (isolate.c) */
 
-/* Opens the HDF5 model file at path with nn_model_open() in a forked child process and
+/* The main() of layerlab-check, the program the functions below start to check a file
+ * (src/checker/; LAYERLAB_CHECKER names it in an uninstalled build, where it is not
+ * found they fork instead). */
+int nn_isolated_check_main (int argc, char **argv);
+
+/* Opens the HDF5 model file at path with nn_model_open() in a child process and
  * returns its status and message. A child killed by a signal (libhdf5 1.10.8 crashes on
  * some crafted files before any check of ours can run) or running past a time limit gives
  * NN_STATUS_FORMAT "the file crashed the HDF5 library while being checked: ...". Call it
- * before opening a file from an untrusted source in-process; costs one fork and one open. */
+ * before opening a file from an untrusted source in-process; costs a process and an open. */
 nn_status nn_model_validate_isolated (const char *path, nn_error *err);
 /* The same for nn_weights_load (path, net): the child loads into its copy of net, which
  * checks the file against the network too; net itself never changes. */
