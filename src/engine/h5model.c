@@ -45,9 +45,10 @@
 #define H5M_MAJOR         1
 #define H5M_MINOR         0
 #define H5M_MINOR_TRAINING 1     /* 1.1 added the optional /training group */
-/* Sane limits for numbers read from files: more layers than this is not a network a
- * person built, and channel/feature/kernel sizes must fit BLAS's int arguments. */
-#define H5M_MAX_LAYERS    100000
+/* Sane limits for numbers read from files: more layers than NN_MAX_FILE_LAYERS is not
+ * a network a person built, and channel/feature/kernel sizes must fit BLAS's int
+ * arguments. */
+#define H5M_MAX_LAYERS    NN_MAX_FILE_LAYERS
 #define H5M_MAX_SIZE      INT32_MAX
 #define H5M_MAX_DIM_INDEX 64
 #define H5M_MAX_STRING    4096

@@ -63,21 +63,25 @@ isolate_run (const isolate_job *job, nn_error *err)
   return nn_model_open (job->path, &opened, err);
 }
 
-static void
-write_all (int fd, const void *buf, size_t size)
+/* All of buf, or false. To a socket with send(): a reader that died early (a crashed
+ * checker) gives EPIPE there, where write() would raise SIGPIPE in the caller. */
+static bool
+write_all (int fd, const void *buf, size_t size, bool socket)
 {
   size_t done = 0;
 
   while (done < size)
     {
-      ssize_t n = write (fd, (const char *) buf + done, size - done);
+      const char *p = (const char *) buf + done;
+      ssize_t n = socket ? send (fd, p, size - done, MSG_NOSIGNAL) : write (fd, p, size - done);
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        break;
+        return false;
       done += (size_t) n;
     }
+  return true;
 }
 
 /* The child: run the job, send the error, exit with the status. Never returns. The net
@@ -104,7 +108,7 @@ isolate_child (const isolate_job *job, int fd)
   nn_error_clear (&err);
   s = isolate_run (job, &err);
   err.status = s;
-  write_all (fd, &err, sizeof err);
+  write_all (fd, &err, sizeof err, false);
   /* _exit: no atexit handlers, no flushing of stdio buffers the parent owns. Nothing is
    * freed: the whole process goes. */
   _exit (s == NN_OK ? 0 : 1);
@@ -217,8 +221,6 @@ typedef struct net_header {
 } net_header;
 
 #define NET_MAGIC "llnet01"
-/* More layers than any network the engine opens (h5model.c caps files lower) */
-#define NET_MAX_LAYERS 100000
 
 static const char *const mode_names[4] = { "model", "model-headers", "weights",
                                            "weights-headers" };
@@ -247,28 +249,9 @@ checker_path (void)
 
   if (path == NULL)
     path = getenv ("LAYERLAB_CHECKER");
-  if (path == NULL || path[0] == '\0')
-    path = path == NULL ? LIBEXECDIR "/layerlab-check" : NULL;
-  return path != NULL && access (path, X_OK) == 0 ? path : NULL;
-}
-
-static bool
-send_all (int fd, const void *buf, size_t size)
-{
-  size_t done = 0;
-
-  while (done < size)
-    {
-      /* a socket: a checker that died early gives EPIPE here, not SIGPIPE */
-      ssize_t n = send (fd, (const char *) buf + done, size - done, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return false;
-      done += (size_t) n;
-    }
-  return true;
+  if (path == NULL)
+    path = LIBEXECDIR "/layerlab-check";
+  return path[0] != '\0' && access (path, X_OK) == 0 ? path : NULL;
 }
 
 /* The network for the weights modes; a checker that stops reading (it crashed) is
@@ -278,9 +261,9 @@ send_net (int fd, const nn_net *net)
 {
   net_header h = { NET_MAGIC, sizeof (nn_layer_config), net->n_layers, net->input };
 
-  if (send_all (fd, &h, sizeof h))
+  if (write_all (fd, &h, sizeof h, true))
     for (int i = 0; i < net->n_layers; i++)
-      if (!send_all (fd, &net->layers[i].cfg, sizeof net->layers[i].cfg))
+      if (!write_all (fd, &net->layers[i].cfg, sizeof net->layers[i].cfg, true))
         break;
 }
 
@@ -360,7 +343,7 @@ receive_net (int fd, nn_net **out, nn_error *err)
       || h.config_size != sizeof (nn_layer_config))
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "layerlab-check: no network on "
                          "standard input (or one from another build)");
-  if (h.n_layers < 0 || h.n_layers > NET_MAX_LAYERS)
+  if (h.n_layers < 0 || h.n_layers > NN_MAX_FILE_LAYERS)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "layerlab-check: %lld layers",
                          (long long) h.n_layers);
   cfgs = calloc (h.n_layers > 0 ? (size_t) h.n_layers : 1, sizeof *cfgs);
@@ -410,7 +393,7 @@ nn_isolated_check_main (int argc, char **argv)
       nn_error_clear (&e);
       if (receive_net (0, &job.net, &e) != NN_OK)
         {
-          write_all (1, &e, sizeof e);
+          write_all (1, &e, sizeof e, false);
           return 1;
         }
     }

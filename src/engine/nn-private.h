@@ -173,6 +173,9 @@ void nn_tensor_swap_storage (nn_tensor *a, nn_tensor *b);
  * /training. Same status and message as the full open for every problem it finds. */
 nn_status nn_model_check_headers (const char *path, nn_error *err);
 nn_status nn_weights_check_headers (const char *path, nn_net *net, nn_error *err);
+/* The most layers a model file (h5model.c) or the checker's network (isolate.c) may have */
+#define NN_MAX_FILE_LAYERS 100000
+
 /* h5model.c: a network of these layers with its parameters allocated (zero) rather than
  * initialised, as an open does before reading the weights: the checker program
  * (isolate.c) builds the network it checks a weights file against this way. */
