@@ -105,6 +105,21 @@ stats_second_pass (const float *data, int64_t n, double mean)
   return total;
 }
 
+/* From the counts (n, n_zeros, n_finite) and the finite values' sum: zero_fraction,
+ * and the mean, or min = max = 0 and false when no value is finite (std to be done) */
+static bool
+stats_finish_counts (LlRenderStats *out, double sum)
+{
+  out->zero_fraction = out->n > 0 ? (double) out->n_zeros / (double) out->n : 0.0;
+  if (out->n_finite == 0)
+    {
+      out->min = out->max = 0.0;
+      return false;
+    }
+  out->mean = sum / (double) out->n_finite;
+  return true;
+}
+
 void
 ll_render_stats_compute (const float *data, int64_t n, LlRenderStats *out)
 {
@@ -113,13 +128,8 @@ ll_render_stats_compute (const float *data, int64_t n, LlRenderStats *out)
   memset (out, 0, sizeof *out);
   out->n = n;
   stats_first_pass (data, n, out, &sum);
-  out->zero_fraction = n > 0 ? (double) out->n_zeros / (double) n : 0.0;
-  if (out->n_finite == 0)
-    {
-      out->min = out->max = 0.0;
-      return;
-    }
-  out->mean = sum / (double) out->n_finite;
+  if (!stats_finish_counts (out, sum))
+    return;
   /* Two passes, like numpy's std: no cancellation for large offsets. */
   out->std = sqrt (stats_second_pass (data, n, out->mean) / (double) out->n_finite);
 }
@@ -147,13 +157,8 @@ ll_render_stats_merge (const LlRenderStats *parts, int64_t n, LlRenderStats *out
           out->max = parts[c].max > out->max ? parts[c].max : out->max;
         }
     }
-  out->zero_fraction = out->n > 0 ? (double) out->n_zeros / (double) out->n : 0.0;
-  if (out->n_finite == 0)
-    {
-      out->min = out->max = 0.0;
-      return;
-    }
-  out->mean = sum / (double) out->n_finite;
+  if (!stats_finish_counts (out, sum))
+    return;
   for (int64_t c = 0; c < n; c++)
     {
       double d = parts[c].mean - out->mean;
