@@ -121,10 +121,10 @@ cat >"$TMP/seed-repr.txt" <<'EOF'
 Sequential(
   (0): Conv2d(1, 32, kernel_size=(5, 5), stride=(1, 1))
   (1): ReLU()
-  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+  (2): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1, ceil_mode=False)
   (3): Conv2d(32, 64, kernel_size=(5, 5), stride=(1, 1))
   (4): ReLU()
-  (5): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+  (5): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1, ceil_mode=False)
   (6): Flatten(start_dim=1, end_dim=-1)
   (7): Linear(in_features=576, out_features=1024, bias=True)
   (8): ReLU()

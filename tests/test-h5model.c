@@ -1106,6 +1106,127 @@ test_training_corrupt (void)
   g_free (dir);
 }
 
+/* ---------------------------------------------------------------- pool forms */
+
+/* Pools with each parameter as an int, an equal pair and an unequal pair. */
+static nn_net *
+pool_forms_net (void)
+{
+  static const struct {
+    nn_layer_type type;
+    int64_t k[2], s[2], p[2], d[2];
+    unsigned tuples;
+  } pools[] = {
+    { NN_LAYER_MAXPOOL2D, { 2, 2 }, { 2, 2 }, { 0, 0 }, { 1, 1 }, 0 },
+    { NN_LAYER_MAXPOOL2D, { 2, 2 }, { 2, 2 }, { 0, 0 }, { 1, 1 }, NN_PAIR_KERNEL_SIZE | NN_PAIR_STRIDE },
+    { NN_LAYER_MAXPOOL2D, { 2, 2 }, { 1, 1 }, { 1, 1 }, { 1, 1 }, NN_PAIR_STRIDE | NN_PAIR_PADDING | NN_PAIR_DILATION },
+    { NN_LAYER_MAXPOOL2D, { 3, 2 }, { 2, 1 }, { 1, 1 }, { 1, 2 }, 0 },
+    { NN_LAYER_AVGPOOL2D, { 2, 2 }, { 1, 1 }, { 1, 1 }, { 1, 1 }, NN_PAIR_KERNEL_SIZE | NN_PAIR_PADDING },
+    { NN_LAYER_AVGPOOL2D, { 2, 1 }, { 1, 2 }, { 0, 0 }, { 1, 1 }, NN_PAIR_PADDING },
+    { NN_LAYER_AVGPOOL2D, { 1, 1 }, { 1, 1 }, { 0, 0 }, { 1, 1 }, 0 },
+  };
+  nn_shape in = nn_shape_chw (2, 23, 21);
+  nn_net *net = nn_net_new (&in, 1);
+  nn_error err;
+
+  for (size_t i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      nn_layer_config cfg;
+
+      nn_layer_config_init (&cfg, pools[i].type);
+      nn_layer_config_set_pair (&cfg, NN_PAIR_KERNEL_SIZE, pools[i].k[0], pools[i].k[1],
+                                pools[i].tuples & NN_PAIR_KERNEL_SIZE);
+      nn_layer_config_set_pair (&cfg, NN_PAIR_STRIDE, pools[i].s[0], pools[i].s[1],
+                                pools[i].tuples & NN_PAIR_STRIDE);
+      nn_layer_config_set_pair (&cfg, NN_PAIR_PADDING, pools[i].p[0], pools[i].p[1],
+                                pools[i].tuples & NN_PAIR_PADDING);
+      nn_layer_config_set_pair (&cfg, NN_PAIR_DILATION, pools[i].d[0], pools[i].d[1],
+                                pools[i].tuples & NN_PAIR_DILATION);
+      g_assert_cmpint (nn_net_append (net, &cfg, &err), ==, NN_OK);
+    }
+  g_assert_cmpint (net->first_error, <, 0);
+  return net;
+}
+
+/* The forms print as given, and a save and an open keep them. */
+static void
+test_pool_forms (void)
+{
+  char *dir = make_tmp_dir ();
+  char *path = g_build_filename (dir, "pools.h5", NULL);
+  nn_net *net = pool_forms_net ();
+  nn_net *back;
+  char *want = nn_net_repr (net), *got;
+
+  g_assert_nonnull (strstr (want, "(0): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1"));
+  g_assert_nonnull (strstr (want, "(1): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1"));
+  g_assert_nonnull (strstr (want, "(2): MaxPool2d(kernel_size=2, stride=(1, 1), padding=(1, 1), dilation=(1, 1)"));
+  g_assert_nonnull (strstr (want, "(3): MaxPool2d(kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=(1, 2)"));
+  g_assert_nonnull (strstr (want, "(4): AvgPool2d(kernel_size=(2, 2), stride=1, padding=(1, 1))"));
+  g_assert_nonnull (strstr (want, "(5): AvgPool2d(kernel_size=(2, 1), stride=(1, 2), padding=(0, 0))"));
+  save_ok (path, net);
+  back = open_ok (path);
+  got = nn_net_repr (back);
+  g_assert_cmpstr (got, ==, want);
+  for (int i = 0; i < net->n_layers; i++)
+    for (nn_pair_param p = NN_PAIR_KERNEL_SIZE; p & NN_PAIR_ALL; p <<= 1)
+      g_assert_cmpint (nn_layer_config_is_tuple (&back->layers[i].cfg, p), ==,
+                       nn_layer_config_is_tuple (&net->layers[i].cfg, p));
+  free (got);
+  free (want);
+  nn_net_free (back);
+  nn_net_free (net);
+  remove_tree (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+/* Files before 1.2 held int64[2] for every pool parameter: they print as they did (an
+ * int where both sides agree), and a scalar is not a 1.0 pair. */
+static void
+test_pool_forms_legacy (void)
+{
+  char *good = g_test_build_filename (G_TEST_DIST, "data", "good", "base.h5", NULL);
+  char *dir = make_tmp_dir ();
+  char *path = g_build_filename (dir, "scalar-1.0.h5", NULL);
+  nn_net *net = open_ok (good);
+  char *repr = nn_net_repr (net);
+  nn_net *scalar_net = NULL;
+  nn_error err;
+  hid_t file, g, space, attr;
+  int32_t version[2] = { 1, 0 };
+  int64_t k = 2;
+
+  g_assert_nonnull (strstr (repr, "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, "
+                                  "ceil_mode=False)"));
+  /* a 1.2 file of the same network, made a 1.0 file: the scalar kernel_size is refused */
+  save_ok (path, net);
+  file = H5Fopen (path, H5F_ACC_RDWR, H5P_DEFAULT);
+  g_assert_cmpint (file, >=, 0);
+  attr = H5Aopen (file, "format_version", H5P_DEFAULT);
+  g_assert_cmpint (H5Awrite (attr, H5T_NATIVE_INT32, version), >=, 0);
+  H5Aclose (attr);
+  g = H5Gopen2 (file, "/architecture/3", H5P_DEFAULT);
+  g_assert_cmpint (H5Adelete (g, "kernel_size"), >=, 0);
+  space = H5Screate (H5S_SCALAR);
+  attr = H5Acreate2 (g, "kernel_size", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (H5Awrite (attr, H5T_NATIVE_INT64, &k), >=, 0);
+  H5Aclose (attr);
+  H5Sclose (space);
+  H5Gclose (g);
+  H5Fclose (file);
+  g_assert_cmpint (nn_model_open (path, &scalar_net, &err), ==, NN_STATUS_FORMAT);
+  g_assert_null (scalar_net);
+  g_assert_nonnull (strstr (err.message, "layer 3 (MaxPool2d): attribute 'kernel_size' must be "
+                                         "2 integers, found 1 (a scalar)"));
+  free (repr);
+  nn_net_free (net);
+  remove_tree (dir);
+  g_free (path);
+  g_free (dir);
+  g_free (good);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1134,6 +1255,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/h5model/open/bad-files", test_bad_files);
   g_test_add_func ("/engine/h5model/open/missing-file", test_missing_file);
   g_test_add_func ("/engine/h5model/open/good-files", test_good_files);
+  g_test_add_func ("/engine/h5model/pool-forms/roundtrip", test_pool_forms);
+  g_test_add_func ("/engine/h5model/pool-forms/legacy", test_pool_forms_legacy);
   g_test_add_func ("/engine/h5model/activations", test_activations);
   g_test_add_func ("/engine/h5model/h5py-fixtures", test_h5py_fixtures);
   g_test_add_func ("/engine/h5model/training/roundtrip", test_training_roundtrip);

@@ -207,6 +207,64 @@ test_round_trip (void)
   nn_net_free (b);
 }
 
+/* A whole-model .pt (every layer type, the pools' forms) opens as the same network. */
+static void
+test_whole_model_round_trip (void)
+{
+  g_autofree char *src = data_path ("every_layer.pt");
+  g_autofree char *dir = g_dir_make_tmp ("layerlab-pt-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "whole.pt", NULL);
+  nn_error err = { 0 };
+  nn_net *a = NULL, *b = NULL, *seed = nn_net_new_template ("seed", 5, &err), *seed2 = NULL;
+  nn_file_kind kind;
+  nn_param *pa, *pb;
+  char *ra, *rb;
+  int na, nb;
+
+  if (nn_pt_open_model (src, NULL, &a, &err) != NN_OK)
+    g_error ("%s", err.message);
+  for (int round = 0; round < 2; round++)
+    {
+      nn_net *src_net = round == 0 ? a : seed;
+      nn_net **dst = round == 0 ? &b : &seed2;
+
+      if (nn_pt_save_model (path, src_net, &err) != NN_OK)
+        g_error ("%s", err.message);
+      g_assert_cmpint (nn_pt_probe (path, &kind, &err), ==, NN_OK);
+      g_assert_cmpint (kind, ==, NN_FILE_MODEL);
+      if (nn_pt_open_model (path, &src_net->input, dst, &err) != NN_OK)
+        g_error ("%s", err.message);
+      ra = nn_net_repr (src_net);
+      rb = nn_net_repr (*dst);
+      g_assert_cmpstr (ra, ==, rb);
+      free (ra);
+      free (rb);
+      na = nn_net_params (src_net, &pa);
+      nb = nn_net_params (*dst, &pb);
+      g_assert_cmpint (na, ==, nb);
+      for (int i = 0; i < na; i++)
+        {
+          g_assert_cmpstr (pa[i].key, ==, pb[i].key);
+          if (pa[i].count != NULL)
+            g_assert_cmpint (*pa[i].count, ==, *pb[i].count);
+          else
+            g_assert_cmpmem (pa[i].tensor->data, nn_tensor_numel (pa[i].tensor) * 4,
+                             pb[i].tensor->data, nn_tensor_numel (pb[i].tensor) * 4);
+        }
+      free (pa);
+      free (pb);
+    }
+  ra = nn_net_repr (seed2);
+  g_assert_nonnull (strstr (ra, "(2): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0"));
+  free (ra);
+  g_unlink (path);
+  g_rmdir (dir);
+  nn_net_free (a);
+  nn_net_free (b);
+  nn_net_free (seed);
+  nn_net_free (seed2);
+}
+
 static void
 test_mismatch (void)
 {
@@ -295,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/pt/every-layer", test_every_layer);
   g_test_add_func ("/engine/pt/strides-and-doubles", test_strides_and_doubles);
   g_test_add_func ("/engine/pt/round-trip", test_round_trip);
+  g_test_add_func ("/engine/pt/whole-model-round-trip", test_whole_model_round_trip);
   g_test_add_func ("/engine/pt/mismatch", test_mismatch);
   g_test_add_func ("/engine/pt/hostile", test_hostile);
   g_test_add_func ("/engine/pt/export-script", test_export_script);

@@ -44,6 +44,15 @@ typedef struct {
 
 #define FIELD(key, kind) { #key, kind, offsetof (nn_layer_config, key) }
 
+static nn_pair_param
+pair_param (const char *key)
+{
+  for (nn_pair_param p = NN_PAIR_KERNEL_SIZE; p & NN_PAIR_ALL; p <<= 1)
+    if (strcmp (nn_pair_param_name (p), key) == 0)
+      return p;
+  g_error ("cases.txt: %s is not a pair", key);
+}
+
 static const field fields[] = {
   FIELD (in_channels, F_INT), FIELD (out_channels, F_INT), FIELD (groups, F_INT),
   FIELD (kernel_size, F_PAIR), FIELD (stride, F_PAIR), FIELD (padding, F_PAIR),
@@ -97,9 +106,11 @@ set_field (nn_layer_config *cfg, const char *key, const char *value)
           *(double *) (p + f->offset) = g_ascii_strtod (value, NULL);
           return;
         case F_PAIR:
+          /* "2" is an int, "2,2" a tuple */
           parts = g_strsplit (value, ",", 2);
-          ((int64_t *) (p + f->offset))[0] = g_ascii_strtoll (parts[0], NULL, 10);
-          ((int64_t *) (p + f->offset))[1] = g_ascii_strtoll (parts[parts[1] ? 1 : 0], NULL, 10);
+          nn_layer_config_set_pair (cfg, pair_param (key), g_ascii_strtoll (parts[0], NULL, 10),
+                                    g_ascii_strtoll (parts[parts[1] ? 1 : 0], NULL, 10),
+                                    parts[1] != NULL);
           g_strfreev (parts);
           return;
         default:
@@ -110,7 +121,7 @@ set_field (nn_layer_config *cfg, const char *key, const char *value)
 }
 
 /* "Conv2d in_channels=1 out_channels=32 kernel_size=5,5" -> config. Like torch, a pool
- * without stride gets stride = kernel_size. */
+ * without stride gets stride = kernel_size, in the same form. */
 static void
 parse_layer (const char *text, nn_layer_config *cfg)
 {
@@ -129,7 +140,8 @@ parse_layer (const char *text, nn_layer_config *cfg)
       has_stride |= strcmp (kv[0], "stride") == 0;
     }
   if ((type == NN_LAYER_MAXPOOL2D || type == NN_LAYER_AVGPOOL2D) && !has_stride)
-    memcpy (cfg->stride, cfg->kernel_size, sizeof cfg->stride);
+    nn_layer_config_set_pair (cfg, NN_PAIR_STRIDE, cfg->kernel_size[0], cfg->kernel_size[1],
+                              nn_layer_config_is_tuple (cfg, NN_PAIR_KERNEL_SIZE));
 }
 
 static nn_shape

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The seed network is the tutorial's
- *   Sequential(Conv2d(1, 32, 5), ReLU(), MaxPool2d(2, 2), Conv2d(32, 64, 5), ReLU(),
- *              MaxPool2d(2, 2), Flatten(), Linear(576, 1024), ReLU(), Linear(1024, 10))
+ *   Sequential(Conv2d(1, 32, 5), ReLU(), MaxPool2d(kernel_size=(2, 2), stride=(2, 2)),
+ *              Conv2d(32, 64, 5), ReLU(), MaxPool2d(kernel_size=(2, 2), stride=(2, 2)),
+ *              Flatten(), Linear(576, 1024), ReLU(), Linear(1024, 10))
  * on 1×24×24 inputs. Each test repeats one step of the walkthrough.
  */
 #include "config.h"
@@ -21,10 +22,10 @@ static const char seed_repr[] =
   "Sequential(\n"
   "  (0): Conv2d(1, 32, kernel_size=(5, 5), stride=(1, 1))\n"
   "  (1): ReLU()\n"
-  "  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
+  "  (2): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1, ceil_mode=False)\n"
   "  (3): Conv2d(32, 64, kernel_size=(5, 5), stride=(1, 1))\n"
   "  (4): ReLU()\n"
-  "  (5): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
+  "  (5): MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=0, dilation=1, ceil_mode=False)\n"
   "  (6): Flatten(start_dim=1, end_dim=-1)\n"
   "  (7): Linear(in_features=576, out_features=1024, bias=True)\n"
   "  (8): ReLU()\n"

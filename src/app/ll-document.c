@@ -265,6 +265,7 @@ config_equal (const nn_layer_config *a, const nn_layer_config *b)
     && a->groups == b->groups
     && pairs_equal (a->kernel_size, b->kernel_size) && pairs_equal (a->stride, b->stride)
     && pairs_equal (a->padding, b->padding) && pairs_equal (a->dilation, b->dilation)
+    && a->pair_form == b->pair_form
     && a->bias == b->bias && a->ceil_mode == b->ceil_mode
     && a->count_include_pad == b->count_include_pad
     && a->start_dim == b->start_dim && a->end_dim == b->end_dim

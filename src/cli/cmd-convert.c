@@ -20,15 +20,17 @@ static const char convert_help[] =
   "Convert between Layerlab model files (.h5, .hdf5) and PyTorch files (.pt, .pth),\n"
   "choosing the formats by the file extensions.\n"
   "\n"
-  "  IN holds a whole model        .h5 -> .pt   a state_dict that torch.load() and\n"
-  "                                             load_state_dict() accept unchanged\n"
+  "  IN holds a whole model        .h5 -> .pt   the whole torch.nn.Sequential, as\n"
+  "                                             torch.save(network) writes it: torch.load()\n"
+  "                                             returns the network (in eval mode)\n"
   "                                .pt -> .h5   a Layerlab model (architecture + weights)\n"
   "  IN holds only weights         give --model MODEL: the weights are loaded into MODEL\n"
   "                                (strictly, like load_state_dict) and written to OUT\n"
   "\n"
   "Options:\n"
   "      --model MODEL    the architecture for a weights-only IN\n"
-  "      --weights-only   write OUT as a weights-only file (always so for .pt)\n"
+  "      --weights-only   write OUT as weights only: for .pt a state_dict that\n"
+  "                       load_state_dict() accepts unchanged\n"
   "  -h, --help           show this help\n";
 
 static const char export_help[] =
@@ -96,8 +98,7 @@ cli_cmd_convert (int argc, char **argv)
   ret = open_input (paths[0], model, &net);
   if (ret != CLI_EXIT_OK)
     return ret;
-  /* a .pt file is always a state_dict */
-  nn_status st = nn_file_save (paths[1], net, weights || nn_path_is_pytorch (paths[1]), &err);
+  nn_status st = nn_file_save (paths[1], net, weights, &err);
   nn_net_free (net);
   if (st != NN_OK)
     return cli_nn_error (&err);

@@ -180,7 +180,7 @@ train_batch (train_state *s, const int64_t *perm, int64_t count, double *loss_su
   return CLI_EXIT_OK;
 }
 
-/* ---- the training record saved with the model (/training, docs/file-format.md) */
+/* ---- the training record saved with the model (/training, docs/model-file-format.md) */
 
 static void
 describe_preprocessing (const nn_preprocess *pp, char *buf, size_t size)

@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Implements shared/docs/model-file-format.md (format 1.0); docs/file-format.md explains
+ * Implements shared/docs/model-file-format.md (format 1.0); docs/model-file-format.md explains
  * it for people writing such files from other programs.
  *
  * Reading treats every file as hostile: Debian's libhdf5 1.10 predates fixes for several
@@ -45,6 +45,8 @@
 #define H5M_MAJOR         1
 #define H5M_MINOR         0
 #define H5M_MINOR_TRAINING 1     /* 1.1 added the optional /training group */
+#define H5M_MINOR_POOL_FORMS 2   /* 1.2: a pool's int parameters are scalars, its tuples
+                                  * int64[2] (1.0 and 1.1 wrote int64[2] for both) */
 /* Sane limits for numbers read from files: more layers than NN_MAX_FILE_LAYERS is not
  * a network a person built, and channel/feature/kernel sizes must fit BLAS's int
  * arguments. */
@@ -62,6 +64,7 @@ typedef struct h5_ctx {
   nn_error *err;
   int layer;              /* -1 unless the message is about one layer */
   char where[96];         /* "layer 3 (Conv2d)", "/architecture", "root" */
+  int64_t minor;          /* the file's format_version minor, once read */
 } h5_ctx;
 
 static nn_status fail (const h5_ctx *c, nn_status status, const char *fmt, ...)
@@ -85,6 +88,7 @@ ctx_init (h5_ctx *c, const char *path, nn_error *err)
   c->path = path;
   c->err = err;
   c->layer = -1;
+  c->minor = H5M_MINOR;
   snprintf (c->where, sizeof c->where, "root");
   /* HDF5 prints its error stack to stderr by default; we report errors ourselves. */
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
@@ -244,16 +248,27 @@ write_root_attrs (hid_t file, const char *format, const char *kind, int minor)
          && write_string (file, "creator", H5M_CREATOR);
 }
 
+/* A pool's parameter as the user gave it: a scalar for an int, int64[2] for a tuple. */
+static bool
+write_pool_param (hid_t g, const nn_layer_config *c, nn_pair_param which)
+{
+  const int64_t *p = nn_layer_config_pair (c, which);
+  const char *name = nn_pair_param_name (which);
+
+  return nn_layer_config_is_tuple (c, which) ? write_ints (g, name, p, 2)
+                                             : write_int (g, name, p[0]);
+}
+
 static bool
 write_pool_attrs (hid_t g, const nn_layer_config *c)
 {
-  bool ok = write_ints (g, "kernel_size", c->kernel_size, 2)
-            && write_ints (g, "stride", c->stride, 2)
-            && write_ints (g, "padding", c->padding, 2)
+  bool ok = write_pool_param (g, c, NN_PAIR_KERNEL_SIZE)
+            && write_pool_param (g, c, NN_PAIR_STRIDE)
+            && write_pool_param (g, c, NN_PAIR_PADDING)
             && write_bool (g, "ceil_mode", c->ceil_mode);
 
   if (c->type == NN_LAYER_MAXPOOL2D)
-    return ok && write_ints (g, "dilation", c->dilation, 2);
+    return ok && write_pool_param (g, c, NN_PAIR_DILATION);
   return ok && write_bool (g, "count_include_pad", c->count_include_pad);
 }
 
@@ -394,6 +409,8 @@ write_state_dict (hid_t file, const nn_net *net)
         ok = write_count (sd, params[i].key, *params[i].count);
       else
         ok = params[i].tensor != NULL && write_tensor (sd, params[i].key, params[i].tensor);
+      if (ok)
+        nn_save_notify (NN_SAVE_WROTE, i + 1);
     }
   free (params);
   close_id (&sd);
@@ -491,11 +508,23 @@ write_training (hid_t file, const nn_training_record *r)
   return ok;
 }
 
+/* The lowest minor that holds the model, so files stay readable by older readers where
+ * nothing newer is in them. */
+static int
+model_minor (const nn_net *net)
+{
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].cfg.type == NN_LAYER_MAXPOOL2D
+        || net->layers[i].cfg.type == NN_LAYER_AVGPOOL2D)
+      return H5M_MINOR_POOL_FORMS;
+  return net->training != NULL ? H5M_MINOR_TRAINING : H5M_MINOR;
+}
+
 static bool
 write_model (hid_t file, const void *data)
 {
   const nn_net *net = data;
-  int minor = net->training != NULL ? H5M_MINOR_TRAINING : H5M_MINOR;
+  int minor = model_minor (net);
 
   return write_root_attrs (file, H5M_FORMAT, "model", minor) && write_architecture (file, net)
          && write_state_dict (file, net)
@@ -1482,6 +1511,7 @@ open_layerlab (h5_ctx *c, hid_t *file, root_info *info)
 
   if (status == NN_OK && (status = read_root (c, *file, info)) != NN_OK)
     close_id (file);
+  c->minor = info->minor;
   return status;
 }
 
@@ -1525,26 +1555,58 @@ read_conv (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
   return read_bool (c, g, "bias", &cfg->bias);
 }
 
+/* A pool's parameter: from 1.2 on a scalar is an int and int64[2] a tuple; files before
+ * 1.2 held int64[2] for both, and print as they did (an int where the sides agree).
+ * Absent and optional leaves the value and its form unchanged. */
+static nn_status
+read_pool_param (const h5_ctx *c, hid_t g, nn_layer_config *cfg, nn_pair_param which,
+                 int64_t lo, bool required)
+{
+  const char *name = nn_pair_param_name (which);
+  int64_t v[2];
+  attr_meta m;
+  bool scalar;
+  nn_status s = attr_open (c, g, name, &m);
+
+  if (s == NN_STATUS_NOT_FOUND)
+    return required ? missing_attr (c, name) : NN_OK;
+  if (s != NN_OK)
+    return s;
+  scalar = m.rank == 0;
+  attr_meta_close (&m);
+  if (scalar && c->minor >= H5M_MINOR_POOL_FORMS)
+    {
+      if ((s = read_int (c, g, name, &v[0], lo, H5M_MAX_SIZE, true)))
+        return s;
+      v[1] = v[0];
+    }
+  else if ((s = read_pair (c, g, name, v, lo, true)))
+    return s;
+  nn_layer_config_set_pair (cfg, which, v[0], v[1], c->minor >= H5M_MINOR_POOL_FORMS && !scalar);
+  return NN_OK;
+}
+
 static nn_status
 read_pool (const h5_ctx *c, hid_t g, nn_layer_config *cfg)
 {
   nn_status s;
 
-  if ((s = read_pair (c, g, "kernel_size", cfg->kernel_size, 1, true)))
+  cfg->pair_form = 0;
+  if ((s = read_pool_param (c, g, cfg, NN_PAIR_KERNEL_SIZE, 1, true)))
     return s;
-  /* PyTorch: stride defaults to kernel_size */
-  cfg->stride[0] = cfg->kernel_size[0];
-  cfg->stride[1] = cfg->kernel_size[1];
-  cfg->padding[0] = cfg->padding[1] = 0;
-  cfg->dilation[0] = cfg->dilation[1] = 1;
+  /* PyTorch: stride defaults to kernel_size, the same object */
+  nn_layer_config_set_pair (cfg, NN_PAIR_STRIDE, cfg->kernel_size[0], cfg->kernel_size[1],
+                            nn_layer_config_is_tuple (cfg, NN_PAIR_KERNEL_SIZE));
+  nn_layer_config_set_pair (cfg, NN_PAIR_PADDING, 0, 0, false);
+  nn_layer_config_set_pair (cfg, NN_PAIR_DILATION, 1, 1, false);
   cfg->ceil_mode = false;
   cfg->count_include_pad = true;
-  if ((s = read_pair (c, g, "stride", cfg->stride, 1, false))
-      || (s = read_pair (c, g, "padding", cfg->padding, 0, false))
+  if ((s = read_pool_param (c, g, cfg, NN_PAIR_STRIDE, 1, false))
+      || (s = read_pool_param (c, g, cfg, NN_PAIR_PADDING, 0, false))
       || (s = read_bool (c, g, "ceil_mode", &cfg->ceil_mode)))
     return s;
   if (cfg->type == NN_LAYER_MAXPOOL2D)
-    return read_pair (c, g, "dilation", cfg->dilation, 1, false);
+    return read_pool_param (c, g, cfg, NN_PAIR_DILATION, 1, false);
   return read_bool (c, g, "count_include_pad", &cfg->count_include_pad);
 }
 

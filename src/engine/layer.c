@@ -56,6 +56,56 @@ set_pair (int64_t pair[2], int64_t value)
   pair[0] = pair[1] = value;
 }
 
+const char *
+nn_pair_param_name (nn_pair_param which)
+{
+  switch (which)
+    {
+    case NN_PAIR_KERNEL_SIZE: return "kernel_size";
+    case NN_PAIR_STRIDE: return "stride";
+    case NN_PAIR_PADDING: return "padding";
+    case NN_PAIR_DILATION: return "dilation";
+    default: return NULL;
+    }
+}
+
+const int64_t *
+nn_layer_config_pair (const nn_layer_config *cfg, nn_pair_param which)
+{
+  switch (which)
+    {
+    case NN_PAIR_KERNEL_SIZE: return cfg->kernel_size;
+    case NN_PAIR_STRIDE: return cfg->stride;
+    case NN_PAIR_PADDING: return cfg->padding;
+    case NN_PAIR_DILATION: return cfg->dilation;
+    default: return NULL;
+    }
+}
+
+bool
+nn_layer_config_is_tuple (const nn_layer_config *cfg, nn_pair_param which)
+{
+  const int64_t *p = nn_layer_config_pair (cfg, which);
+
+  return p != NULL && ((cfg->pair_form & which) != 0 || p[0] != p[1]);
+}
+
+void
+nn_layer_config_set_pair (nn_layer_config *cfg, nn_pair_param which, int64_t height,
+                          int64_t width, bool tuple)
+{
+  int64_t *p = (int64_t *) nn_layer_config_pair (cfg, which);
+
+  if (p == NULL)
+    return;
+  p[0] = height;
+  p[1] = width;
+  if (tuple || height != width)
+    cfg->pair_form |= which;
+  else
+    cfg->pair_form &= ~(unsigned) which;
+}
+
 void
 nn_layer_config_init (nn_layer_config *cfg, nn_layer_type type)
 {
@@ -66,7 +116,8 @@ nn_layer_config_init (nn_layer_config *cfg, nn_layer_type type)
   cfg->out_channels = 32;
   cfg->groups = 1;
   set_pair (cfg->kernel_size, type == NN_LAYER_CONV2D ? 3 : 2);
-  /* pools: stride defaults to kernel_size */
+  /* pools: stride defaults to kernel_size; all four are ints (pair_form 0), as in
+   * MaxPool2d(2) */
   set_pair (cfg->stride, type == NN_LAYER_CONV2D ? 1 : 2);
   set_pair (cfg->padding, 0);
   set_pair (cfg->dilation, 1);

@@ -156,6 +156,27 @@ void nn_save_temp_abort (nn_save_temp *t);
 /* Removes the temporaries of target no save holds (killed saves); returns how many. */
 int nn_save_temp_remove_stale (const char *target);
 
+/* For the crash-save test (tests/test-crash-save.c): the points of a save a hook is told
+ * of, so a test can stop a saving process at an exact point instead of at a random time.
+ * NN_SAVE_WROTE comes after each piece of the file (progress: tensors written for
+ * HDF5, bytes for .pt) and may come many times. */
+typedef enum nn_save_point {
+  NN_SAVE_OPENED,           /* the temporary exists, empty */
+  NN_SAVE_WROTE,            /* part of the content is in the temporary */
+  NN_SAVE_SYNCED,           /* the temporary is complete and on disk, not renamed */
+  NN_SAVE_RENAMED,          /* the target is the new file; the folder not synced yet */
+} nn_save_point;
+
+typedef void (*nn_save_hook) (nn_save_point point, int64_t progress, void *data);
+
+/* One hook per process; NULL (the default) for none. */
+void nn_save_set_hook (nn_save_hook hook, void *data);
+/* Calls the hook, if any. */
+void nn_save_notify (nn_save_point point, int64_t progress);
+/* Test only: saves write the target in place (no temporary, no rename), as a naive
+ * save would, so the crash-save test can show that it catches a non-atomic save. */
+void nn_save_set_unsafe_in_place (bool in_place);
+
 /* ---- added by the copy-on-write owner (tensor.c) ---- */
 
 /* Like nn_tensor_make_writable() for a caller about to overwrite every element: a shared

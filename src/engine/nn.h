@@ -151,6 +151,11 @@ typedef struct nn_layer_config {
   int64_t kernel_size[2], stride[2], padding[2], dilation[2];
   /* Conv2d, Linear */
   bool bias;
+  /* Which of the pairs above were given as a pair (bits NN_PAIR_*): PyTorch's pools keep
+   * an int as an int and a tuple as a tuple, MaxPool2d(2) vs MaxPool2d((2, 2)); Conv2d
+   * turns every int into a tuple. A pair whose sides differ is a pair whatever its bit
+   * says: read it with nn_layer_config_is_tuple(). */
+  unsigned pair_form;
   /* MaxPool2d, AvgPool2d */
   bool ceil_mode;
   bool count_include_pad;
@@ -172,8 +177,29 @@ typedef struct nn_layer_config {
   char name[64];
 } nn_layer_config;
 
+/* The four (height, width) parameters, as bits of nn_layer_config.pair_form. */
+typedef enum nn_pair_param {
+  NN_PAIR_KERNEL_SIZE = 1 << 0,
+  NN_PAIR_STRIDE = 1 << 1,
+  NN_PAIR_PADDING = 1 << 2,
+  NN_PAIR_DILATION = 1 << 3,
+} nn_pair_param;
+#define NN_PAIR_ALL (NN_PAIR_KERNEL_SIZE | NN_PAIR_STRIDE | NN_PAIR_PADDING | NN_PAIR_DILATION)
+
+/* "kernel_size", "stride", "padding", "dilation"; NULL for anything else */
+const char *nn_pair_param_name (nn_pair_param which);
+/* the (height, width) values of one of them (NULL for an invalid which) */
+const int64_t *nn_layer_config_pair (const nn_layer_config *cfg, nn_pair_param which);
+/* true when the parameter prints as a tuple: given as one, or height != width */
+bool nn_layer_config_is_tuple (const nn_layer_config *cfg, nn_pair_param which);
+/* Sets both sides and the form: tuple = false needs height == width (else it stays a
+ * tuple, as PyTorch cannot hold an int for two different sides). */
+void nn_layer_config_set_pair (nn_layer_config *cfg, nn_pair_param which, int64_t height,
+                               int64_t width, bool tuple);
+
 /* Fills cfg with PyTorch's defaults for type, plus Layerlab's defaults for the
- * required arguments: Conv2d lazy in -> 32 out, 3x3; pools 2x2 (stride = kernel);
+ * required arguments: Conv2d lazy in -> 32 out, 3x3; pools MaxPool2d(2) (kernel_size=2,
+ * stride=2, ints);
  * Linear lazy in -> 10 out; BatchNorm2d lazy. */
 void nn_layer_config_init (nn_layer_config *cfg, nn_layer_type type);
 /* Checks the parameters on their own (no shapes): kernel >= 1, stride >= 1,
@@ -466,6 +492,9 @@ nn_status nn_pt_open_model (const char *path, const nn_shape *input, nn_net **ou
 /* state_dict files (or a whole module's parameters), strict like nn_weights_load */
 nn_status nn_pt_load_weights (const char *path, nn_net *net, nn_error *err);
 nn_status nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err);
+/* The whole network as torch.save(network) writes it: torch.load() gives a
+ * torch.nn.Sequential (in eval mode) that prints as nn_net_repr() does. */
+nn_status nn_pt_save_model (const char *path, const nn_net *net, nn_error *err);
 nn_status nn_pt_probe (const char *path, nn_file_kind *kind, nn_error *err);
 
 /* By file name: .pt/.pth are PyTorch files, anything else HDF5 (files.c). A weights file
@@ -502,7 +531,7 @@ nn_status nn_weights_validate_isolated (const char *path, const nn_net *net, nn_
 
 /* ---------------------------------------------------------------- training record
  * (training-record.c; stored as the optional /training group of a model file, format 1.1,
- * docs/file-format.md) */
+ * docs/model-file-format.md) */
 
 /* How a network was trained and how each epoch went. net->training owns one (or is NULL);
  * nn_model_save writes it, nn_model_open reads it, nn_net_copy copies it. Whoever trains

@@ -8,7 +8,7 @@
  * supported layers opens as a whole model. Every storage size, offset and stride is
  * checked against the archive before anything is copied.
  *
- * Writing: a state_dict that torch.load() + load_state_dict() accept unchanged.
+ * Writing is in pt-write.c.
  */
 #include "config.h"
 
@@ -522,9 +522,10 @@ get_float (pk_value *state, const char *attr, double *out)
   return true;
 }
 
-/* an int or a pair of ints (PyTorch's _pair) */
+/* an int or a pair of ints (PyTorch's _pair); *tuple tells which it was (a list counts
+ * as a tuple) */
 static bool
-get_pair (pk_value *state, const char *attr, int64_t out[2])
+get_pair_form (pk_value *state, const char *attr, int64_t out[2], bool *tuple)
 {
   pk_value *v = pk_dict_get (state, attr);
   if (v == NULL)
@@ -532,6 +533,7 @@ get_pair (pk_value *state, const char *attr, int64_t out[2])
   if (v->kind == PK_INT)
     {
       out[0] = out[1] = v->i;
+      *tuple = false;
       return true;
     }
   if ((v->kind == PK_TUPLE || v->kind == PK_LIST) && v->n == 2 && v->items[0]->kind == PK_INT
@@ -539,9 +541,31 @@ get_pair (pk_value *state, const char *attr, int64_t out[2])
     {
       out[0] = v->items[0]->i;
       out[1] = v->items[1]->i;
+      *tuple = true;
       return true;
     }
   return false;
+}
+
+static bool
+get_pair (pk_value *state, const char *attr, int64_t out[2])
+{
+  bool tuple;
+
+  return get_pair_form (state, attr, out, &tuple);
+}
+
+/* a pool's parameter, keeping its form */
+static bool
+get_pool_param (pk_value *state, nn_layer_config *cfg, nn_pair_param which)
+{
+  int64_t v[2];
+  bool tuple;
+
+  if (!get_pair_form (state, nn_pair_param_name (which), v, &tuple))
+    return false;
+  nn_layer_config_set_pair (cfg, which, v[0], v[1], tuple);
+  return true;
 }
 
 static bool
@@ -581,14 +605,15 @@ pt_module_config (pt_archive *ar, int index, pk_value *obj, nn_layer_config *cfg
     case PK_G_MAXPOOL2D:
     case PK_G_AVGPOOL2D:
       nn_layer_config_init (cfg, obj->global == PK_G_MAXPOOL2D ? NN_LAYER_MAXPOOL2D : NN_LAYER_AVGPOOL2D);
-      ok = get_pair (s, "kernel_size", cfg->kernel_size) && get_pair (s, "padding", cfg->padding);
-      if (ok && !get_pair (s, "stride", cfg->stride)) /* stride=None means kernel_size */
-        memcpy (cfg->stride, cfg->kernel_size, sizeof cfg->stride);
+      ok = get_pool_param (s, cfg, NN_PAIR_KERNEL_SIZE) && get_pool_param (s, cfg, NN_PAIR_PADDING);
+      if (ok && !get_pool_param (s, cfg, NN_PAIR_STRIDE)) /* stride=None means kernel_size */
+        nn_layer_config_set_pair (cfg, NN_PAIR_STRIDE, cfg->kernel_size[0], cfg->kernel_size[1],
+                                  nn_layer_config_is_tuple (cfg, NN_PAIR_KERNEL_SIZE));
       if (ok && get_int (s, "ceil_mode", &b))
         cfg->ceil_mode = b != 0;
       if (obj->global == PK_G_MAXPOOL2D)
         {
-          ok = ok && get_pair (s, "dilation", cfg->dilation);
+          ok = ok && get_pool_param (s, cfg, NN_PAIR_DILATION);
           if (get_int (s, "return_indices", &b) && b)
             bad = "return_indices=True is not supported";
         }
@@ -795,350 +820,5 @@ nn_pt_probe (const char *path, nn_file_kind *kind, nn_error *err)
     }
   pk_doc_free (doc);
   pt_archive_close (&ar);
-  return st;
-}
-
-/* ---------------------------------------------------------------- writing */
-
-typedef struct pk_writer {
-  unsigned char *buf;
-  size_t len, cap;
-  bool failed;
-} pk_writer;
-
-static void
-w_bytes (pk_writer *w, const void *data, size_t n)
-{
-  if (w->failed)
-    return;
-  if (w->len + n > w->cap)
-    {
-      size_t cap = w->cap ? w->cap * 2 : 4096;
-      while (cap < w->len + n)
-        cap *= 2;
-      unsigned char *b = realloc (w->buf, cap);
-      if (b == NULL)
-        {
-          w->failed = true;
-          return;
-        }
-      w->buf = b;
-      w->cap = cap;
-    }
-  memcpy (w->buf + w->len, data, n);
-  w->len += n;
-}
-
-static void
-w_op (pk_writer *w, unsigned char op)
-{
-  w_bytes (w, &op, 1);
-}
-
-static void
-w_str (pk_writer *w, const char *s)
-{
-  uint32_t n = (uint32_t) strlen (s);
-  unsigned char le[4] = { n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >> 24 };
-  w_op (w, 'X');
-  w_bytes (w, le, 4);
-  w_bytes (w, s, n);
-}
-
-static void
-w_int (pk_writer *w, int64_t v)
-{
-  if (v >= 0 && v < 256)
-    {
-      unsigned char b[2] = { 'K', (unsigned char) v };
-      w_bytes (w, b, 2);
-    }
-  else if (v >= INT32_MIN && v <= INT32_MAX)
-    {
-      uint32_t u = (uint32_t) (int32_t) v;
-      unsigned char b[5] = { 'J', u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff, u >> 24 };
-      w_bytes (w, b, 5);
-    }
-  else
-    {
-      unsigned char b[10] = { 0x8a, 8 };
-      uint64_t u = (uint64_t) v;
-      for (int i = 0; i < 8; i++)
-        b[2 + i] = (unsigned char) (u >> (8 * i));
-      w_bytes (w, b, 10);
-    }
-}
-
-static void
-w_global (pk_writer *w, const char *module, const char *name)
-{
-  w_op (w, 'c');
-  w_bytes (w, module, strlen (module));
-  w_op (w, '\n');
-  w_bytes (w, name, strlen (name));
-  w_op (w, '\n');
-}
-
-static void
-w_int_tuple (pk_writer *w, int n, const int64_t *v)
-{
-  w_op (w, '(');
-  for (int i = 0; i < n; i++)
-    w_int (w, v[i]);
-  w_op (w, 't');
-}
-
-static void
-w_ordered_dict (pk_writer *w)
-{
-  w_global (w, "collections", "OrderedDict");
-  w_op (w, ')');
-  w_op (w, 'R');
-}
-
-/* _rebuild_tensor_v2(('storage', FloatStorage, key, 'cpu', numel), 0, size, stride, False, OrderedDict()) */
-static void
-w_tensor (pk_writer *w, int storage_key, bool is_long, int n_dims, const int64_t *shape)
-{
-  char key[24];
-  int64_t stride[NN_MAX_DIMS], numel = 1;
-  for (int d = n_dims - 1; d >= 0; d--)
-    {
-      stride[d] = numel;
-      numel *= shape[d];
-    }
-  snprintf (key, sizeof key, "%d", storage_key);
-  w_global (w, "torch._utils", "_rebuild_tensor_v2");
-  w_op (w, '(');
-  w_op (w, '(');
-  w_str (w, "storage");
-  w_global (w, "torch", is_long ? "LongStorage" : "FloatStorage");
-  w_str (w, key);
-  w_str (w, "cpu");
-  w_int (w, numel);
-  w_op (w, 't');
-  w_op (w, 'Q');
-  w_int (w, 0);
-  w_int_tuple (w, n_dims, shape);
-  w_int_tuple (w, n_dims, stride);
-  w_op (w, 0x89);
-  w_ordered_dict (w);
-  w_op (w, 't');
-  w_op (w, 'R');
-}
-
-static nn_status
-pt_zip_add (zip_t *z, const char *name, const void *data, size_t size, const char *path, nn_error *err)
-{
-  zip_source_t *src = zip_source_buffer (z, data, size, 0);
-  zip_int64_t idx = src ? zip_file_add (z, name, src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) : -1;
-  if (idx < 0)
-    {
-      if (src)
-        zip_source_free (src);
-      return nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot add '%s' to the archive: %s", path, name,
-                           zip_strerror (z));
-    }
-  zip_set_file_compression (z, (zip_uint64_t) idx, ZIP_CM_STORE, 0);
-  return NN_OK;
-}
-
-/* ---- writing the archive into the save's locked temporary (nn_save_temp)
- *
- * zip_open() on a path makes libzip write its own temporary and rename it over that
- * path at zip_close(), so a lock held on our temporary would be lost, and a killed save
- * would leave libzip's file with nobody to clean it up. This source writes the archive
- * straight into our file descriptor instead. */
-
-typedef struct pt_sink {
-  int fd;
-  zip_uint64_t offset, size;
-  zip_error_t error;
-} pt_sink;
-
-static zip_int64_t
-pt_sink_write (pt_sink *k, const void *data, zip_uint64_t len)
-{
-  zip_uint64_t done = 0;
-
-  while (done < len)
-    {
-      ssize_t n = pwrite (k->fd, (const char *) data + done, len - done,
-                          (off_t) (k->offset + done));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          zip_error_set (&k->error, ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
-          return -1;
-        }
-      done += (zip_uint64_t) n;
-    }
-  k->offset += len;
-  if (k->offset > k->size)
-    k->size = k->offset;
-  return (zip_int64_t) len;
-}
-
-static zip_int64_t
-pt_sink_cb (void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-  pt_sink *k = ud;
-  zip_int64_t off;
-
-  switch (cmd)
-    {
-    case ZIP_SOURCE_STAT:
-      /* a new archive: nothing to read from this source (libzip's "no such file" is
-       * ZIP_ER_READ with ENOENT) */
-      zip_error_set (&k->error, ZIP_ER_READ, ENOENT);
-      return -1;
-    case ZIP_SOURCE_BEGIN_WRITE:
-      k->offset = k->size = 0;
-      return ftruncate (k->fd, 0) == 0 ? 0 : (zip_error_set (&k->error, ZIP_ER_WRITE, errno), -1);
-    case ZIP_SOURCE_WRITE:
-      return pt_sink_write (k, data, len);
-    case ZIP_SOURCE_SEEK_WRITE:
-      off = zip_source_seek_compute_offset (k->offset, k->size, data, len, &k->error);
-      if (off < 0)
-        return -1;
-      k->offset = (zip_uint64_t) off;
-      return 0;
-    case ZIP_SOURCE_TELL_WRITE:
-      return (zip_int64_t) k->offset;
-    case ZIP_SOURCE_COMMIT_WRITE:   /* nn_save_temp_commit fsyncs and renames */
-    case ZIP_SOURCE_ROLLBACK_WRITE: /* nn_save_temp_abort removes the file */
-    case ZIP_SOURCE_REMOVE:
-    case ZIP_SOURCE_OPEN:
-    case ZIP_SOURCE_CLOSE:
-    case ZIP_SOURCE_FREE:
-      return 0;
-    case ZIP_SOURCE_READ:
-    case ZIP_SOURCE_SEEK:
-    case ZIP_SOURCE_TELL:
-      zip_error_set (&k->error, ZIP_ER_OPNOTSUPP, 0);
-      return -1;
-    case ZIP_SOURCE_ERROR:
-      return zip_error_to_data (&k->error, data, len);
-    case ZIP_SOURCE_SUPPORTS:
-      return ZIP_SOURCE_SUPPORTS_WRITABLE;
-    default:
-      zip_error_set (&k->error, ZIP_ER_OPNOTSUPP, 0);
-      return -1;
-    }
-}
-
-static void
-pt_archive_name (const char *path, char *out, size_t size)
-{
-  const char *base = strrchr (path, '/');
-  base = base ? base + 1 : path;
-  snprintf (out, size, "%s", base);
-  char *dot = strrchr (out, '.');
-  if (dot != NULL && dot != out)
-    *dot = '\0';
-  for (char *p = out; *p; p++)
-    if (*p == '/' || *p == '\\')
-      *p = '_';
-  if (out[0] == '\0')
-    snprintf (out, size, "archive");
-}
-
-nn_status
-nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *err)
-{
-  if (net->first_error >= 0)
-    return nn_error_set (err, NN_STATUS_SHAPE, net->first_error, "%s: cannot save: %s", path,
-                         net->info[net->first_error].message);
-  nn_param *params = NULL;
-  int np = nn_net_params (net, &params);
-  pk_writer w = { 0 };
-  unsigned char proto[2] = { 0x80, 2 };
-  w_bytes (&w, proto, 2);
-  w_ordered_dict (&w);
-  w_op (&w, '(');
-  for (int i = 0; i < np; i++)
-    {
-      w_str (&w, params[i].key);
-      if (params[i].count != NULL)
-        w_tensor (&w, i, true, 0, NULL);
-      else
-        w_tensor (&w, i, false, params[i].tensor->n_dims, params[i].tensor->shape);
-    }
-  w_op (&w, 'u');
-  w_op (&w, '.');
-  if (w.failed)
-    {
-      free (w.buf);
-      free (params);
-      return nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
-    }
-
-  nn_save_temp t;
-  pt_sink sink = { .fd = -1 };
-  zip_source_t *sink_src = NULL;
-  zip_t *z = NULL;
-  nn_status st = nn_save_temp_open (&t, path, err);
-  if (st == NN_OK)
-    {
-      zip_error_t zerr;
-      zip_error_init (&zerr);
-      zip_error_init (&sink.error);
-      sink.fd = t.fd;
-      sink_src = zip_source_function_create (pt_sink_cb, &sink, &zerr);
-      z = sink_src ? zip_open_from_source (sink_src, ZIP_CREATE | ZIP_TRUNCATE, &zerr) : NULL;
-      if (z == NULL)
-        {
-          st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot write the archive: %s", path,
-                             zip_error_strerror (&zerr));
-          if (sink_src)
-            zip_source_free (sink_src);
-        }
-      zip_error_fini (&zerr);
-    }
-  char arch[200], name[320];
-  pt_archive_name (path, arch, sizeof arch);
-  if (st == NN_OK)
-    {
-      snprintf (name, sizeof name, "%s/data.pkl", arch);
-      st = pt_zip_add (z, name, w.buf, w.len, path, err);
-    }
-  for (int i = 0; st == NN_OK && i < np; i++)
-    {
-      snprintf (name, sizeof name, "%s/data/%d", arch, i);
-      if (params[i].count != NULL)
-        st = pt_zip_add (z, name, params[i].count, sizeof (int64_t), path, err);
-      else
-        st = pt_zip_add (z, name, params[i].tensor->data,
-                         (size_t) nn_tensor_numel (params[i].tensor) * sizeof (float), path, err);
-    }
-  if (st == NN_OK)
-    {
-      snprintf (name, sizeof name, "%s/version", arch);
-      st = pt_zip_add (z, name, "3\n", 2, path, err);
-    }
-  if (st == NN_OK)
-    {
-      snprintf (name, sizeof name, "%s/byteorder", arch);
-      st = pt_zip_add (z, name, "little", 6, path, err);
-    }
-  if (z != NULL)
-    {
-      if (st == NN_OK && zip_close (z) != 0)
-        {
-          st = nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot write: %s", path, zip_strerror (z));
-          zip_discard (z);
-        }
-      else if (st != NN_OK)
-        zip_discard (z);
-    }
-  if (st == NN_OK)
-    st = nn_save_temp_commit (&t, err);
-  else if (t.path != NULL)
-    nn_save_temp_abort (&t);
-  zip_error_fini (&sink.error);
-  free (w.buf);
-  free (params);
   return st;
 }

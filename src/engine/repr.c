@@ -144,14 +144,17 @@ sb_pair (strbuf *sb, const int64_t p[2])
   sb_printf (sb, "(%" PRId64 ", %" PRId64 ")", p[0], p[1]);
 }
 
-/* pools store what the user passed: an int when both sides agree */
+/* pools print what the user passed: an int stays an int, a tuple a tuple */
 static void
-sb_int_or_pair (strbuf *sb, const int64_t p[2])
+sb_pool_param (strbuf *sb, const nn_layer_config *c, nn_pair_param which)
 {
-  if (p[0] == p[1])
-    sb_printf (sb, "%" PRId64, p[0]);
-  else
+  const int64_t *p = nn_layer_config_pair (c, which);
+
+  sb_printf (sb, "%s=", nn_pair_param_name (which));
+  if (nn_layer_config_is_tuple (c, which))
     sb_pair (sb, p);
+  else
+    sb_printf (sb, "%" PRId64, p[0]);
 }
 
 static const char *
@@ -192,16 +195,16 @@ repr_pool (strbuf *sb, const nn_layer_config *c)
 {
   bool max = c->type == NN_LAYER_MAXPOOL2D;
 
-  sb_printf (sb, "%s(kernel_size=", max ? "MaxPool2d" : "AvgPool2d");
-  sb_int_or_pair (sb, c->kernel_size);
-  sb_printf (sb, ", stride=");
-  sb_int_or_pair (sb, c->stride);
-  sb_printf (sb, ", padding=");
-  sb_int_or_pair (sb, c->padding);
+  sb_printf (sb, "%s(", max ? "MaxPool2d" : "AvgPool2d");
+  sb_pool_param (sb, c, NN_PAIR_KERNEL_SIZE);
+  sb_printf (sb, ", ");
+  sb_pool_param (sb, c, NN_PAIR_STRIDE);
+  sb_printf (sb, ", ");
+  sb_pool_param (sb, c, NN_PAIR_PADDING);
   if (max)
     {
-      sb_printf (sb, ", dilation=");
-      sb_int_or_pair (sb, c->dilation);
+      sb_printf (sb, ", ");
+      sb_pool_param (sb, c, NN_PAIR_DILATION);
       sb_printf (sb, ", ceil_mode=%s", py_bool (c->ceil_mode));
     }
   sb_printf (sb, ")");

@@ -16,21 +16,24 @@
 /* One layer of a table: type plus the few arguments the templates use. */
 typedef struct {
   nn_layer_type type;
-  int64_t a, b, k;   /* Conv2d(a, b, k); Linear(a, b); pools kernel k; Dropout p = k / 100 */
+  int64_t a, b, k;   /* Conv2d(a, b, k); Linear(a, b); pools kernel k (b = 1: given as the
+                      * tuples (k, k)); Dropout p = k / 100 */
   int64_t pad;
 } tmpl_layer;
 
 #define CONV(in, out, k, pad) { NN_LAYER_CONV2D, in, out, k, pad }
 #define LINEAR(in, out) { NN_LAYER_LINEAR, in, out, 0, 0 }
 #define MAXPOOL(k) { NN_LAYER_MAXPOOL2D, 0, 0, k, 0 }
+#define MAXPOOL_TUPLE(k) { NN_LAYER_MAXPOOL2D, 0, 1, k, 0 }
 #define AVGPOOL(k) { NN_LAYER_AVGPOOL2D, 0, 0, k, 0 }
 #define DROPOUT(pct) { NN_LAYER_DROPOUT, 0, 0, pct, 0 }
 #define ACT(type) { type, 0, 0, 0, 0 }
 #define END { NN_LAYER_N_TYPES, 0, 0, 0, 0 }
 
+/* the tutorial writes nn.MaxPool2d(kernel_size=(2, 2), stride=(2, 2)) */
 static const tmpl_layer seed_layers[] = {
-  CONV (1, 32, 5, 0), ACT (NN_LAYER_RELU), MAXPOOL (2),
-  CONV (32, 64, 5, 0), ACT (NN_LAYER_RELU), MAXPOOL (2),
+  CONV (1, 32, 5, 0), ACT (NN_LAYER_RELU), MAXPOOL_TUPLE (2),
+  CONV (32, 64, 5, 0), ACT (NN_LAYER_RELU), MAXPOOL_TUPLE (2),
   ACT (NN_LAYER_FLATTEN), LINEAR (576, 1024), ACT (NN_LAYER_RELU), LINEAR (1024, 10),
   END
 };
@@ -72,8 +75,8 @@ tmpl_config (const tmpl_layer *t, nn_layer_config *cfg)
       break;
     case NN_LAYER_MAXPOOL2D:
     case NN_LAYER_AVGPOOL2D:
-      cfg->kernel_size[0] = cfg->kernel_size[1] = t->k;
-      cfg->stride[0] = cfg->stride[1] = t->k;
+      nn_layer_config_set_pair (cfg, NN_PAIR_KERNEL_SIZE, t->k, t->k, t->b == 1);
+      nn_layer_config_set_pair (cfg, NN_PAIR_STRIDE, t->k, t->k, t->b == 1);
       break;
     case NN_LAYER_DROPOUT:
       cfg->p = (double) t->k / 100.0;

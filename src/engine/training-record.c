@@ -4,7 +4,7 @@
  *
  * The record travels with the network (net->training) so that a model file can say how
  * its weights came about; h5model.c stores it as the optional /training group (format
- * 1.1, docs/file-format.md). Here: the plain-memory side, new/copy/free/add.
+ * 1.1, docs/model-file-format.md). Here: the plain-memory side, new/copy/free/add.
  */
 #include "config.h"
 

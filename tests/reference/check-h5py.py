@@ -28,6 +28,7 @@ except ImportError:
 CLI = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("LAYERLAB_CLI", "layerlab-cli")
 TEMPLATES = ["seed", "lenet5"]
 PAIRS = {"kernel_size", "stride", "padding", "dilation"}
+POOLS = {"MaxPool2d", "AvgPool2d"}
 BOOLS = {"bias", "ceil_mode", "count_include_pad", "affine", "track_running_stats"}
 FLOATS = {"eps", "momentum", "p", "negative_slope"}
 INTS = {"in_channels", "out_channels", "groups", "start_dim", "end_dim", "in_features",
@@ -107,7 +108,8 @@ def torch_layer(g):
     a = {k: g.attrs[k] for k in g.attrs if k not in ("type", "name")}
     for k in a:
         if k in PAIRS:
-            a[k] = tuple(int(v) for v in a[k])
+            # format 1.2: a scalar is an int (pools print it as one), int64[2] a tuple
+            a[k] = int(a[k]) if np.ndim(a[k]) == 0 else tuple(int(v) for v in a[k])
         elif k in BOOLS:
             a[k] = bool(a[k])
         elif k in FLOATS:
@@ -158,19 +160,50 @@ def every_layer_pt(path):
     torch.save(net.eval(), path)
 
 
+def pool_forms_pt(path):
+    """Each pool parameter as an int, an equal pair and an unequal pair, both pool types
+    (PyTorch keeps the form it was given and prints it so)."""
+    n = torch.nn
+    net = n.Sequential(
+        n.MaxPool2d((2, 2)),
+        n.MaxPool2d(2, stride=(1, 1), padding=(1, 1), dilation=(1, 1)),
+        n.MaxPool2d((3, 3), stride=1, padding=(0, 1), dilation=(2, 2)),
+        n.MaxPool2d((3, 2), stride=(2, 1), padding=1, dilation=(1, 2), ceil_mode=True),
+        n.MaxPool2d(3, stride=2, padding=(1, 1), dilation=2),
+        n.AvgPool2d((2, 2), stride=(1, 1), padding=(0, 0)),
+        n.AvgPool2d(2, stride=(1, 2), padding=1),
+        n.AvgPool2d((3, 1), stride=1, padding=(1, 0), ceil_mode=True, count_include_pad=False),
+        n.Flatten(), n.Linear(8, 3))
+    torch.save(net.eval(), path)
+    return net
+
+
+TORCH_BUILT = {"every-layer": every_layer_pt, "pool-forms": pool_forms_pt}
+
+
+def summary_repr(model):
+    """The print(network) part of layerlab-cli summary (up to the closing parenthesis)."""
+    out = cli("summary", model)
+    return out[:out.index("\n)\n") + 2] if "\n)\n" in out else out.split("\n", 1)[0]
+
+
 def model_checks(tmp, name):
     model = os.path.join(tmp, name + ".h5")
 
-    if name == "every-layer":
+    if name in TORCH_BUILT:
         TORCH_ONLY[0] = True
 
         @check("%s: layerlab-cli convert writes %s.h5 from a torch.save'd Sequential"
                % (name, name))
         def _():
             pt = os.path.join(tmp, name + ".pt")
-            every_layer_pt(pt)
+            net = TORCH_BUILT[name](pt)
+            if net is None:
+                net = torch.load(pt)
             cli("convert", pt, model)
             assert os.path.getsize(model) > 0
+            assert summary_repr(model) == str(net), "layerlab:\n%s\ntorch:\n%s" % (
+                summary_repr(model), net)
     else:
         TORCH_ONLY[0] = False
 
@@ -188,7 +221,10 @@ def model_checks(tmp, name):
             assert f.attrs["kind"] == "model"
             assert f.attrs["creator"].startswith("Layerlab ")
             assert_attr(f.attrs, "format_version", "<i4", (2,))
-            assert list(f.attrs["format_version"]) == [1, 0]
+            arch = f["architecture"]
+            pools = any(arch[k].attrs["type"] in POOLS for k in arch)
+            # 1.2 writes a pool's ints as scalars; a file without pools stays 1.0
+            assert list(f.attrs["format_version"]) == [1, 2 if pools else 0]
 
     @check("%s: superblock version 0 or 2 (library bounds V18..V18)" % name)
     def _():
@@ -211,7 +247,11 @@ def model_checks(tmp, name):
                 assert_vlen_utf8(g.attrs, "type")
                 assert REQUIRED.get(g.attrs["type"], set()) <= set(g.attrs), g.attrs["type"]
                 for k in g.attrs:
-                    if k in PAIRS:
+                    if k in PAIRS and g.attrs["type"] in POOLS:
+                        # an int as given is a scalar, a tuple int64[2]
+                        assert_attr(g.attrs, k, "<i8", g.attrs.get_id(k).shape)
+                        assert g.attrs.get_id(k).shape in ((), (2,)), k
+                    elif k in PAIRS:
                         assert_attr(g.attrs, k, "<i8", (2,))
                     elif k in BOOLS:
                         assert_attr(g.attrs, k, "i1", ())
@@ -243,6 +283,13 @@ def model_checks(tmp, name):
                 else:
                     assert d.dtype == np.dtype("<f4"), "%s: %s" % (k, d.dtype)
                     assert np.all(np.isfinite(d[()])), "%s has non-finite values" % k
+
+    @check("%s: the network h5py reads back prints as layerlab-cli summary does" % name,
+           skip_without_torch=True)
+    def _():
+        net, _shape = torch_net(model)
+        assert str(net) == summary_repr(model), "h5py + torch:\n%s\nlayerlab:\n%s" % (
+            net, summary_repr(model))
 
     @check("%s: PyTorch loads the state_dict and matches layerlab-cli run" % name,
            skip_without_torch=True)
@@ -300,7 +347,7 @@ def model_checks(tmp, name):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="check-h5py-") as tmp:
-        for name in TEMPLATES + ["every-layer"]:
+        for name in TEMPLATES + list(TORCH_BUILT):
             model_checks(tmp, name)
     print("1..%d" % len(results))
     for i, (ok, description, diag, skip) in enumerate(results, 1):

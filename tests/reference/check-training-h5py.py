@@ -5,7 +5,7 @@
 #
 # Usage: check-training-h5py.py LAYERLAB-CLI
 # Trains the tiny fixture network with `layerlab-cli train` and reads the output's
-# /training group with h5py as docs/file-format.md describes it: format_version 1.1,
+# /training group with h5py as docs/model-file-format.md describes it: format_version 1.1,
 # every attribute's HDF5 type, the history columns and their values against the
 # per-epoch lines train printed. Then the other direction: a /training group written by
 # h5py from the documentation alone is shown by `layerlab-cli summary`, a malformed one
@@ -68,11 +68,13 @@ def main():
     lines = re.findall(r"^epoch (\d+)/4  train loss ([0-9.]+) acc ([0-9.]+)%  val loss "
                        r"([0-9.]+) acc ([0-9.]+)%  time ([0-9.]+)s$", train.stderr, re.M)
 
-    @check("train writes format_version 1.1 and a /training group")
+    @check("train writes format_version 1.1 (1.2 with pools) and a /training group")
     def _():
         with h5py.File(out, "r") as f:
+            arch = f["architecture"]
+            pools = any(arch[k].attrs["type"] in ("MaxPool2d", "AvgPool2d") for k in arch)
             v = f.attrs["format_version"]
-            assert v.dtype == np.int32 and list(v) == [1, 1], v
+            assert v.dtype == np.int32 and list(v) == [1, 2 if pools else 1], v
             assert isinstance(f["training"], h5py.Group)
 
     @check("/training attributes have the documented types and values")
@@ -152,12 +154,16 @@ def main():
         cli("run", path, "--input", os.path.join(TINY, "test-x.npy"), "-o",
             os.path.join(tmp, "y.npy"))
 
-    @check("a model without training stays format 1.0 without /training")
+    @check("a model without training or pools stays format 1.0 without /training")
     def _():
         path = os.path.join(tmp, "new.h5")
-        cli("new", "--template", "seed", "-o", path)
+        cli("new", "--template", "empty", "-o", path)
         with h5py.File(path, "r") as f:
             assert list(f.attrs["format_version"]) == [1, 0]
+            assert "training" not in f
+        cli("new", "--template", "seed", "-o", path)
+        with h5py.File(path, "r") as f:
+            assert list(f.attrs["format_version"]) == [1, 2]
             assert "training" not in f
 
     shutil.rmtree(tmp)

@@ -102,6 +102,9 @@ def write_model(path, *, fixed_strings=False, ascii_vlen=False, bool_enum=False,
                                    else np.int8(1 if value else 0))
                 elif name in FLOATS:
                     g.attrs.create(name, np.float64(value))
+                elif kind == "MaxPool2d" and tuple(version) >= (1, 2):
+                    # from 1.2 on a pool's int is a scalar: this is MaxPool2d(2) as before
+                    g.attrs.create(name, np.array(value[0], dtype=int_dtype))
                 else:
                     g.attrs.create(name, np.array(value, dtype=int_dtype))
             if extra:

@@ -11,7 +11,8 @@
 #                 "Conv2d in_channels=1 out_channels=32 kernel_size=5,5 bias=0".
 #                 Arguments not listed keep PyTorch's defaults; a missing in_channels /
 #                 in_features / num_features means the Lazy class. Pairs are "h,w"
-#                 (a single number for pools passed as an int), booleans 0/1, floats in
+#                 (a tuple, even "2,2") or a single number (an int; pools print it as
+#                 one, Conv2d turns it into a tuple), booleans 0/1, floats in
 #                 Python's repr (exact when read back with strtod).
 #   <name>.txt    print(network) (after one forward pass in eval mode when the input is
 #                 known, so lazy layers are resolved as the engine's propagation does)
@@ -39,11 +40,12 @@ def L(kind, **kw):
     return (kind, kw)
 
 
+# the tutorial's network, with its pools' tuples
 SEED = [
     L('Conv2d', in_channels=1, out_channels=32, kernel_size=5), L('ReLU'),
-    L('MaxPool2d', kernel_size=2, stride=2),
+    L('MaxPool2d', kernel_size=(2, 2), stride=(2, 2)),
     L('Conv2d', in_channels=32, out_channels=64, kernel_size=5), L('ReLU'),
-    L('MaxPool2d', kernel_size=2, stride=2),
+    L('MaxPool2d', kernel_size=(2, 2), stride=(2, 2)),
     L('Flatten'), L('Linear', in_features=576, out_features=1024), L('ReLU'),
     L('Linear', in_features=1024, out_features=10),
 ]
@@ -117,6 +119,22 @@ CASES = [
           count_include_pad=False),
         L('AvgPool2d', kernel_size=2, ceil_mode=True),
         L('AvgPool2d', kernel_size=(3, 2), stride=(1, 2), padding=(1, 0)),
+    ]),
+    # each pool parameter as an int, an equal pair and an unequal pair
+    ('maxpool-forms', (2, 23, 21), [
+        L('MaxPool2d', kernel_size=(2, 2)),
+        L('MaxPool2d', kernel_size=2, stride=(1, 1), padding=(1, 1), dilation=(1, 1)),
+        L('MaxPool2d', kernel_size=(3, 3), stride=1, padding=(0, 1), dilation=(2, 2)),
+        L('MaxPool2d', kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=(1, 2),
+          ceil_mode=True),
+        L('MaxPool2d', kernel_size=3, stride=2, padding=(1, 1), dilation=2),
+    ]),
+    ('avgpool-forms', (3, 19, 17), [
+        L('AvgPool2d', kernel_size=(2, 2)),
+        L('AvgPool2d', kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)),
+        L('AvgPool2d', kernel_size=2, stride=(1, 2), padding=1),
+        L('AvgPool2d', kernel_size=(3, 3), stride=1, padding=(1, 0), ceil_mode=True,
+          count_include_pad=False),
     ]),
     ('batchnorm-options', (6, 4, 4), [
         L('BatchNorm2d', num_features=6),
