@@ -78,6 +78,8 @@ typedef struct {
   GtkSpinButton *spin[2];
   GtkSwitch *toggle;      /* FIELD_BOOL */
   GtkSwitch *lazy;        /* FIELD_LAZY */
+  GtkToggleButton *link;  /* FIELD_PAIR: one value for height and width */
+  GtkWidget *times;       /* FIELD_PAIR: the "×" between the two */
 } FieldRow;
 
 struct _LlInspector {
@@ -113,6 +115,16 @@ field_int (nn_layer_config *cfg, const Field *f)
   return (int64_t *) ((char *) cfg + f->offset);
 }
 
+/* The nn_pair_param a FIELD_PAIR edits (its key is the parameter's name). */
+static nn_pair_param
+field_pair (const Field *f)
+{
+  for (nn_pair_param p = NN_PAIR_KERNEL_SIZE; p & NN_PAIR_ALL; p <<= 1)
+    if (g_str_equal (nn_pair_param_name (p), f->key))
+      return p;
+  g_return_val_if_reached (NN_PAIR_KERNEL_SIZE);
+}
+
 static const nn_layer *
 current_layer (LlInspector *self)
 {
@@ -146,8 +158,15 @@ read_row (const FieldRow *row, nn_layer_config *cfg)
                                              : gtk_spin_button_get_value_as_int (row->spin[0]);
       break;
     case FIELD_PAIR:
-      v[0] = gtk_spin_button_get_value_as_int (row->spin[0]);
-      v[1] = gtk_spin_button_get_value_as_int (row->spin[1]);
+      {
+        /* linked: one value for both sides, an int for a pool (MaxPool2d(2)); apart: a
+         * tuple, even with equal sides (MaxPool2d((2, 2))) */
+        gboolean linked = gtk_toggle_button_get_active (row->link);
+        int64_t h = gtk_spin_button_get_value_as_int (row->spin[0]);
+        int64_t w = linked ? h : gtk_spin_button_get_value_as_int (row->spin[1]);
+
+        nn_layer_config_set_pair (cfg, field_pair (f), h, w, !linked);
+      }
       break;
     case FIELD_BOOL:
       *(bool *) ((char *) cfg + f->offset) = gtk_switch_get_active (row->toggle);
@@ -235,8 +254,19 @@ sync_row (FieldRow        *row,
       }
       break;
     case FIELD_PAIR:
-      set_spin (row->spin[0], (double) v[0]);
-      set_spin (row->spin[1], (double) v[1]);
+      {
+        gboolean linked = !nn_layer_config_is_tuple (cfg, field_pair (f));
+
+        gtk_toggle_button_set_active (row->link, linked);
+        gtk_button_set_icon_name (GTK_BUTTON (row->link),
+                                  linked ? "ll-linked-symbolic" : "ll-unlinked-symbolic");
+        gtk_widget_set_visible (GTK_WIDGET (row->spin[1]), !linked);
+        gtk_widget_set_visible (row->times, !linked);
+        gtk_widget_set_tooltip_text (GTK_WIDGET (row->spin[0]),
+                                     linked ? _("Height and width") : _("Height"));
+        set_spin (row->spin[0], (double) v[0]);
+        set_spin (row->spin[1], (double) v[1]);
+      }
       break;
     case FIELD_BOOL:
       gtk_switch_set_active (row->toggle, *(const bool *) ((const char *) cfg + f->offset));
@@ -335,6 +365,22 @@ make_switch (LlInspector  *self,
   return GTK_SWITCH (sw);
 }
 
+/* The chain button of a pair: pressed, one value serves height and width. */
+static GtkToggleButton *
+make_link_toggle (LlInspector *self)
+{
+  GtkWidget *button = gtk_toggle_button_new ();
+
+  gtk_button_set_icon_name (GTK_BUTTON (button), "ll-linked-symbolic");
+  /* Translators: a toggle beside a kernel size, stride, ... pair */
+  gtk_widget_set_tooltip_text (button, _("Same for height and width"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Same for height and width"), -1);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_signal_connect_swapped (button, "toggled", G_CALLBACK (commit), self);
+  return GTK_TOGGLE_BUTTON (button);
+}
+
 static AdwActionRow *
 make_row (const char *title,
           const char *subtitle)
@@ -363,14 +409,14 @@ add_field (LlInspector *self,
       fr->spin[0] = make_spin (self, f);
       if (f->kind == FIELD_PAIR)
         {
-          GtkWidget *times = gtk_label_new ("×");
-
+          fr->times = gtk_label_new ("×");
           fr->spin[1] = make_spin (self, f);
-          gtk_widget_set_tooltip_text (GTK_WIDGET (fr->spin[0]), _("Height"));
+          fr->link = make_link_toggle (self);
           gtk_widget_set_tooltip_text (GTK_WIDGET (fr->spin[1]), _("Width"));
           adw_action_row_add_suffix (row, GTK_WIDGET (fr->spin[0]));
-          adw_action_row_add_suffix (row, times);
+          adw_action_row_add_suffix (row, fr->times);
           adw_action_row_add_suffix (row, GTK_WIDGET (fr->spin[1]));
+          adw_action_row_add_suffix (row, GTK_WIDGET (fr->link));
         }
       else
         adw_action_row_add_suffix (row, GTK_WIDGET (fr->spin[0]));
@@ -494,6 +540,18 @@ ll_inspector_get_editor (LlInspector *self,
   if (row->toggle != NULL)
     return GTK_WIDGET (row->toggle);
   return row->spin[part] ? GTK_WIDGET (row->spin[part]) : NULL;
+}
+
+GtkWidget *
+ll_inspector_get_link_toggle (LlInspector *self,
+                              const char  *key)
+{
+  FieldRow *row;
+
+  g_return_val_if_fail (LL_IS_INSPECTOR (self), NULL);
+
+  row = find_row (self, key);
+  return row && row->link ? GTK_WIDGET (row->link) : NULL;
 }
 
 GtkWidget *

@@ -21,6 +21,8 @@ int        ll_inspector_get_index    (LlInspector *self);
 /* The spin button / switch editing PyTorch argument key (e.g. "in_features"; part 0 or 1
  * of a pair), or NULL. For tests and keyboard focus. */
 GtkWidget *ll_inspector_get_editor   (LlInspector *self, const char *key, int part);
+/* The "same for height and width" toggle of a pair (kernel_size, ...), or NULL. */
+GtkWidget *ll_inspector_get_link_toggle (LlInspector *self, const char *key);
 /* The "infer from input" switch of a lazy size, or NULL. */
 GtkWidget *ll_inspector_get_lazy_switch (LlInspector *self, const char *key);
 
