@@ -26,6 +26,7 @@ struct _LlWindow {
   GtkSpinner *spinner;
   GtkWidget *cancel_button;
   GtkListView *layer_list;
+  GtkPaned *list_paned;           /* the layer list above, the PyTorch repr below */
   GtkWidget *empty_label;
   GtkWidget *undo_button;
   GtkWidget *redo_button;

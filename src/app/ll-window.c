@@ -638,6 +638,7 @@ restore_size (LlWindow *self)
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (settings, "window-width"),
                                g_settings_get_int (settings, "window-height"));
+  gtk_paned_set_position (self->list_paned, g_settings_get_int (settings, "list-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 }
@@ -651,6 +652,7 @@ save_size (LlWindow *self)
   if (settings == NULL)
     return;
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (settings, "list-height", MAX (gtk_paned_get_position (self->list_paned), 100));
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
   if (!gtk_window_is_maximized (GTK_WINDOW (self)) && width > 0 && height > 0)
     {
@@ -792,6 +794,7 @@ ll_window_class_init (LlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, layer_list);
+  gtk_widget_class_bind_template_child (widget_class, LlWindow, list_paned);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, empty_label);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, undo_button);
   gtk_widget_class_bind_template_child (widget_class, LlWindow, redo_button);
