@@ -38,6 +38,32 @@ if [ "${1:-}" = "--data" ]; then
   pkgs+=(dataset-fashion-mnist)
 fi
 
+# Runs apt-get with the arguments given. Another apt or dpkg (an unattended upgrade, a
+# package manager window) may hold its locks: then this says which process it is and
+# waits for it, up to INSTALL_DEPS_LOCK_WAIT seconds (default 15 minutes), instead of
+# failing at once. dpkg's lock has apt's own timeout; apt-get update's lists lock has
+# none, so the command is tried again.
+apt_get () {
+  local deadline=$(( $(date +%s) + ${INSTALL_DEPS_LOCK_WAIT:-900} ))
+  local log status holder
+  log=$(mktemp)
+  while :; do
+    $SUDO env DEBIAN_FRONTEND=noninteractive \
+      apt-get -o DPkg::Lock::Timeout="${INSTALL_DEPS_LOCK_WAIT:-900}" "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    if [ "$status" -ne 0 ] && grep -q 'Could not get lock' "$log" \
+       && [ "$(date +%s)" -lt "$deadline" ]; then
+      holder=$(grep -o 'held by process [0-9]* ([^)]*)' "$log" | head -n 1)
+      echo "install-deps: waiting for another package manager to finish" \
+           "(its lock is ${holder:-held by another process}); trying again in a moment"
+      sleep "${INSTALL_DEPS_RETRY_SECONDS:-5}"
+      continue
+    fi
+    rm -f "$log"
+    return "$status"
+  done
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -46,7 +72,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -q
-  $SUDO env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt_get update -q
+  apt_get install -y -q --no-install-recommends "${missing[@]}"
 fi
