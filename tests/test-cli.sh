@@ -298,7 +298,7 @@ if [ -f "$PT/torch_network.pt" ] && [ -f "$PT/every_layer.pt" ]; then
     one_error "0.weight" run "$SEED" --weights "$PT/every_layer_dict.pt" \
     --input "$PT/torch_network-input.npy" --output "$TMP/y.npy"
   check "summary of a state_dict .pt says it is weights" \
-    one_error "weights-only" summary "$PT/torch_network_dict.pt"
+    one_error "holds only weights (a state_dict), not a model" summary "$PT/torch_network_dict.pt"
 else
   skip "run on PyTorch .pt files" "no fixtures in tests/data/pt"
 fi

@@ -298,7 +298,7 @@ test_hostile (void)
     { "legacy.pt", "legacy (pre-1.6) format" },
     { "torchscript.pt", "TorchScript" },
     { "conv1d.pt", "refuses the pickled global 'torch.nn.modules.conv.Conv1d'" },
-    { "random.pt", "not a PyTorch file" },
+    { "random.pt", "not a model file Layerlab reads" },
   };
   g_remove ("/tmp/layerlab-pwned");
   {

@@ -79,6 +79,10 @@ cli_nn_error (const nn_error *err)
 {
   if (err->message[0] == '\0')
     return cli_error ("%s", nn_status_to_string (err->status));
+  /* the engine says what the file is; how to load it is the command line's to say */
+  if (err->status == NN_STATUS_WEIGHTS_ONLY)
+    return cli_error ("%s (layerlab-cli run MODEL --weights FILE, or convert FILE OUT "
+                      "--model MODEL)", err->message);
   return cli_error ("%s", err->message);
 }
 

@@ -40,7 +40,7 @@ nn_status
 nn_file_probe_any (const char *path, nn_file_kind *kind, nn_error *err)
 {
   *kind = NN_FILE_UNKNOWN;
-  if (nn_path_is_pytorch (path))
+  if (nn_file_reads_as_pytorch (path))
     return nn_pt_probe (path, kind, err);
   return nn_file_probe (path, kind, err);
 }
@@ -58,8 +58,10 @@ nn_file_open_model_full (const char *path, const nn_shape *input, nn_net **out,
   nn_file_kind kind = NN_FILE_UNKNOWN;
   *out = NULL;
   nn_error_clear (warning);
+  bool pytorch = nn_file_reads_as_pytorch (path);
+
   /* before anything of libhdf5 touches the file in this process: the probe reads it */
-  if (!nn_path_is_pytorch (path) && nn_get_isolated_checks ())
+  if (!pytorch && nn_get_isolated_checks ())
     {
       nn_status iso = nn_model_check_headers_isolated (path, err);
 
@@ -69,15 +71,17 @@ nn_file_open_model_full (const char *path, const nn_shape *input, nn_net **out,
   nn_status st = nn_file_probe_any (path, &kind, err);
   if (st != NN_OK)
     return st;
-  /* say what to do with a weights file rather than "missing /architecture" */
+  /* say what to do with a weights file rather than "missing /architecture"; how to load
+   * it is the front end's to say (NN_STATUS_WEIGHTS_ONLY) */
   if (kind == NN_FILE_WEIGHTS)
-    return nn_error_set (err, NN_STATUS_FORMAT, -1,
-                         "%s is a weights-only file (a state_dict), not a model: load it into a "
-                         "model (layerlab-cli run MODEL --weights FILE, or Load Weights in "
-                         "the window)", path);
+    return nn_error_set (err, NN_STATUS_WEIGHTS_ONLY, -1,
+                         "%s: this file holds only weights (a state_dict), not a model: load "
+                         "it into the model it belongs to", path);
   if (kind == NN_FILE_ACTIVATIONS)
-    return nn_error_set (err, NN_STATUS_FORMAT, -1, "%s is an activation file, not a model", path);
-  if (nn_path_is_pytorch (path))
+    return nn_error_set (err, NN_STATUS_FORMAT, -1,
+                         "%s: this is an activation file (the outputs of a run), not a model",
+                         path);
+  if (pytorch)
     return nn_pt_open_model (path, input, out, err);
   return nn_model_open_full (path, out, warning, err);
 }
@@ -85,7 +89,7 @@ nn_file_open_model_full (const char *path, const nn_shape *input, nn_net **out,
 nn_status
 nn_file_load_weights (const char *path, nn_net *net, nn_error *err)
 {
-  if (nn_path_is_pytorch (path))
+  if (nn_file_reads_as_pytorch (path))
     return nn_pt_load_weights (path, net, err);
   if (nn_get_isolated_checks ())
     {

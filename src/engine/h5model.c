@@ -1045,10 +1045,10 @@ open_file (h5_ctx *c, hid_t *file)
   if (!S_ISREG (st.st_mode))
     return fail (c, NN_STATUS_IO, "not a regular file");
   if (st.st_size == 0)
-    return fail (c, NN_STATUS_FORMAT, "not an HDF5 file (the file is empty)");
+    return nn_content_error (c->err, c->path, NN_CONTENT_EMPTY);
   is_hdf5 = H5Fis_hdf5 (c->path);
-  if (is_hdf5 == 0)
-    return fail (c, NN_STATUS_FORMAT, "not an HDF5 file");
+  if (is_hdf5 == 0)   /* say what it is instead: "a PNG image", "an ONNX file" */
+    return nn_content_error (c->err, c->path, nn_file_sniff (c->path));
   fapl = make_fapl (false);
   if (fapl >= 0)
     *file = H5Fopen (c->path, H5F_ACC_RDONLY, fapl);

@@ -39,6 +39,7 @@ typedef enum nn_status {
   NN_STATUS_MISMATCH,      /* strict weight loading: keys or shapes differ */
   NN_STATUS_ABORTED,       /* the abort callback asked to stop */
   NN_STATUS_NOT_FOUND,     /* no such layer / key */
+  NN_STATUS_WEIGHTS_ONLY,  /* a model was asked for, the file holds only weights */
 } nn_status;
 
 const char *nn_status_to_string (nn_status status);
@@ -496,6 +497,38 @@ nn_status nn_pt_save_state_dict (const char *path, const nn_net *net, nn_error *
  * torch.nn.Sequential (in eval mode) that prints as nn_net_repr() does. */
 nn_status nn_pt_save_model (const char *path, const nn_net *net, nn_error *err);
 nn_status nn_pt_probe (const char *path, nn_file_kind *kind, nn_error *err);
+
+/* What a file is by its first bytes (sniff.c): for choosing a reader and for messages
+ * that name a foreign file for what it is. */
+typedef enum nn_content {
+  NN_CONTENT_UNKNOWN = 0,
+  NN_CONTENT_UNREADABLE,
+  NN_CONTENT_EMPTY,
+  NN_CONTENT_HDF5,
+  NN_CONTENT_PYTORCH,       /* torch.save's zip */
+  NN_CONTENT_TORCHSCRIPT,   /* torch.jit.save's zip */
+  NN_CONTENT_PICKLE,        /* a bare pickle: PyTorch's legacy format */
+  NN_CONTENT_ONNX,
+  NN_CONTENT_NPY,
+  NN_CONTENT_PNG,
+  NN_CONTENT_JPEG,
+  NN_CONTENT_GIF,
+  NN_CONTENT_PDF,
+  NN_CONTENT_ZIP,
+  NN_CONTENT_GZIP,
+  NN_CONTENT_PROGRAM,
+  NN_CONTENT_TEXT,
+} nn_content;
+
+nn_content nn_file_sniff (const char *path);
+/* "a PNG image", "an ONNX file", ...; NULL for NN_CONTENT_UNKNOWN */
+const char *nn_content_describe (nn_content content);
+/* Sets err to "<path>: this is a PNG image, not a model file Layerlab reads (...)" with
+ * advice where there is some; returns NN_STATUS_FORMAT. */
+nn_status nn_content_error (nn_error *err, const char *path, nn_content content);
+/* Whether to read path with the PyTorch reader: by content for the formats Layerlab
+ * reads, else by name (nn_path_is_pytorch). */
+bool nn_file_reads_as_pytorch (const char *path);
 
 /* By file name: .pt/.pth are PyTorch files, anything else HDF5 (files.c). A weights file
  * opened as a model gets a message that says what to do with it. Saving a whole model

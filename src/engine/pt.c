@@ -58,7 +58,7 @@ pt_check_magic (const char *path, nn_error *err)
     return pt_fail (err, NN_STATUS_UNSUPPORTED, path,
                     "this is PyTorch's legacy (pre-1.6) format; load it in PyTorch and save it again "
                     "with torch.save(obj, path), whose default zip format Layerlab reads");
-  return pt_fail (err, NN_STATUS_FORMAT, path, "not a PyTorch file (no zip archive)");
+  return nn_content_error (err, path, nn_file_sniff (path));
 }
 
 static void

@@ -26,6 +26,7 @@ nn_status_to_string (nn_status status)
     case NN_STATUS_MISMATCH: return "mismatch";
     case NN_STATUS_ABORTED: return "aborted";
     case NN_STATUS_NOT_FOUND: return "not found";
+    case NN_STATUS_WEIGHTS_ONLY: return "weights only, not a model";
     default: return "unknown status";
     }
 }

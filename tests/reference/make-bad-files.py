@@ -159,24 +159,24 @@ def layer(f, i):
     return f["architecture"][str(i)]
 
 
-@case("empty.h5", "not an HDF5 file (the file is empty)")
+@case("empty.h5", "the file is empty")
 def _(p):
     open(p, "wb").close()
 
 
-@case("random.h5", "not an HDF5 file")
+@case("random.h5", "not a model file Layerlab reads (Layerlab opens its .h5 models and PyTorch .pt files)")
 def _(p):
     with open(p, "wb") as out:
         out.write(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes())
 
 
-@case("png.h5", "not an HDF5 file")
+@case("png.h5", "this is a PNG image, not a model file Layerlab reads")
 def _(p):
     with open(p, "wb") as out:
         out.write(b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + bytes(64))
 
 
-@case("zip.h5", "not an HDF5 file")
+@case("zip.h5", "this is a zip archive, not a model file Layerlab reads")
 def _(p):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
