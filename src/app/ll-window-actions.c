@@ -11,17 +11,22 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ll-tensor-editor.h"
 #include "ll-window-private.h"
 
 #define MAX_RECENT 10
 
+/* A refused edit: a toast when it fits on one line, else the whole text in a dialog. */
 static void
 toast_error (LlWindow *self,
              GError   *error)
 {
-  _ll_window_toast (self, error->message);
+  if (strchr (error->message, '\n') == NULL && g_utf8_strlen (error->message, -1) <= 80)
+    _ll_window_toast (self, error->message);
+  else
+    _ll_window_show_error (self, _("The network was not changed"), error->message);
 }
 
 /* ------------------------------------------------------------ files */
@@ -298,7 +303,7 @@ train_start_action (GtkWidget  *widget,
     }
   ll_training_page_get_settings (self->training_page, &settings);
   if (!ll_training_start (self->training, &settings, &error))
-    _ll_window_toast (self, error->message);
+    _ll_window_show_error (self, _("Could not start training"), error->message);
   else
     adw_view_stack_set_visible_child_name (self->inspect_stack, "training");
   ll_training_settings_clear (&settings);
@@ -335,7 +340,7 @@ train_apply_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
 
   if (!ll_training_apply (self->training, &error))
-    _ll_window_toast (self, error->message);
+    _ll_window_show_error (self, _("Could not apply the trained weights"), error->message);
 }
 
 static void
@@ -460,7 +465,12 @@ export_done (LlWindow *self,
       _ll_window_toast (self, message);
     }
   else
-    toast_error (self, error);
+    {
+      g_autofree char *base = g_file_get_basename (file);
+      g_autofree char *heading = g_strdup_printf (_("Could not save “%s”"), base);
+
+      _ll_window_show_error (self, heading, _ll_window_strip_file (error->message, file));
+    }
 }
 
 typedef struct {

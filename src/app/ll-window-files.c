@@ -92,32 +92,33 @@ file_op_free (FileOp *op)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FileOp, file_op_free)
 
+/* The heading of a failed job's dialog: "Could not open “net.pt”" */
 static char *
-file_op_failure (FileOpKind  kind,
-                 const char *name,
-                 const char *reason)
+file_op_heading (FileOpKind  kind,
+                 const char *name)
 {
   switch (kind)
     {
     case FILE_OP_OPEN:
-      /* Translators: first %s is a file name, second the reason */
-      return g_strdup_printf (_("Could not open “%s”: %s"), name, reason);
+      /* Translators: %s is a file name */
+      return g_strdup_printf (_("Could not open “%s”"), name);
     case FILE_OP_SAVE:
-      return g_strdup_printf (_("Could not save “%s”: %s"), name, reason);
+      return g_strdup_printf (_("Could not save “%s”"), name);
     default:
-      return g_strdup_printf (_("Could not load weights from “%s”: %s"), name, reason);
+      return g_strdup_printf (_("Could not load weights from “%s”"), name);
     }
 }
 
-/* The end every file job shares: the window is no longer busy, and a failed job's toast
- * names the file and the problem (a cancelled job just says so). Returns the window
- * when it is still there and the job succeeded, else NULL. */
+/* The end every file job shares: the window is no longer busy, and a failed job's
+ * dialog names the file and gives the whole problem (a cancelled job just says so).
+ * Returns the window when it is still there and the job succeeded, else NULL. */
 static LlWindow *
 file_op_finish (FileOp   *op,
                 gboolean  ok,
                 GError   *error)
 {
   g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
   g_autofree char *message = NULL;
 
   if ((op->self = _ll_window_from_ref (&op->ref)) == NULL)
@@ -131,8 +132,19 @@ file_op_finish (FileOp   *op,
       return NULL;
     }
   name = file_display_name (op->file);
-  message = file_op_failure (op->kind, name, error->message);
-  _ll_window_toast (op->self, message);
+  heading = file_op_heading (op->kind, name);
+  message = g_strdup (_ll_window_strip_file (error->message, op->file));
+  /* the engine says what the file is; how to load it is the window's to say */
+  if (g_error_matches (error, LL_ENGINE_ERROR, NN_STATUS_WEIGHTS_ONLY))
+    {
+      char *advice = g_strconcat (message, "\n\n",
+                                  _("Open that model, then choose Load Weights… in the "
+                                    "main menu."), NULL);
+
+      g_free (message);
+      message = advice;
+    }
+  _ll_window_show_error (op->self, heading, message);
   return NULL;
 }
 
@@ -284,6 +296,14 @@ ll_window_new_document (LlWindow   *self,
   g_return_if_fail (template_name != NULL);
 
   _ll_window_confirm_discard (self, new_then, g_strdup (template_name), g_free);
+}
+
+const char *
+ll_window_get_last_error (LlWindow *self)
+{
+  g_return_val_if_fail (LL_IS_WINDOW (self), NULL);
+
+  return self->last_error;
 }
 
 const char *

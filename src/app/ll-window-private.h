@@ -59,6 +59,7 @@ struct _LlWindow {
   LlNetRef *training_preview;     /* what the views show while it trains, or NULL */
   guint busy;
   char *last_toast;
+  char *last_error;               /* heading and text of the last error shown */
   gboolean close_confirmed;
 };
 
@@ -93,6 +94,13 @@ void  _ll_window_rebuild_recent     (LlWindow *self);
  * and input-shape changes); errors go to a toast and the activations page. */
 void  _ll_window_load_input         (LlWindow *self, LlInputKind kind, GFile *file);
 void  _ll_window_toast              (LlWindow *self, const char *message);
+/* A failure in full, until dismissed: a dialog with the heading ("Could not open
+ * “x.pt”"), the whole message (selectable; past a few lines behind "Details") and a
+ * Copy button. */
+void  _ll_window_show_error         (LlWindow *self, const char *heading, const char *message);
+/* message without a leading "<file's path>: " or "<file's name>: " (the heading names
+ * the file already) */
+const char *_ll_window_strip_file   (const char *message, GFile *file);
 /* ll-window-files.c */
 /* Runs then(self, data) now if the document has no unsaved changes, else after the user
  * chose Discard, or Save and the save succeeded; never after Cancel. */

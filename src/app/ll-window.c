@@ -94,6 +94,105 @@ _ll_window_toast (LlWindow   *self,
   self->last_toast = g_strdup (message);
 }
 
+/* The lines of a message shown in full; a longer one (the missing keys of a state_dict,
+ * say) shows its first line and the rest behind "Details". */
+#define ERROR_LINES_SHOWN 4
+
+static void
+copy_error_cb (AdwMessageDialog *dialog,
+               const char       *response,
+               gpointer          user_data)
+{
+  const char *text = g_object_get_data (G_OBJECT (dialog), "ll-error-text");
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (dialog)), text);
+}
+
+static GtkWidget *
+error_label (const char *text,
+             gboolean    monospace)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
+  if (monospace)
+    gtk_widget_add_css_class (label, "monospace");
+  return label;
+}
+
+void
+_ll_window_show_error (LlWindow   *self,
+                       const char *heading,
+                       const char *message)
+{
+  g_autofree char *text = g_strdup (message);
+  g_auto(GStrv) lines = NULL;
+  guint n;
+  AdwMessageDialog *dialog;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+
+  /* the engine's messages follow a "file: " and start in lower case */
+  if (g_ascii_islower (text[0]))
+    text[0] = g_ascii_toupper (text[0]);
+  message = text;
+  lines = g_strsplit (message, "\n", -1);
+  n = g_strv_length (lines);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, NULL));
+  if (n <= ERROR_LINES_SHOWN)
+    gtk_box_append (GTK_BOX (box), error_label (message, FALSE));
+  else
+    {
+      g_autofree char *rest = g_strjoinv ("\n", lines + 1);
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Details (%u more line)",
+                                                             "Details (%u more lines)", n - 1),
+                                                n - 1);
+      GtkWidget *expander = gtk_expander_new (title);
+      GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+      gtk_box_append (GTK_BOX (box), error_label (lines[0], FALSE));
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), error_label (rest, TRUE));
+      gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                      GTK_POLICY_AUTOMATIC);
+      gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+      gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 300);
+      gtk_expander_set_child (GTK_EXPANDER (expander), scrolled);
+      gtk_box_append (GTK_BOX (box), expander);
+    }
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog, "copy", _("_Copy Text"), "close", _("_Close"), NULL);
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_object_set_data_full (G_OBJECT (dialog), "ll-error-text",
+                          g_strdup_printf ("%s\n%s", heading, message), g_free);
+  g_signal_connect (dialog, "response::copy", G_CALLBACK (copy_error_cb), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_free (self->last_error);
+  self->last_error = g_strdup_printf ("%s\n%s", heading, message);
+}
+
+const char *
+_ll_window_strip_file (const char *message,
+                       GFile      *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *name = g_file_get_basename (file);
+
+  for (int i = 0; i < 2; i++)
+    {
+      const char *prefix = i == 0 ? path : name;
+      size_t n = prefix ? strlen (prefix) : 0;
+
+      if (n > 0 && strncmp (message, prefix, n) == 0 && strncmp (message + n, ": ", 2) == 0)
+        return message + n + 2;
+    }
+  return message;
+}
+
 static char *
 folder_display_name (GFile *file)
 {
@@ -316,7 +415,7 @@ training_state_cb (LlWindow *self)
   /* e.g. an edit stopped it: say so wherever the user is looking */
   if (ll_training_get_state (self->training) == LL_TRAINING_FAILED
       && ll_training_get_message (self->training) != NULL)
-    _ll_window_toast (self, ll_training_get_message (self->training));
+    _ll_window_show_error (self, _("Training stopped"), ll_training_get_message (self->training));
   _ll_window_update_actions (self);
 }
 
@@ -336,7 +435,7 @@ input_loaded_cb (GObject      *source,
   if (!ll_input_source_load_finish (LL_INPUT_SOURCE (source), result, &error) && self != NULL
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      _ll_window_toast (self, error->message);
+      _ll_window_show_error (self, _("Could not use the file as the input"), error->message);
       ll_activations_page_set_message (self->activations_page, error->message);
       /* the chooser shows the source's kind again, not the file that failed */
       ll_activations_page_set_input_source (self->activations_page, self->input_source);
@@ -729,6 +828,7 @@ ll_window_dispose (GObject *object)
   g_clear_object (&self->prepare_cancellable);
   g_clear_object (&self->input_cancellable);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->last_error, g_free);
   G_OBJECT_CLASS (ll_window_parent_class)->dispose (object);
 }
 

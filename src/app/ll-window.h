@@ -47,5 +47,7 @@ LlRunResult  *ll_window_get_last_run     (LlWindow *self);
 
 /* The message of the last toast shown, for tests (NULL if none). */
 const char   *ll_window_get_last_toast   (LlWindow *self);
+/* heading and text of the last error dialog, or NULL */
+const char   *ll_window_get_last_error   (LlWindow *self);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include "ll-repr-view.h"
 #include "ll-window-private.h"
@@ -112,6 +114,147 @@ test_repr_pane (void)
   test_destroy_window (win);
 }
 
+/* ------------------------------------------------------------ error dialogs */
+
+static GtkWidget *
+find_child_of_type (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_child_of_type (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static char *
+write_file (const char *dir, const char *name, const char *bytes, gssize size)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, bytes, size, NULL));
+  return path;
+}
+
+typedef struct {
+  GdkClipboard *clipboard;
+  char *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+clipboard_read_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ClipboardRead *r = data;
+
+  r->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  r->done = TRUE;
+}
+
+static gboolean
+clipboard_read_done (gpointer data)
+{
+  return ((ClipboardRead *) data)->done;
+}
+
+/* A file that is not a model: a dialog names it once, says what it is, stays until
+ * closed and copies its text. */
+static void
+test_error_foreign_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-dialogs-XXXXXX", NULL);
+  g_autofree char *path = write_file (dir, "pic.h5", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  LlWindow *win = test_new_window ("seed");
+  GtkWindow *dialog;
+  ClipboardRead r = { NULL, NULL, FALSE };
+  const char *shown;
+
+  ll_window_open_file (win, file);
+  dialog = wait_for_toplevel (win, ADW_TYPE_MESSAGE_DIALOG);
+  shown = ll_window_get_last_error (win);
+  g_assert_nonnull (shown);
+  g_test_message ("%s", shown);
+  g_assert_true (g_str_has_prefix (shown, "Could not open “pic.h5”\nThis is a PNG image, not a model file"));
+  g_assert_null (strstr (shown, path));           /* the file once, in the heading */
+  g_assert_null (strstr (shown, "layerlab-cli"));
+  g_assert_null (find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER));
+  /* Copy Text puts heading and text on the clipboard */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "copy");
+  r.clipboard = gtk_widget_get_clipboard (GTK_WIDGET (win));
+  gdk_clipboard_read_text_async (r.clipboard, NULL, clipboard_read_cb, &r);
+  test_wait_until (clipboard_read_done, &r, 20);
+  g_assert_cmpstr (r.text, ==, shown);
+  g_free (r.text);
+  /* the document is the one it was */
+  g_assert_cmpint (ll_document_get_net (win->document)->n_layers, ==, 10);
+  if (test_find_toplevel (win, ADW_TYPE_MESSAGE_DIALOG) != NULL)
+    gtk_window_destroy (test_find_toplevel (win, ADW_TYPE_MESSAGE_DIALOG));
+  test_destroy_window (win);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A weights-only file: the window names its own action, not a command to run. */
+static void
+test_error_weights_only (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-dialogs-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "w.h5", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  LlWindow *win = test_new_window ("seed");
+  nn_error err;
+  GtkWindow *dialog;
+
+  g_assert_cmpint (nn_weights_save (path, ll_document_get_net (win->document), &err), ==, NN_OK);
+  ll_window_open_file (win, file);
+  dialog = wait_for_toplevel (win, ADW_TYPE_MESSAGE_DIALOG);
+  g_test_message ("%s", ll_window_get_last_error (win));
+  g_assert_nonnull (strstr (ll_window_get_last_error (win), "holds only weights"));
+  g_assert_nonnull (strstr (ll_window_get_last_error (win), "Load Weights…"));
+  g_assert_null (strstr (ll_window_get_last_error (win), "layerlab-cli"));
+  gtk_window_destroy (dialog);
+  test_destroy_window (win);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A long message (every key that does not fit) shows its first line and the rest
+ * behind Details, all of it selectable. */
+static void
+test_error_details (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-dialogs-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "lenet.h5", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  LlWindow *win = test_new_window ("seed");
+  nn_net *other = nn_net_new_template ("lenet5", 1, NULL);
+  nn_error err;
+  GtkWindow *dialog;
+  GtkWidget *expander;
+
+  g_assert_cmpint (nn_weights_save (path, other, &err), ==, NN_OK);
+  nn_net_free (other);
+  ll_window_load_weights_from_file (win, file);
+  dialog = wait_for_toplevel (win, ADW_TYPE_MESSAGE_DIALOG);
+  g_test_message ("%s", ll_window_get_last_error (win));
+  g_assert_true (g_str_has_prefix (ll_window_get_last_error (win),
+                                   "Could not load weights from “lenet.h5”\n"));
+  g_assert_nonnull (strstr (ll_window_get_last_error (win), "\nsize mismatch for 0.weight"));
+  expander = find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER);
+  g_assert_nonnull (expander);
+  g_assert_true (g_str_has_prefix (gtk_expander_get_label (GTK_EXPANDER (expander)), "Details ("));
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (find_child_of_type (gtk_expander_get_child (GTK_EXPANDER (expander)), GTK_TYPE_LABEL))));
+  gtk_window_destroy (dialog);
+  test_destroy_window (win);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -120,5 +263,8 @@ main (int   argc,
   g_test_add_func ("/ui/dialogs/about", test_about);
   g_test_add_func ("/ui/dialogs/shortcuts", test_shortcuts);
   g_test_add_func ("/ui/window/repr-pane", test_repr_pane);
+  g_test_add_func ("/ui/errors/foreign-file", test_error_foreign_file);
+  g_test_add_func ("/ui/errors/weights-only", test_error_weights_only);
+  g_test_add_func ("/ui/errors/details", test_error_details);
   return test_app_run ();
 }
