@@ -833,6 +833,50 @@ test_feature_maps (void)
   ll_render_view_clear (&view);
 }
 
+/* A classifier's top-5 shows softmax probabilities: scores 0, ln 2, ln 3 give 1/6, 2/6,
+ * 3/6; the same scores shifted by 1000 (exp would overflow without the max taken out)
+ * give the same up to the shift's float rounding; bars are shares of the whole width, so
+ * a negative score no longer looks strong. */
+static void
+test_topk_probabilities (void)
+{
+  float v[] = { 0.0f, (float) M_LN2, (float) log (3.0), -1e30f };
+  float shifted[4], p[4], q[4];
+  nn_tensor t = tensor_wrap (v, 2, 1, 4, 1, 1);
+  LlRenderView view;
+  LlRenderLayout l;
+  LlRenderHit hit;
+  cairo_surface_t *s;
+
+  ll_render_softmax (v, 4, p);
+  g_assert_cmpfloat_with_epsilon (p[0], 1.0 / 6.0, 1e-7);
+  g_assert_cmpfloat_with_epsilon (p[1], 2.0 / 6.0, 1e-7);
+  g_assert_cmpfloat_with_epsilon (p[2], 3.0 / 6.0, 1e-7);
+  g_assert_cmpfloat (p[3], ==, 0.0);
+  for (int i = 0; i < 4; i++)
+    shifted[i] = v[i] + 1000.0f;
+  ll_render_softmax (shifted, 4, q);
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpfloat_with_epsilon (q[i], p[i], 1e-4);
+  shifted[3] = NAN;
+  ll_render_softmax (shifted, 4, q);
+  g_assert_true (isnan (q[0]) && isnan (q[2]));
+
+  g_assert_cmpint (ll_render_view_init (&view, LL_RENDER_TOPK, &t, NULL), ==, NN_OK);
+  view.options.k = 3;
+  view.options.topk_values = LL_RENDER_TOPK_SOFTMAX;
+  g_assert_cmpint (ll_render_view_prepare (&view, NULL), ==, NN_OK);
+  g_assert_cmpint (view.topk.index[0], ==, 2);
+  g_assert_cmpfloat_with_epsilon (view.topk.value[0], 0.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (view.topk.value[2], 1.0 / 6.0, 1e-6);
+  ll_render_view_measure (&view, &l);
+  g_assert_true (ll_render_view_hit (&view, l.body.x + 3, l.body.y + 0.5 * l.pitch_y, &hit));
+  g_assert_cmpstr (hit.label, ==, "#1: class 2: 50.00 % probability");
+  s = draw_view (&view, 1.0);
+  cairo_surface_destroy (s);
+  ll_render_view_clear (&view);
+}
+
 static void
 test_bars_topk (void)
 {
@@ -1121,6 +1165,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/histogram/view", test_histogram_view);
   g_test_add_func ("/render/featuremap/tiles", test_feature_maps);
   g_test_add_func ("/render/bars-topk", test_bars_topk);
+  g_test_add_func ("/render/topk-probabilities", test_topk_probabilities);
   g_test_add_func ("/render/view/shape-errors", test_shape_errors);
   g_test_add_func ("/render/export/png-svg", test_export);
   g_test_add_func ("/render/export/errors", test_export_errors);

@@ -100,6 +100,17 @@ prepare_one (const nn_net    *net,
     }
   ll_render_options_init (&options, kind);
   options.k = (int) MIN (TOP_K, t->shape[1]);
+  if (kind == LL_RENDER_TOPK && t->shape[1] >= 2)
+    {
+      /* a classifier's output: probabilities, by softmax unless the network ends in one */
+      gboolean softmax = i > 0 && net->layers[i - 1].cfg.type == NN_LAYER_SOFTMAX;
+      char *labelled = g_strdup_printf (_("%s · softmax probabilities"), title);
+
+      options.topk_values = softmax ? LL_RENDER_TOPK_PROBABILITIES : LL_RENDER_TOPK_SOFTMAX;
+      options.legend = FALSE;   /* the scores' colour range would not match the bars */
+      g_free (title);
+      title = labelled;
+    }
   return ll_view_data_new (copy, kind, &options, title, error);
 }
 

@@ -386,6 +386,19 @@ ll_render_topk_compute (const float *data, int64_t n, int k, LlRenderTopk *out, 
 }
 
 void
+ll_render_softmax (const float *x, int64_t n, float *out)
+{
+  double max = -INFINITY, sum = 0.0;
+
+  for (int64_t i = 0; i < n; i++)
+    max = fmax (max, isnan (x[i]) ? NAN : x[i]);
+  for (int64_t i = 0; i < n; i++)
+    sum += exp ((double) x[i] - max);
+  for (int64_t i = 0; i < n; i++)
+    out[i] = (float) (exp ((double) x[i] - max) / sum);
+}
+
+void
 ll_render_topk_clear (LlRenderTopk *topk)
 {
   free (topk->index);
@@ -421,6 +434,12 @@ _ll_render_topk_measure (const LlRenderView *view, LlRenderLayout *layout)
   layout->height = layout->body.height;
 }
 
+static bool
+topk_is_probability (const LlRenderView *view)
+{
+  return view->options.topk_values != LL_RENDER_TOPK_SCORES;
+}
+
 static void
 topk_row (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l, int i, double top,
           const LlRenderTheme *theme)
@@ -434,11 +453,21 @@ topk_row (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l, int i,
   /* Translators: an output of the last layer, by index */
   snprintf (buf, sizeof buf, _("class %lld"), (long long) t->index[i]);
   _ll_render_text (cr, buf, x, y + 13.0, LL_RENDER_LABEL_SIZE + 1.0, i == 0, LL_RENDER_ALIGN_LEFT);
-  ll_render_format_value (t->value[i], value, sizeof value);
+  if (topk_is_probability (view))
+    {
+      /* a probability: a percentage, its bar a share of the whole width */
+      snprintf (value, sizeof value, "%.1f %%", 100.0 * t->value[i]);
+      top = 1.0;
+    }
+  else
+    ll_render_format_value (t->value[i], value, sizeof value);
   _ll_render_text (cr, value, x + iw + TOPK_VALUE_WIDTH - 8.0, y + 13.0, LL_RENDER_LABEL_SIZE + 1.0,
                    false, LL_RENDER_ALIGN_RIGHT);
-  _ll_render_set_rgb (cr, ll_render_map_value (view->options.map, ll_render_view_range (view, -1),
-                                               t->value[i]));
+  _ll_render_set_rgb (cr, topk_is_probability (view)
+                          ? ll_render_map_value (view->options.map, (LlRenderRange) { 0.0, 1.0 },
+                                                 t->value[i])
+                          : ll_render_map_value (view->options.map, ll_render_view_range (view, -1),
+                                                 t->value[i]));
   cairo_rectangle (cr, x + iw + TOPK_VALUE_WIDTH, y + 3.0,
                    fmax (1.0, top > 0.0 ? bar * fabs (t->value[i]) / top : 1.0), TOPK_ROW - 6.0);
   cairo_fill (cr);
@@ -472,7 +501,11 @@ _ll_render_topk_hit (const LlRenderView *view, const LlRenderLayout *layout, dou
   hit->index[0] = view->topk.index[row];
   hit->element = view->topk.index[row];
   hit->value = view->topk.value[row];
-  snprintf (value, sizeof value, "%.6g", hit->value);
+  if (topk_is_probability (view))
+    /* Translators: the probability of a class, in per cent */
+    snprintf (value, sizeof value, _("%.2f %% probability"), 100.0 * hit->value);
+  else
+    snprintf (value, sizeof value, "%.6g", hit->value);
   /* Translators: rank among the top-k, class index, value */
   snprintf (hit->label, sizeof hit->label, _("#%lld: class %lld: %s"), (long long) row + 1,
             (long long) hit->index[0], value);

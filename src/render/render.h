@@ -128,6 +128,9 @@ typedef struct LlRenderTopk {
 
 nn_status ll_render_topk_compute (const float *data, int64_t n, int k, LlRenderTopk *out,
                                   nn_error *err);
+/* out[i] = exp (x[i] - max) / sum, in double: PyTorch's softmax of one vector (a NaN or
+ * +Inf among the inputs gives NaN, as torch.softmax does). */
+void ll_render_softmax (const float *x, int64_t n, float *out);
 void ll_render_topk_clear (LlRenderTopk *topk);
 
 /* ---------------------------------------------------------------- views */
@@ -145,6 +148,13 @@ typedef enum LlRenderKind {
   LL_RENDER_N_KINDS
 } LlRenderKind;
 
+/* What a top-k view ranks and shows. */
+typedef enum LlRenderTopkValues {
+  LL_RENDER_TOPK_SCORES = 0,  /* the values as they are */
+  LL_RENDER_TOPK_SOFTMAX,     /* softmax of the values (a classifier's logits): percentages */
+  LL_RENDER_TOPK_PROBABILITIES, /* the values are probabilities already (after Softmax) */
+} LlRenderTopkValues;
+
 typedef struct LlRenderOptions {
   double zoom;                /* cells (or the plot) are zoom times their default size; > 0 */
   LlRenderScale scale;        /* colour range for the whole tensor or per channel */
@@ -155,6 +165,7 @@ typedef struct LlRenderOptions {
   int columns;                /* tiles per row (feature maps, RGB and wrapped kernels); 0: about square */
   int bins;                   /* histogram bins (used by prepare) */
   int k;                      /* top-k entries (used by prepare) */
+  LlRenderTopkValues topk_values;  /* top-k: the scores, or a classifier's probabilities */
   bool dark;                  /* light text and lines for a dark background */
   bool background;            /* paint an opaque background (for files) */
 } LlRenderOptions;

@@ -173,7 +173,18 @@ ll_render_view_prepare (LlRenderView *view, nn_error *err)
       if (o->k < 1 || o->k > MAX_TOPK)
         return nn_error_set (err, NN_STATUS_INVALID_ARG, -1,
                              "top-k needs k from 1 to %d, not %d", MAX_TOPK, o->k);
-      status = ll_render_topk_compute (view->data, view->n, o->k, &view->topk, err);
+      if (o->topk_values == LL_RENDER_TOPK_SOFTMAX)
+        {
+          float *p = malloc ((size_t) view->n * sizeof *p);
+
+          if (p == NULL)
+            return nn_error_set (err, NN_STATUS_NOMEM, -1, "out of memory");
+          ll_render_softmax (view->data, view->n, p);
+          status = ll_render_topk_compute (p, view->n, o->k, &view->topk, err);
+          free (p);
+        }
+      else
+        status = ll_render_topk_compute (view->data, view->n, o->k, &view->topk, err);
     }
   if (status != NN_OK)
     ll_render_view_clear (view);
