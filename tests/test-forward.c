@@ -9,8 +9,11 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -732,9 +735,60 @@ test_workspace (void)
 
 static bool user_blas_timeout;
 
-/* nn_init() (called first thing in main) makes OpenBLAS's idle threads sleep: after a
- * threaded GEMM, the process then uses next to no CPU while it waits. Left at OpenBLAS's
- * default, one idle thread spins for ~0.1 s, so 200 ms of waiting cost ~100 ms of CPU. */
+/* The CPU time (ms) that the process's threads other than the calling one have used. */
+static double
+others_cpu_ms (void)
+{
+  struct timespec process, thread;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &process);
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &thread);
+  return (process.tv_sec - thread.tv_sec) * 1e3 + (process.tv_nsec - thread.tv_nsec) / 1e6;
+}
+
+/* Whether every thread of the process but the calling one sleeps (state 'R' is running
+ * or runnable, as a spinning thread is), with the sum of their involuntary context
+ * switches in *switches. */
+static bool
+others_asleep (guint64 *switches)
+{
+  pid_t self = (pid_t) syscall (SYS_gettid);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+  bool asleep = true;
+
+  g_assert_nonnull (dir);
+  *switches = 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", name);
+      g_autofree char *status_path = g_strdup_printf ("/proc/self/task/%s/status", name);
+      g_autofree char *stat = NULL;
+      g_autofree char *status = NULL;
+      const char *p;
+
+      if (atoi (name) == self)
+        continue;
+      /* the command name (field 2) may hold anything: the state follows its last ')' */
+      if (g_file_get_contents (stat_path, &stat, NULL, NULL) && (p = strrchr (stat, ')')) != NULL
+          && p[1] == ' ' && p[2] == 'R')
+        asleep = false;
+      if (g_file_get_contents (status_path, &status, NULL, NULL)
+          && (p = strstr (status, "nonvoluntary_ctxt_switches:")) != NULL)
+        *switches += g_ascii_strtoull (p + strlen ("nonvoluntary_ctxt_switches:"), NULL, 10);
+    }
+  return asleep;
+}
+
+/* nn_init() (called first thing in main) makes OpenBLAS's idle threads sleep 2^16
+ * cycles (~25 us) after a call: after a threaded GEMM, the process then uses next to no
+ * CPU while it waits. Left at OpenBLAS's default, an idle thread spins for 2^28 cycles
+ * (~0.1 s), calling sched_yield(): on a free core it burns ~100 ms of CPU, and when
+ * other processes want the cores (a loaded machine) it gives the core away at almost
+ * every call, an involuntary context switch each (tens in 0.1 s), using little CPU.
+ * The test waits until the threads sleep (not a fixed while: a loaded machine only
+ * delays that) and bounds both: a 25 us spin cannot reach either bound, however slow
+ * or busy the machine, and a 0.1 s one exceeds one of them. */
 static void
 test_blas_idle (void)
 {
@@ -742,8 +796,9 @@ test_blas_idle (void)
   g_autofree float *a = g_new0 (float, n * n);
   g_autofree float *b = g_new0 (float, n * n);
   g_autofree float *c = g_new0 (float, n * n);
-  struct timespec t0, t1;
-  double idle_cpu_ms;
+  gint64 start;
+  guint64 switches0, switches;
+  double cpu0, idle_cpu_ms;
 
   if (user_blas_timeout)
     {
@@ -752,12 +807,21 @@ test_blas_idle (void)
     }
   nn_set_num_threads (2);
   nn_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t0);
-  g_usleep (200 * 1000);
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &t1);
-  idle_cpu_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-  g_test_message ("CPU time while idle for 200 ms after a GEMM: %.2f ms", idle_cpu_ms);
-  g_assert_cmpfloat (idle_cpu_ms, <, 40.0);
+  others_asleep (&switches0);
+  cpu0 = others_cpu_ms ();
+  start = g_get_monotonic_time ();
+  while (!others_asleep (&switches))
+    {
+      /* a generous timeout: without nn_init() they sleep after ~0.1 s too */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+      g_usleep (1000);     /* polling: this thread sleeps, out of the cores' way */
+    }
+  idle_cpu_ms = others_cpu_ms () - cpu0;
+  g_test_message ("after a GEMM, until its threads slept (%.1f ms): %.3f ms of CPU, "
+                  "%" G_GUINT64_FORMAT " involuntary context switches",
+                  (g_get_monotonic_time () - start) / 1e3, idle_cpu_ms, switches - switches0);
+  g_assert_cmpfloat (idle_cpu_ms, <, 10.0);
+  g_assert_cmpuint (switches - switches0, <, 10);
 }
 
 int

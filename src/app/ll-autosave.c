@@ -99,6 +99,7 @@ struct _LlAutosave {
   char *info_path;          /* the same .ini */
   guint delay_ms, interval_ms;
   guint timeout;
+  gint64 due_us;            /* monotonic, of the scheduled save (timeout) */
   gint64 last_save_us;      /* monotonic; 0 before the first */
   gint64 first_change_us;   /* of the edits not yet saved; 0 when none */
   guint64 saved_state;      /* document state in the file; 0 when there is no file */
@@ -277,6 +278,7 @@ schedule (LlAutosave *self)
   if (self->last_save_us != 0)
     due = MAX (due, self->last_save_us + (gint64) self->interval_ms * 1000);
   g_clear_handle_id (&self->timeout, g_source_remove);
+  self->due_us = due;
   self->timeout = g_timeout_add_full (G_PRIORITY_LOW, (guint) ((due - now) / 1000),
                                       timeout_cb, self, NULL);
   g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->timeout),
@@ -355,6 +357,22 @@ ll_autosave_get_pending (LlAutosave *self)
   g_return_val_if_fail (LL_IS_AUTOSAVE (self), FALSE);
 
   return self->timeout != 0 || self->saving;
+}
+
+gint64
+ll_autosave_get_due_time (LlAutosave *self)
+{
+  g_return_val_if_fail (LL_IS_AUTOSAVE (self), 0);
+
+  return self->timeout != 0 ? self->due_us : 0;
+}
+
+gint64
+ll_autosave_get_last_save_time (LlAutosave *self)
+{
+  g_return_val_if_fail (LL_IS_AUTOSAVE (self), 0);
+
+  return self->last_save_us;
 }
 
 static void

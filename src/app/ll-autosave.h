@@ -35,6 +35,10 @@ const char *ll_autosave_get_path     (LlAutosave *self);
 guint       ll_autosave_get_n_saves  (LlAutosave *self);
 /* TRUE while a save is scheduled or running. */
 gboolean    ll_autosave_get_pending  (LlAutosave *self);
+/* When the scheduled save is due (monotonic µs), 0 while none is scheduled (none, or it
+ * runs); and when the last save finished (0 before the first). */
+gint64      ll_autosave_get_due_time       (LlAutosave *self);
+gint64      ll_autosave_get_last_save_time (LlAutosave *self);
 
 /* One autosave left by a process that no longer runs. */
 typedef struct {

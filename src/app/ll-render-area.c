@@ -765,6 +765,14 @@ ll_render_area_is_drawn (LlRenderArea *self)
   return self->data == NULL || self->cache_current || self->direct_serial == self->serial;
 }
 
+gboolean
+ll_render_area_is_drawing (LlRenderArea *self)
+{
+  g_return_val_if_fail (LL_IS_RENDER_AREA (self), FALSE);
+
+  return self->drawing_serial != 0;
+}
+
 /* ------------------------------------------------------------ hover, click, zoom */
 
 gboolean

@@ -50,6 +50,9 @@ void        ll_render_area_set_show_title  (LlRenderArea *self, gboolean show);
 /* Whether the picture of the view as it is now is ready (drawn in a thread after each
  * change; until then the area shows the previous one): the next frame shows it. */
 gboolean    ll_render_area_is_drawn   (LlRenderArea *self);
+/* Whether a picture of the area is being drawn in a thread: started, and not back yet
+ * (so a test can wait for the drawing to be over instead of waiting a while). */
+gboolean    ll_render_area_is_drawing (LlRenderArea *self);
 /* Whether part of the area is visible in the viewport it scrolls in (or it is mapped
  * outside one). Pictures far from the screen are only drawn when they come near it. */
 gboolean    ll_render_area_is_on_screen (LlRenderArea *self);

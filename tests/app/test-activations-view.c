@@ -67,6 +67,18 @@ on_screen_drawn (gpointer data)
   return shown > 0;
 }
 
+/* No picture of the areas is being drawn in a thread. */
+static gboolean
+not_drawing (gpointer data)
+{
+  LlRenderArea **areas = data;
+
+  for (; *areas != NULL; areas++)
+    if (ll_render_area_is_drawing (*areas))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 test_tall_page (void)
 {
@@ -98,7 +110,11 @@ test_tall_page (void)
   /* the top is drawn; the bottom, screens away, is not (until scrolled to) */
   g_assert_true (ll_render_area_is_on_screen (first));
   g_assert_true (ll_render_area_is_drawn (first));
-  test_wait_ms (300);
+  /* An area decides whether to draw its picture when it is painted (its snapshot): after
+   * one more frame of this layout every area has decided, and a picture started for one
+   * far away would then be drawn and back once its thread is done. */
+  test_wait_frame (GTK_WIDGET (win));
+  test_wait_until (not_drawing, (LlRenderArea *[]) { bars, last, NULL }, 60);
   g_assert_false (ll_render_area_is_on_screen (bars));
   g_assert_false (ll_render_area_is_drawn (bars));
   g_assert_false (ll_render_area_is_drawn (last));

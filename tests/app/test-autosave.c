@@ -37,6 +37,21 @@ autosave_idle (gpointer data)
   return !ll_autosave_get_pending (win->autosave);
 }
 
+/* Its delay is over: the save runs (or waits for the worker). */
+static gboolean
+autosave_saving (gpointer data)
+{
+  LlWindow *win = data;
+
+  return ll_autosave_get_pending (win->autosave) && ll_autosave_get_due_time (win->autosave) == 0;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static nn_net *
@@ -70,8 +85,21 @@ new_window (const char *template_name)
   ll_window_new_document (win, template_name);
   /* fast, so the test does not wait for the defaults (3 s after an edit, 15 s apart) */
   ll_autosave_set_timing (win->autosave, 100, 600);
-  test_wait_ms (100);
+  test_wait_frame (GTK_WIDGET (win));   /* on screen, as the user edits it */
   return win;
+}
+
+/* Closes win (after Discard) and waits until its LlAutosave is gone: it removes its
+ * files when it goes, and a save still running keeps it until the save is back. */
+static void
+close_discarding (LlWindow *win)
+{
+  gpointer autosave = win->autosave;
+
+  g_object_add_weak_pointer (G_OBJECT (autosave), &autosave);
+  win->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (win));
+  test_wait_until (is_null, &autosave, 60);
 }
 
 /* Architecture and weight edits, as a user would make them. */
@@ -108,7 +136,6 @@ test_edits_autosave (void)
   g_autoptr(GPtrArray) orphans = NULL;
   g_autofree char *path = NULL;
   nn_net *saved;
-  gint64 start;
 
   g_assert_null (ll_autosave_get_path (win->autosave));
   g_assert_false (ll_autosave_get_pending (win->autosave));
@@ -130,12 +157,22 @@ test_edits_autosave (void)
   g_assert_cmpuint (orphans->len, ==, 0);
   g_assert_cmpuint (count_files (), ==, 2);
 
-  /* The next edit is saved no sooner than 600 ms after the first save. */
-  start = g_get_monotonic_time ();
+  /* The next edit is saved no sooner than the interval after the previous save: with an
+   * interval of an hour, the save the undo schedules is due an hour after the first
+   * save, not the delay (100 ms) after the undo. Read off the schedule, not a clock. */
+  ll_autosave_set_timing (win->autosave, 100, 3600 * 1000);
+  ll_document_undo (doc);
+  g_assert_true (ll_autosave_get_pending (win->autosave));
+  g_assert_cmpint (ll_autosave_get_last_save_time (win->autosave), >, 0);
+  g_assert_cmpint (ll_autosave_get_due_time (win->autosave), >=,
+                   ll_autosave_get_last_save_time (win->autosave) + (gint64) 3600 * G_USEC_PER_SEC);
+  /* Without an interval, the next change is saved the delay after it: redo and undo,
+   * back to the same state, reschedule it. */
+  ll_autosave_set_timing (win->autosave, 100, 0);
+  ll_document_redo (doc);
   ll_document_undo (doc);
   test_wait_until (autosave_idle, win, 30);
   g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 2);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * 1000);
   saved = open_model (path);
   test_assert_nets_equal (saved, ll_document_get_net (doc));
   nn_net_free (saved);
@@ -152,9 +189,7 @@ test_edits_autosave (void)
   edit (win);
   test_wait_until (has_autosave, win, 30);
   g_assert_cmpuint (count_files (), ==, 2);
-  win->close_confirmed = TRUE;
-  gtk_window_close (GTK_WINDOW (win));
-  test_wait_ms (100);
+  close_discarding (win);
   g_assert_cmpuint (count_files (), ==, 0);
 }
 
@@ -167,6 +202,8 @@ test_save_removes (void)
   g_autofree char *dir = g_dir_make_tmp ("layerlab-autosave-save-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "net.h5", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
+  TestWorkerGate *gate;
+  gpointer autosave;
 
   edit (win);
   test_wait_until (has_autosave, win, 30);
@@ -177,11 +214,18 @@ test_save_removes (void)
   g_assert_null (ll_autosave_get_path (win->autosave));
   g_assert_cmpuint (count_files (), ==, 0);
 
-  /* an edit racing a save: whatever order they finish in, no file survives the close */
+  /* An edit's autosave still running when the window goes: it finishes after the close,
+   * and no file survives it. (A gate holds the worker so that it is still running;
+   * test_edits_autosave closes after the save came back, the other order.) */
+  gate = test_worker_gate_close ();
   edit (win);
-  test_wait_ms (120);
+  test_wait_until (autosave_saving, win, 30);
+  autosave = win->autosave;
+  g_object_add_weak_pointer (G_OBJECT (autosave), &autosave);
   test_destroy_window (win);
-  test_wait_ms (300);
+  g_assert_nonnull (autosave);     /* the save in flight holds it */
+  test_worker_gate_open (gate);
+  test_wait_until (is_null, &autosave, 60);
   g_assert_cmpuint (count_files (), ==, 0);
   g_unlink (path);
   g_rmdir (dir);
@@ -252,7 +296,7 @@ test_crash_restore (void)
   /* The question comes over a pristine window, which gets the restored document. */
   win = ll_window_new (test_app);
   gtk_window_present (GTK_WINDOW (win));
-  test_wait_ms (100);
+  test_wait_frame (GTK_WIDGET (win));   /* on screen, as at start-up */
   dialog = ll_autosave_offer_restore (GTK_WINDOW (win));
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "restore");
@@ -280,9 +324,7 @@ test_crash_restore (void)
 
   /* Nothing is offered twice; Discard of an orphan deletes it. */
   g_assert_null (ll_autosave_offer_restore (GTK_WINDOW (win)));
-  win->close_confirmed = TRUE;
-  gtk_window_close (GTK_WINDOW (win));
-  test_wait_ms (100);
+  close_discarding (win);
   g_assert_cmpuint (count_files (), ==, 0);
   g_unlink (expected_file);
   g_unlink (original);

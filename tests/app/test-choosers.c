@@ -35,13 +35,13 @@ not_busy (gpointer win)
   return !ll_window_get_busy (win);
 }
 
+/* win.edit-tensor edits the document within the activation: nothing to wait for. */
 static void
 activate (LlWindow   *win,
           const char *action,
           GVariant   *param)
 {
   test_activate (win, action, param);
-  test_wait_ms (60);
 }
 
 /* The file chooser shown for win: without a portal (Xvfb), GtkFileChooserNative shows
@@ -95,6 +95,19 @@ typedef struct {
   GFile *file;
 } Selected;
 
+/* The chooser shows sel->file as its folder: GTK 4.8 looks a folder up asynchronously
+ * when it is set, and setting another folder (or a file) while that runs cancels it,
+ * which the chooser takes for an error ("Could not change folder", and it goes up to
+ * the parent). The window sets the folder to start in before it shows the chooser. */
+static gboolean
+folder_shown (gpointer data)
+{
+  Selected *sel = data;
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder (sel->chooser);
+
+  return folder != NULL && g_file_equal (folder, sel->file);
+}
+
 static gboolean
 file_selected (gpointer data)
 {
@@ -127,8 +140,10 @@ choose_through_dialog (LlWindow   *win,
   chooser = find_chooser (win);
   g_assert_true (filter_has_patterns (chooser, hdf5));
   g_assert_true (!pytorch || filter_has_patterns (chooser, pt));
-  /* let the folder the window chose load: changing it while it loads shows an error */
-  test_wait_ms (300);
+  /* the chooser starts in the folder the window chose (the document's, else the last
+   * one): wait until it shows it before choosing (see folder_shown()) */
+  sel = (Selected) { chooser, folder };
+  test_wait_until (folder_shown, &sel, 20);
   if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
     {
       g_assert_true (gtk_file_chooser_set_current_folder (chooser, folder, NULL));
@@ -143,8 +158,9 @@ choose_through_dialog (LlWindow   *win,
   /* a Save chooser answers after checking the name asynchronously; then the window
    * starts its load or save */
   test_wait_until (no_chooser, win, 20);
+  /* the chooser's response started the load or save (busy) before it went away; the
+   * job's callback applies the result and ends the busy state */
   test_wait_until (not_busy, win, 60);
-  test_wait_ms (60);
 }
 
 static gboolean
@@ -168,7 +184,14 @@ test_file_choosers (void)
   g_autofree char *dir = g_dir_make_tmp ("layerlab-test-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "chosen.h5", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  g_autofree char *folder_uri = g_file_get_uri (folder);
+  GSettings *settings = ll_application_get_settings (test_app);
 
+  /* An untitled document's chooser starts in the last folder used: here dir, so that
+   * every chooser of the test starts in a folder known to the test. */
+  g_assert_nonnull (settings);
+  g_settings_set_string (settings, "last-folder", folder_uri);
   activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.bias", "constant", 5.0));
   choose_through_dialog (win, "win.save-as", file, FALSE);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));

@@ -35,6 +35,10 @@ test_app_init (int    *argc,
   g_setenv ("GTK_A11Y", "none", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_test_init (argc, argv, NULL);
+  /* Animations (the busy spinner, stack transitions, toasts) ask for a frame after
+   * frame for as long as they run: without them a state change shows at once, and the
+   * main loop goes idle when nothing is left to do (test_wait_idle()). */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   test_app = ll_application_new (G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (test_app), NULL, &error));
@@ -84,36 +88,34 @@ test_app_run (void)
   return status;
 }
 
+static void
+count_cb (GdkFrameClock *clock,
+          guint         *count)
+{
+  (*count)++;
+}
+
 static gboolean
-timeout_cb (gpointer data)
+is_nonzero (gpointer data)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
+  return *(guint *) data > 0;
 }
 
 void
-test_wait_ms (guint ms)
+test_wait_frame (GtkWidget *widget)
 {
-  gboolean done = FALSE;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  guint painted = 0;
+  gulong id;
 
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-void
-test_wait_until (TestCond cond,
-                 gpointer data,
-                 guint    timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
-
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (timed_out);
+  g_assert_nonnull (clock);   /* realized */
+  /* A cycle that emits ::layout also emits ::after-paint at its end (gdkframeclockidle.c),
+   * and asking for the paint phase starts one. What was queued before this call (a
+   * resize, a draw) is laid out and painted in it: its layout phase runs after now. */
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_cb), &painted);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  test_wait_until (is_nonzero, &painted, TEST_TIMEOUT_S);
+  g_signal_handler_disconnect (clock, id);
 }
 
 static LlWindow *
@@ -133,7 +135,8 @@ test_new_window (const char *template_name)
 
   if (template_name != NULL)
     ll_window_new_document (win, template_name);
-  test_wait_ms (150);
+  /* the list view makes its rows when it is first allocated */
+  test_wait_frame (GTK_WIDGET (win));
   return win;
 }
 
@@ -143,7 +146,7 @@ test_new_window_for_document (LlDocument *doc)
   LlWindow *win = present_window ();
 
   ll_window_set_document (win, doc);
-  test_wait_ms (150);
+  test_wait_frame (GTK_WIDGET (win));
   return win;
 }
 
@@ -151,7 +154,7 @@ void
 test_destroy_window (LlWindow *win)
 {
   gtk_window_destroy (GTK_WINDOW (win));
-  test_wait_ms (50);
+  test_wait_idle ();
 }
 
 GtkWindow *
@@ -189,7 +192,6 @@ test_type_into (GtkSpinButton *spin,
 {
   gtk_editable_set_text (GTK_EDITABLE (spin), text);
   gtk_spin_button_update (spin);
-  test_wait_ms (30);
 }
 
 gboolean

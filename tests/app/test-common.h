@@ -23,23 +23,24 @@ void      test_app_private_autosave (void);
  * g_test_run()'s status. */
 int       test_app_run      (void);
 
-/* Runs the main loop for ms milliseconds: enough for a few frames (layout, list rows). */
-void      test_wait_ms      (guint ms);
-typedef gboolean (*TestCond) (gpointer data);
-/* Runs the main loop until cond holds; fails the test after timeout_s seconds. */
-void      test_wait_until   (TestCond cond, gpointer data, guint timeout_s);
+/* (test-util.h: test_wait_until(), test_wait_idle() and the worker waits.) */
+/* Runs the main loop until widget's window has been laid out and painted once more: a
+ * whole frame clock cycle (layout, then paint) that began after the call. A window
+ * shown last is on screen then (X11 holds its frame clock until it is mapped). */
+void      test_wait_frame   (GtkWidget *widget);
 
 /* A presented 1300 × 880 window of test_app showing template_name (NULL: what a new
- * window shows), after a few frames. */
+ * window shows), laid out and painted. */
 LlWindow *test_new_window   (const char *template_name);
 /* The same, showing doc. */
 LlWindow *test_new_window_for_document (LlDocument *doc);
-/* Destroys win without asking about changes, then lets the main loop settle. */
+/* Destroys win without asking about changes, then lets the main loop settle (what the
+ * destruction queued is handled). */
 void      test_destroy_window (LlWindow *win);
 /* The visible toplevel of type (a dialog, a chooser, an editor) transient for win, or NULL. */
 GtkWindow *test_find_toplevel (LlWindow *win, GType type);
-/* Types text into spin and presses Enter (gtk_spin_button_update(), as on focus-out),
- * then lets it redraw. */
+/* Types text into spin and presses Enter (gtk_spin_button_update(), as on focus-out).
+ * The field checks, shows its message and commits inside that call. */
 void      test_type_into    (GtkSpinButton *spin, const char *text);
 /* TestCond: win's activations page shows a result for its document as it is now
  * (and no forward pass is pending). */

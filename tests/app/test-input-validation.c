@@ -149,8 +149,8 @@ test_inspector (Fixture *fx, gconstpointer unused)
   LlInspector *inspector = fx->win->inspector;
   GtkSpinButton *kernel, *out, *p, *eps;
 
+  /* the inspector rebuilds its fields for the selection at once */
   ll_window_select (fx->win, 0);              /* Conv2d(1, 32, kernel_size=(5, 5)) */
-  test_wait_ms (60);
   kernel = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "kernel_size", 0));
   out = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "out_channels", 0));
 
@@ -173,11 +173,10 @@ test_inspector (Fixture *fx, gconstpointer unused)
   g_assert_false (shows_label (GTK_WIDGET (inspector), "Kernel size must be a whole number"));
   g_assert_cmpint (ll_document_get_net (fx->doc)->layers[0].cfg.kernel_size[0], ==, 3);
   ll_document_undo (fx->doc);
-  test_wait_ms (30);
 
-  /* Fractions: Dropout's p; BatchNorm's eps displayed rounded is kept as it is. */
+  /* Fractions: Dropout's p; BatchNorm's eps displayed rounded is kept as it is. The new
+   * layer is selected and the inspector shows its fields within the action. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->win), "win.add-layer", "s", "Dropout"));
-  test_wait_ms (60);
   p = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "p", 0));
   test_type_into (p, "1.5");
   assert_refused (p, GTK_WIDGET (inspector), "Drop probability must be between 0 and 1", 0.5);
@@ -187,7 +186,6 @@ test_inspector (Fixture *fx, gconstpointer unused)
 
   ll_window_select (fx->win, -1);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx->win), "win.add-layer", "s", "BatchNorm2d"));
-  test_wait_ms (60);
   eps = GTK_SPIN_BUTTON (ll_inspector_get_editor (inspector, "eps", 0));
   gtk_spin_button_set_digits (eps, 3);       /* shows 0.000 for 1e-05 */
   gtk_spin_button_update (eps);
@@ -224,7 +222,6 @@ test_input_editor (Fixture *fx, gconstpointer unused)
   g_assert_cmpint (ll_document_get_net (fx->doc)->input.d[1], ==, 28);
   g_assert_false (shows_label (editor, "Height must be between 1 and 16384"));
   ll_document_undo (fx->doc);
-  test_wait_ms (30);
 
   /* Features: the F field of a feature input. */
   for (child = gtk_widget_get_first_child (gtk_widget_get_first_child (editor));
@@ -232,8 +229,7 @@ test_input_editor (Fixture *fx, gconstpointer unused)
     ;
   g_assert_nonnull (child);
   kind = GTK_DROP_DOWN (child);
-  gtk_drop_down_set_selected (kind, 1);
-  test_wait_ms (30);
+  gtk_drop_down_set_selected (kind, 1);        /* commits in its notify::selected */
   g_assert_cmpint (ll_document_get_net (fx->doc)->input.n_dims, ==, 1);
   fx->generation = ll_document_get_generation (fx->doc);
   test_type_into (f, "-3");
@@ -250,8 +246,8 @@ test_tensor_editor (Fixture *fx, gconstpointer unused)
   GtkEditable *e2, *e5;
   GtkSpinButton *value;
 
+  /* the entries exist from the start; checked and applied without a main loop */
   gtk_window_present (GTK_WINDOW (editor));
-  test_wait_ms (60);
   e2 = ll_tensor_editor_get_entry (editor, 2);
   e5 = ll_tensor_editor_get_entry (editor, 5);
   gtk_editable_set_text (e2, "abc");
@@ -285,7 +281,7 @@ test_tensor_editor (Fixture *fx, gconstpointer unused)
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (e2), "error"));
   g_assert_cmpfloat (nn_net_find_param (ll_document_get_net (fx->doc), "0.bias")->data[2], ==, 0.5f);
   gtk_window_destroy (GTK_WINDOW (editor));
-  test_wait_ms (30);
+  test_wait_idle ();
 }
 
 int

@@ -360,12 +360,13 @@ test_seed_edit_undo (void)
   test_destroy_window (win);
 }
 
+/* the input that does not fit is refused in an error dialog that gives its shape */
 static gboolean
 toast_says_shape (gpointer win)
 {
-  const char *toast = ll_window_get_last_toast (win);
+  const char *error = ll_window_get_last_error (win);
 
-  return toast != NULL && strstr (toast, "[1, 3, 8, 8]") != NULL;
+  return error != NULL && strstr (error, "[1, 3, 8, 8]") != NULL;
 }
 
 static void

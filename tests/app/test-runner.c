@@ -11,6 +11,7 @@
 
 #include "ll-document.h"
 #include "ll-runner.h"
+#include "test-util.h"
 
 static GThread *main_thread;
 
@@ -242,13 +243,16 @@ test_superseded_after_compute (void)
 {
   LlRunner *runner = ll_runner_new ();
   g_autoptr(GAsyncResult) first = NULL;
+  TestWorkerGate *gate;
   Outcome out = { 0 };
 
   ll_runner_forward_async (runner, seed_net (30), seed_input (30), 1, store_result, &first);
-  /* wait (without dispatching) until the worker is done with it */
-  while (!g_main_context_pending (NULL))
-    g_usleep (1000);
+  /* once the gate holds the worker, the first request is computed, its result waiting in
+   * the main context (not dispatched yet) */
+  gate = test_worker_gate_close ();
+  g_assert_null (first);
   forward (runner, &out, 1, seed_net (31), seed_input (31), 2);
+  test_worker_gate_open (gate);
   while (first == NULL)
     g_main_context_iteration (NULL, TRUE);
   {
@@ -295,6 +299,8 @@ typedef struct {
   gint max_active;
   GMutex lock;
   GArray *order;            /* job numbers in the order they ran */
+  GThread *thread;          /* that ran the first */
+  gboolean one_thread;      /* every job ran on it */
   guint n_done;
   guint n_freed;
 } Jobs;
@@ -315,8 +321,10 @@ counting_job (gpointer data, GCancellable *cancellable, GError **error)
   g_mutex_lock (&jobs->lock);
   jobs->max_active = MAX (jobs->max_active, now);
   g_array_append_val (jobs->order, job->number);
+  if (jobs->thread == NULL)
+    jobs->thread = g_thread_self ();
+  jobs->one_thread = jobs->one_thread && jobs->thread == g_thread_self ();
   g_mutex_unlock (&jobs->lock);
-  g_usleep (2000);
   g_atomic_int_add (&jobs->active, -1);
   return GUINT_TO_POINTER (job->number + 1);
 }
@@ -337,14 +345,18 @@ on_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 test_worker_serial (void)
 {
-  Jobs jobs = { 0 };
+  Jobs jobs = { .one_thread = TRUE };
   LlRunner *runner = ll_runner_new ();
   Outcome out = { 0 };
   const guint n = 12;
   Job *job_data = g_new0 (Job, n);
+  TestWorkerGate *gate;
 
   g_mutex_init (&jobs.lock);
   jobs.order = g_array_new (FALSE, FALSE, sizeof (guint));
+  /* All the jobs wait in the queue together, behind a gate: a second worker thread
+   * would have as many to take as it likes while the first is held. */
+  gate = test_worker_gate_close ();
   for (guint i = 0; i < n; i++)
     {
       job_data[i].jobs = &jobs;
@@ -354,11 +366,13 @@ test_worker_serial (void)
       if (i % 4 == 0)
         forward (runner, &out, i, seed_net (50 + i), seed_input (i), i);
     }
+  test_worker_gate_open (gate);
   while (jobs.n_done < n)
     g_main_context_iteration (NULL, TRUE);
   wait_done (&out, (n + 3) / 4);
 
   g_assert_cmpint (jobs.max_active, ==, 1);
+  g_assert_true (jobs.one_thread);
   g_assert_cmpuint (jobs.order->len, ==, n);
   for (guint i = 0; i < n; i++)   /* FIFO */
     g_assert_cmpuint (g_array_index (jobs.order, guint, i), ==, i);
@@ -368,13 +382,6 @@ test_worker_serial (void)
   g_array_unref (jobs.order);
   g_mutex_clear (&jobs.lock);
   g_free (job_data);
-}
-
-static gpointer
-blocking_job (gpointer data, GCancellable *cancellable, GError **error)
-{
-  g_usleep (30000);
-  return GINT_TO_POINTER (1);
 }
 
 static gpointer
@@ -389,16 +396,18 @@ static void
 test_worker_cancel_queued (void)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GAsyncResult) first = NULL, second = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
   g_autoptr(GError) error = NULL;
+  TestWorkerGate *gate;
   gint ran = 0;
 
-  ll_worker_run_async (blocking_job, NULL, NULL, NULL, store_result, &first);
+  /* the gate holds the worker until the job behind it is cancelled: still queued then */
+  gate = test_worker_gate_close ();
   ll_worker_run_async (never_job, &ran, NULL, cancellable, store_result, &second);
   g_cancellable_cancel (cancellable);
-  while (first == NULL || second == NULL)
+  test_worker_gate_open (gate);
+  while (second == NULL)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (ll_worker_run_finish (first, &error));
   g_assert_null (ll_worker_run_finish (second, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_atomic_int_get (&ran), ==, 0);
@@ -540,8 +549,10 @@ test_stress (void)
       n_requests++;
       if (i % 17 == 0)
         ll_runner_cancel (runner);
+      /* now and then the worker catches up before anything is dispatched: results are
+       * then computed but delivered after the next edits */
       if (g_test_rand_int_range (0, 4) == 0)
-        g_usleep (g_test_rand_int_range (0, 5000));
+        test_worker_drain ();
       if (g_test_rand_bit ())
         g_main_context_iteration (NULL, FALSE);
     }

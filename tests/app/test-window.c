@@ -41,23 +41,48 @@ collect_rows (GtkWidget *widget,
     collect_rows (child, rows);
 }
 
-/* The visible row showing layer index, or NULL. */
-static LlLayerRow *
-find_row (LlWindow *win,
-          int       index)
+typedef struct {
+  LlWindow *win;
+  int index;
+  LlLayerRow *row;          /* found */
+} RowWait;
+
+/* TestCond: a visible row shows layer w->index. */
+static gboolean
+row_shown (gpointer data)
 {
+  RowWait *w = data;
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
-  collect_rows (GTK_WIDGET (win), rows);
+  collect_rows (GTK_WIDGET (w->win), rows);
   for (guint i = 0; i < rows->len; i++)
     {
       LlLayerItem *item = ll_layer_row_get_item (rows->pdata[i]);
 
       if (item != NULL && gtk_widget_get_mapped (rows->pdata[i])
-          && ll_layer_item_get_index (item) == index)
-        return rows->pdata[i];
+          && ll_layer_item_get_index (item) == w->index)
+        {
+          w->row = rows->pdata[i];
+          return TRUE;
+        }
     }
-  return NULL;
+  return FALSE;
+}
+
+/* The visible row showing layer index, scrolled to as a user would. The list view
+ * makes and binds rows for what it shows when it is allocated (a new window, a
+ * scroll): the row may come a frame later, so this waits for it. A row shows its
+ * item's values as soon as it has the item. */
+static LlLayerRow *
+find_row (LlWindow *win,
+          int       index)
+{
+  RowWait w = { win, index, NULL };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win->layer_list), "list.scroll-to-item",
+                                             "u", (guint) index));
+  test_wait_until (row_shown, &w, 30);
+  return w.row;
 }
 
 static GtkWidget *
@@ -101,13 +126,14 @@ find_dialog (LlWindow *win)
   return (AdwMessageDialog *) test_find_toplevel (win, ADW_TYPE_MESSAGE_DIALOG);
 }
 
+/* The window's edit actions change the document, and the views follow its "changed"
+ * signal, within the activation: nothing to wait for (find_row() waits for rows). */
 static void
 activate (LlWindow   *win,
           const char *action,
           GVariant   *param)
 {
   test_activate (win, action, param);
-  test_wait_ms (60);
 }
 
 static void
@@ -118,7 +144,6 @@ set_input (LlWindow *win,
 
   g_assert_true (ll_document_set_input_shape (ll_window_get_document (win), &shape, &error));
   g_assert_no_error (error);
-  test_wait_ms (60);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -197,8 +222,8 @@ set_linear_in_features (LlWindow *win,
   LlInspector *inspector = LL_INSPECTOR (find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
   GtkWidget *lazy, *spin;
 
+  /* the inspector follows the selection, and commits each change, at once */
   ll_window_select (win, index);
-  test_wait_ms (60);
   g_assert_cmpint (ll_inspector_get_index (inspector), ==, index);
   lazy = ll_inspector_get_lazy_switch (inspector, "in_features");
   spin = ll_inspector_get_editor (inspector, "in_features", 0);
@@ -206,7 +231,6 @@ set_linear_in_features (LlWindow *win,
   g_assert_nonnull (spin);
   gtk_switch_set_active (GTK_SWITCH (lazy), FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  test_wait_ms (60);
 }
 
 /* A mismatch shows on the Linear row in words, later rows are not computed, and the
@@ -248,7 +272,6 @@ test_mismatch_fix (void)
   g_assert_true (gtk_widget_get_visible (fix));
   g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (fix)), "576"));
   g_signal_emit_by_name (fix, "clicked");   /* what a click does, without the press animation */
-  test_wait_ms (60);
 
   g_assert_cmpint (ll_document_get_net (doc)->first_error, ==, -1);
   g_assert_cmpint (ll_document_get_net (doc)->layers[7].in_features, ==, 576);
@@ -332,33 +355,31 @@ test_inspector_refuses (void)
   GtkWidget *pad, *kernel, *lazy, *in_ch;
 
   ll_window_select (win, 2);            /* MaxPool2d(kernel_size=2, stride=2) */
-  test_wait_ms (60);
   pad = ll_inspector_get_editor (inspector, "padding", 0);
   kernel = ll_inspector_get_editor (inspector, "kernel_size", 1);
   g_assert_nonnull (pad);
   g_assert_nonnull (kernel);
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (pad), 2);
-  test_wait_ms (60);
   net = ll_document_get_net (doc);
   g_assert_cmpint (net->layers[2].cfg.padding[0], ==, 0);
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (pad)), ==, 0);
   g_assert_false (ll_document_can_undo (doc));
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (kernel), 0);   /* below the range: clamped */
-  test_wait_ms (60);
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (kernel)), ==, 1);
   g_assert_cmpint (ll_document_get_net (doc)->layers[2].cfg.kernel_size[1], ==, 1);
 
+  /* height apart from width: a padding of 1 for the height only */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (ll_inspector_get_link_toggle (inspector, "padding")),
+                                FALSE);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (pad), 1);      /* 1 <= 2 / 2: accepted */
-  test_wait_ms (60);
   g_assert_cmpint (ll_document_get_net (doc)->layers[2].cfg.padding[0], ==, 1);
   /* height (20 + 2 - 2) / 2 + 1 = 11, width (20 - 1) / 2 + 1 = 10 */
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 2)), ==, "[32, 11, 10]");
 
   /* A lazy size shows the inferred value; switching "infer" off keeps that value. */
   ll_window_select (win, 9);           /* Linear(1024 -> 10) */
-  test_wait_ms (60);
   lazy = ll_inspector_get_lazy_switch (inspector, "in_features");
   in_ch = ll_inspector_get_editor (inspector, "in_features", 0);
   g_assert_nonnull (lazy);
@@ -458,16 +479,15 @@ test_save_open (void)
   saved_repr = window_repr (win);
   saved_params = copy_params (ll_document_get_net (ll_window_get_document (win)));
 
-  /* Open it in a window showing something else. */
+  /* Open it in a window showing something else (saved: replaced without asking). */
   ll_window_new_document (win, "lenet5");
-  test_wait_ms (60);
   g_assert_null (ll_document_get_file (ll_window_get_document (win)));
   ll_window_open_file (win, file);
   test_wait_until (not_busy, win, 60);
   /* (not a pointer comparison: the new document may reuse the old one's address) */
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
-  test_wait_ms (60);
+  /* the load's callback set the document, and the views followed it */
   opened_repr = window_repr (win);
   g_assert_cmpstr (opened_repr, ==, saved_repr);
   assert_params_equal (saved_params, ll_document_get_net (ll_window_get_document (win)));
@@ -476,13 +496,13 @@ test_save_open (void)
   g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
   free_params (saved_params);
 
-  /* A file that is not HDF5: toast names it, the open document stays. */
+  /* A file that is not a model: the error dialog names it, the open document stays. */
   g_assert_true (g_file_set_contents (bad_path, "not a model", -1, NULL));
   before = ll_window_get_document (win);
   ll_window_open_file (win, bad);
   test_wait_until (not_busy, win, 60);
   g_assert_true (ll_window_get_document (win) == before);
-  g_assert_nonnull (strstr (ll_window_get_last_toast (win), "bad.h5"));
+  g_assert_nonnull (strstr (ll_window_get_last_error (win), "bad.h5"));
 
   g_unlink (path);
   g_unlink (bad_path);
@@ -506,7 +526,6 @@ test_open_pytorch (void)
   test_wait_until (not_busy, win, 60);
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
-  test_wait_ms (60);
   g_assert_true (g_file_get_contents (repr_path, &want, NULL, NULL));
   g_strchomp (want);
   got = window_repr (win);
@@ -534,6 +553,16 @@ has_run (gpointer data)
   return ((GArray *) data)->len > 0;
 }
 
+/* Every forward pass requested so far has delivered or dropped its result. A pass that
+ * comes back current queues the preparation of its views on the worker, whose result
+ * is applied in turn: two rounds of the worker. */
+static void
+wait_forward_settled (void)
+{
+  test_worker_sync ();
+  test_worker_sync ();
+}
+
 /* A forward request superseded by a newer one (after an edit) never shows its result;
  * nor does one for a document the window no longer shows. */
 static void
@@ -546,7 +575,7 @@ test_forward_stale (void)
   guint64 old_gen, new_gen;
   gulong id;
 
-  test_wait_ms (300);   /* let the start-up pass finish */
+  test_wait_until (test_activations_current, win, 60);   /* the start-up pass is shown */
   id = g_signal_connect (win, "notify::last-run", G_CALLBACK (record_run_cb), generations);
 
   old_gen = ll_document_get_generation (doc);
@@ -558,7 +587,7 @@ test_forward_stale (void)
   ll_window_request_forward (win);
 
   test_wait_until (has_run, generations, 60);
-  test_wait_ms (400);   /* a late stale result would arrive in this time */
+  wait_forward_settled ();   /* a late stale result would have come by now */
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==, new_gen);
   g_assert_cmpint (ll_window_get_last_run (win)->net->n_layers, ==, 11);
@@ -580,7 +609,7 @@ test_forward_stale (void)
   ll_window_set_document (win, other);
   ll_window_request_forward (win);
   test_wait_until (has_run, generations, 60);
-  test_wait_ms (400);
+  wait_forward_settled ();
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==,
                       ll_document_get_generation (other));
@@ -624,9 +653,8 @@ test_close_asks (void)
   AdwMessageDialog *dialog;
   gpointer weak = win;
 
-  /* Unmodified: New replaces without asking. */
+  /* Unmodified: New replaces without asking (a question would be shown by now). */
   ll_window_new_document (win, "seed");
-  test_wait_ms (60);
   g_assert_null (find_dialog (win));
   g_assert_true (ll_window_get_document (win) != doc);
   doc = ll_window_get_document (win);
@@ -638,7 +666,7 @@ test_close_asks (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "app.new", "s", "empty");
   test_wait_until (has_dialog, win, 10);
   answer (find_dialog (win), "cancel");
-  test_wait_ms (100);
+  test_wait_idle ();   /* the answer is acted on in an idle, after the dialog is gone */
   g_assert_true (ll_window_get_document (win) == doc);
   g_assert_null (find_dialog (win));
 
@@ -650,7 +678,7 @@ test_close_asks (void)
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
   g_object_add_weak_pointer (G_OBJECT (win), &weak);
   answer (dialog, "cancel");
-  test_wait_ms (100);
+  test_wait_idle ();
   g_assert_nonnull (weak);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
 
