@@ -89,6 +89,23 @@ def count_test(entry):
     return 0, 1, 0
 
 
+MAX_EXCERPTS = 4
+EXCERPT_LINES = 8
+
+
+def excerpt(entry):
+    """The lines that say why a test failed: its failing TAP cases and bail-outs, then
+    the end of its stderr (GLib's ERROR line, a sanitizer's report, a backtrace)."""
+    out = (entry.get('stdout') or '').splitlines()
+    err = (entry.get('stderr') or '').splitlines()
+    lines = [l for l in out if l.startswith('not ok') or l.startswith('Bail out!')
+             or l.startswith('# ERROR') or 'ERROR:' in l]
+    tail = [l for l in err if l.strip()][-EXCERPT_LINES:]
+    if not tail and not lines:
+        tail = [l for l in out if l.strip()][-EXCERPT_LINES:]
+    return [l[:300] for l in (lines[-EXCERPT_LINES:] + tail)]
+
+
 def read_logs(builddir):
     entries = []
     for path in sorted(glob.glob(os.path.join(builddir, 'meson-logs', 'testlog*.json'))):
@@ -117,6 +134,7 @@ def main():
         expected_for[os.path.normpath(build)] = [s for s in suites.split(',') if s]
 
     total = [0, 0, 0]
+    excerpts = []
     problems = ['step failed: ' + s for s in args.failed_step]
     total[1] += len(args.failed_step)
 
@@ -137,6 +155,7 @@ def main():
                 problems.append('%s: %s: %s (exit %s, %d failed)' % (
                     label, entry.get('name', '?'), entry.get('result', '?'),
                     entry.get('returncode', '?'), counts[1]))
+                excerpts.append((problems[-1], excerpt(entry)))
         for suite in expected_for.get(os.path.normpath(builddir), expected):
             s = per_suite.setdefault(suite, [0, 0, 0])
             if s[0] + s[1] == 0:
@@ -147,6 +166,15 @@ def main():
             p, f, sk = per_suite[suite]
             print('%-14s %-10s %7d %7d %7d' % (label, suite, p, f, sk))
 
+    # What each failure printed, last, so that a log cut to its end still says why.
+    for title, lines in excerpts[:MAX_EXCERPTS]:
+        print()
+        print('--- ' + title)
+        for line in lines:
+            print('    ' + line)
+    if len(excerpts) > MAX_EXCERPTS:
+        print('--- (%d more failures; their logs are in meson-logs)' % (len(excerpts) - MAX_EXCERPTS))
+    print()
     for p in problems:
         print('FAILED: ' + p)
     if total[0] + total[1] == 0:

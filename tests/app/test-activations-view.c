@@ -89,7 +89,7 @@ test_tall_page (void)
   int min_width, nat_width;
 
   test_activate (win, "win.show-page", g_variant_new_string ("activations"));
-  test_wait_until (on_screen_drawn, win, 60);
+  test_wait_until (on_screen_drawn, win);
   acts = ll_activations_page_get_activations (win->activations_page);
   g_assert_cmpuint (acts->n_views, ==, 9);
   first = ll_activations_page_get_area (win->activations_page, 0);
@@ -114,7 +114,7 @@ test_tall_page (void)
    * one more frame of this layout every area has decided, and a picture started for one
    * far away would then be drawn and back once its thread is done. */
   test_wait_frame (GTK_WIDGET (win));
-  test_wait_until (not_drawing, (LlRenderArea *[]) { bars, last, NULL }, 60);
+  test_wait_until (not_drawing, (LlRenderArea *[]) { bars, last, NULL });
   g_assert_false (ll_render_area_is_on_screen (bars));
   g_assert_false (ll_render_area_is_drawn (bars));
   g_assert_false (ll_render_area_is_drawn (last));

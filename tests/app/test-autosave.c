@@ -99,7 +99,7 @@ close_discarding (LlWindow *win)
   g_object_add_weak_pointer (G_OBJECT (autosave), &autosave);
   win->close_confirmed = TRUE;
   gtk_window_close (GTK_WINDOW (win));
-  test_wait_until (is_null, &autosave, 60);
+  test_wait_until (is_null, &autosave);
 }
 
 /* Architecture and weight edits, as a user would make them. */
@@ -143,7 +143,7 @@ test_edits_autosave (void)
 
   edit (win);
   g_assert_true (ll_autosave_get_pending (win->autosave));
-  test_wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win);
   g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 1);
   path = g_strdup (ll_autosave_get_path (win->autosave));
   g_assert_true (g_str_has_prefix (path, autosave_dir));
@@ -171,7 +171,7 @@ test_edits_autosave (void)
   ll_autosave_set_timing (win->autosave, 100, 0);
   ll_document_redo (doc);
   ll_document_undo (doc);
-  test_wait_until (autosave_idle, win, 30);
+  test_wait_until (autosave_idle, win);
   g_assert_cmpuint (ll_autosave_get_n_saves (win->autosave), ==, 2);
   saved = open_model (path);
   test_assert_nets_equal (saved, ll_document_get_net (doc));
@@ -187,7 +187,7 @@ test_edits_autosave (void)
 
   /* A window closed after Discard leaves nothing. */
   edit (win);
-  test_wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win);
   g_assert_cmpuint (count_files (), ==, 2);
   close_discarding (win);
   g_assert_cmpuint (count_files (), ==, 0);
@@ -206,11 +206,11 @@ test_save_removes (void)
   gpointer autosave;
 
   edit (win);
-  test_wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win);
   ll_window_save_to_file (win, file, FALSE);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
-  test_wait_until (autosave_idle, win, 30);
+  test_wait_until (autosave_idle, win);
   g_assert_null (ll_autosave_get_path (win->autosave));
   g_assert_cmpuint (count_files (), ==, 0);
 
@@ -219,13 +219,13 @@ test_save_removes (void)
    * test_edits_autosave closes after the save came back, the other order.) */
   gate = test_worker_gate_close ();
   edit (win);
-  test_wait_until (autosave_saving, win, 30);
+  test_wait_until (autosave_saving, win);
   autosave = win->autosave;
   g_object_add_weak_pointer (G_OBJECT (autosave), &autosave);
   test_destroy_window (win);
   g_assert_nonnull (autosave);     /* the save in flight holds it */
   test_worker_gate_open (gate);
-  test_wait_until (is_null, &autosave, 60);
+  test_wait_until (is_null, &autosave);
   g_assert_cmpuint (count_files (), ==, 0);
   g_unlink (path);
   g_rmdir (dir);
@@ -254,10 +254,10 @@ crash_child (void)
     }
   win = new_window ("seed");
   ll_window_save_to_file (win, file, FALSE);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   edit (win);
   edit (win);
-  test_wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win);
   g_assert_cmpint (nn_model_save (expected, ll_document_get_net (ll_window_get_document (win)), &err),
                    ==, NN_OK);
   kill (getpid (), SIGKILL);
@@ -301,7 +301,7 @@ test_crash_restore (void)
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "restore");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  test_wait_until (document_restored, win, 60);
+  test_wait_until (document_restored, win);
 
   doc = ll_window_get_document (win);
   expected = open_model (expected_file);
@@ -319,7 +319,7 @@ test_crash_restore (void)
   orphans = ll_autosave_find_orphans ();
   g_assert_cmpuint (orphans->len, ==, 0);
   ll_autosave_set_timing (win->autosave, 100, 600);
-  test_wait_until (has_autosave, win, 30);
+  test_wait_until (has_autosave, win);
   g_assert_cmpuint (count_files (), ==, 2);
 
   /* Nothing is offered twice; Discard of an orphan deletes it. */

@@ -114,7 +114,7 @@ test_wait_frame (GtkWidget *widget)
    * resize, a draw) is laid out and painted in it: its layout phase runs after now. */
   id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_cb), &painted);
   gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
-  test_wait_until (is_nonzero, &painted, TEST_TIMEOUT_S);
+  test_wait_until (is_nonzero, &painted);
   g_signal_handler_disconnect (clock, id);
 }
 

@@ -49,7 +49,7 @@ wait_for_toplevel (LlWindow *win, GType type)
 {
   FindToplevel f = { win, type, NULL };
 
-  test_wait_until (toplevel_shown, &f, 20);
+  test_wait_until (toplevel_shown, &f);
   return f.found;
 }
 
@@ -95,7 +95,7 @@ test_repr_pane (void)
 
   gtk_window_present (GTK_WINDOW (win));
   ll_window_new_document (win, "seed");
-  test_wait_until (widget_allocated, win->repr_view, 20);
+  test_wait_until (widget_allocated, win->repr_view);
   g_assert_true (gtk_paned_get_wide_handle (win->list_paned));
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (win->repr_view), "Sequential(");
   pango_layout_get_pixel_size (layout, NULL, &line_height);
@@ -187,7 +187,7 @@ test_error_foreign_file (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "copy");
   r.clipboard = gtk_widget_get_clipboard (GTK_WIDGET (win));
   gdk_clipboard_read_text_async (r.clipboard, NULL, clipboard_read_cb, &r);
-  test_wait_until (clipboard_read_done, &r, 20);
+  test_wait_until (clipboard_read_done, &r);
   g_assert_cmpstr (r.text, ==, shown);
   g_free (r.text);
   /* the document is the one it was */

@@ -42,7 +42,7 @@ wait_weights (LlWindow   *win,
 {
   WeightsWait w = { win, key };
 
-  test_wait_until (weights_shown, &w, 20);
+  test_wait_until (weights_shown, &w);
   return ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
 }
 
@@ -71,7 +71,7 @@ wait_activations (LlWindow *win,
 {
   InputWait w = { win, first_input };
 
-  test_wait_until (activations_for_input, &w, 30);
+  test_wait_until (activations_for_input, &w);
   return ll_activations_page_get_activations (win->activations_page);
 }
 
@@ -250,7 +250,7 @@ test_weights_page (void)
   data = wait_weights (win, "7.bias");
   g_assert_cmpint (data->view.kind, ==, LL_RENDER_BARS);
   g_assert_true (ll_weights_page_set_kind (win->weights_page, LL_RENDER_HISTOGRAM));
-  test_wait_until (histogram_shown, win->weights_page, 20);
+  test_wait_until (histogram_shown, win->weights_page);
   data = ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
   g_assert_cmpint (data->view.histogram.stats.n, ==, 1024);
   test_destroy_window (win);
@@ -351,7 +351,7 @@ test_seed_edit_undo (void)
     g_assert_true (ll_document_set_layer_config (win->document, 0, &cfg, &error));
     g_assert_no_error (error);
     /* layer 3 expects 32 channels now: nothing runs, and the page says why */
-    test_wait_until (no_activations, win, 20);
+    test_wait_until (no_activations, win);
     test_activate (win, "win.apply-fix", g_variant_new_int32 (3));
     acts = wait_activations (win, 1.0f);
     g_assert_cmpint (acts->views[1]->tensor->shape[1], ==, 8);
@@ -402,7 +402,7 @@ test_input_sources (void)
   half = nn_tensor_new_4d (1, 3, 8, 8, NULL);
   g_assert_cmpint (nn_npy_write (npy, half, NULL), ==, NN_OK);
   test_activate (win, "win.set-input", g_variant_new_string (spec));
-  test_wait_until (toast_says_shape, win, 20);
+  test_wait_until (toast_says_shape, win);
   acts = wait_activations (win, 0.5f);
   g_assert_cmpint (ll_input_source_get_kind (win->input_source), ==, LL_INPUT_NPY);
 
@@ -473,10 +473,10 @@ test_export (void)
   test_activate (win, "win.export-view", g_variant_new ("(ssd)", "weights", svg, 1.0));
   test_activate (win, "win.export-npy", g_variant_new ("(ss)", "activation:1", npy));
   test_activate (win, "win.export-npy", g_variant_new ("(ss)", "weights", wnpy));
-  test_wait_until (file_exists, png, 20);
-  test_wait_until (file_exists, svg, 20);
-  test_wait_until (file_exists, npy, 20);
-  test_wait_until (file_exists, wnpy, 20);
+  test_wait_until (file_exists, png);
+  test_wait_until (file_exists, svg);
+  test_wait_until (file_exists, npy);
+  test_wait_until (file_exists, wnpy);
 
   /* the PNG is the view at twice its natural size */
   ll_render_view_measure (&data->view, &layout);
@@ -582,7 +582,7 @@ test_rgb_kernels (void)
   data = wait_weights (win, "0.weight");
   g_assert_cmpint (data->view.kind, ==, LL_RENDER_KERNELS);
   g_assert_true (ll_weights_page_set_kind (win->weights_page, LL_RENDER_KERNELS_RGB));
-  test_wait_until (rgb_shown, win->weights_page, 20);
+  test_wait_until (rgb_shown, win->weights_page);
   data = ll_render_area_get_data (ll_weights_page_get_area (win->weights_page));
   ll_render_view_measure (&data->view, &layout);
   for (double y = layout.body.y; y < layout.body.y + layout.pitch_y && hit.n_index == 0; y += 0.5)

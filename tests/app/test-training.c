@@ -174,7 +174,7 @@ check_trains_on_worker (LlWindow       *win,
   test_wait_idle ();
   handler = g_signal_connect (win->training, "progress", G_CALLBACK (count_progress_cb), &progress);
   tick_id = g_timeout_add (10, tick_cb, &ticks);
-  test_wait_until (ten_ticks, &ticks, 60);
+  test_wait_until (ten_ticks, &ticks);
   test_wait_frame (GTK_WIDGET (win));
   test_wait_idle ();
   g_source_remove (tick_id);
@@ -210,7 +210,7 @@ check_saved_history (LlDocument *doc, const LlEpochRecord *h, guint n)
   nn_net *net = NULL;
 
   ll_document_save_async (doc, file, FALSE, NULL, saved_cb, &saved);
-  test_wait_until (is_true, &saved, 30);
+  test_wait_until (is_true, &saved);
   g_assert_cmpint (nn_model_open (path, &net, &err), ==, NN_OK);
   r = net->training;
   g_assert_nonnull (r);
@@ -263,7 +263,7 @@ test_train_finish (void)
   g_assert_true (ll_training_is_active (win->training));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (win->inspect_stack), ==, "training");
   check_trains_on_worker (win, gate);
-  test_wait_until (training_ended, win->training, 120);
+  test_wait_until (training_ended, win->training);
   g_signal_handlers_disconnect_by_data (win->training, &snapshots);
 
   g_assert_cmpstr (ll_training_get_message (win->training), ==, NULL);
@@ -322,7 +322,7 @@ test_stop_apply (void)
 
   set_settings (win, 100000, 0.0);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  test_wait_until (has_steps, win->training, 60);
+  test_wait_until (has_steps, win->training);
   handler = g_signal_connect (win->training, "progress", G_CALLBACK (count_progress_cb), &progress);
   /* pause: the job in flight finishes, and nothing is queued after it (once its result
    * is back, another round of the worker brings no progress) */
@@ -336,7 +336,7 @@ test_stop_apply (void)
   /* resume: it trains on, job after job, while the main loop keeps iterating */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-pause", NULL);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_RUNNING);
-  test_wait_until (counted, &jobs, 60);
+  test_wait_until (counted, &jobs);
   check_trains_on_worker (win, test_worker_gate_close ());
   g_assert_true (ll_training_is_active (win->training));
 
@@ -344,7 +344,7 @@ test_stop_apply (void)
    * chunk, then the final job (the confusion matrix over 300 samples). */
   progress = 0;
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-stop", NULL);
-  test_wait_until (training_ended, win->training, 30);
+  test_wait_until (training_ended, win->training);
   g_signal_handler_disconnect (win->training, handler);
   g_assert_cmpuint (progress, <=, 1);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_STOPPED);
@@ -374,7 +374,7 @@ test_edit_stops (void)
 
   set_settings (win, 100000, 0.0);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  test_wait_until (has_steps, win->training, 60);
+  test_wait_until (has_steps, win->training);
   nn_layer_config_init (&cfg, NN_LAYER_RELU);
   g_assert_true (ll_document_insert_layer (doc, 1, &cfg, &error));
   g_assert_no_error (error);
@@ -425,7 +425,7 @@ test_mse_sgd (void)
   ll_training_settings_clear (&s);
 
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  test_wait_until (training_ended, win->training, 120);
+  test_wait_until (training_ended, win->training);
   g_assert_cmpstr (ll_training_get_message (win->training), ==, NULL);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FINISHED);
   h = ll_training_get_history (win->training, &n);
@@ -453,7 +453,7 @@ test_bad_data (void)
   ll_training_page_set_settings (win->training_page, &s);
   ll_training_settings_clear (&s);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.train-start", NULL);
-  test_wait_until (training_ended, win->training, 30);
+  test_wait_until (training_ended, win->training);
   g_assert_cmpint (ll_training_get_state (win->training), ==, LL_TRAINING_FAILED);
   g_assert_nonnull (strstr (ll_training_get_message (win->training), "/nonexistent/layerlab-training"));
   g_assert_false (ll_document_can_undo (ll_window_get_document (win)));

@@ -58,18 +58,20 @@ timeout_cb (gpointer data)
 }
 
 void
-test_wait_until (TestCond cond,
-                 gpointer data,
-                 guint    timeout_s)
+test_wait_until_at (TestCond    cond,
+                    gpointer    data,
+                    const char *cond_name,
+                    const char *where)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &timed_out);
+  guint id = g_timeout_add_seconds (TEST_TIMEOUT_S, timeout_cb, &timed_out);
 
   while (!cond (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (id);
-  g_assert_false (timed_out);
+  else
+    g_error ("%s: %s() still false after %d s", where, cond_name, TEST_TIMEOUT_S);
 }
 
 static gboolean
@@ -93,7 +95,7 @@ test_wait_idle (void)
   /* The main context dispatches the sources of the highest priority that are ready:
    * this one runs only once nothing above G_PRIORITY_LOW is ready any more. */
   g_idle_add_full (G_PRIORITY_LOW, set_true_cb, &done, NULL);
-  test_wait_until (is_true, &done, TEST_TIMEOUT_S);
+  test_wait_until (is_true, &done);
 }
 
 /* ------------------------------------------------------------ the worker */
@@ -208,6 +210,6 @@ test_worker_sync (void)
    * ran, the results of every job queued before it were delivered. GTask defers the
    * callback of a cancelled task to one more idle: the idle wait lets those run too. */
   ll_worker_run_async (nothing_job, NULL, NULL, NULL, set_done_cb, &done);
-  test_wait_until (is_true, &done, TEST_TIMEOUT_S);
+  test_wait_until (is_true, &done);
   test_wait_idle ();
 }

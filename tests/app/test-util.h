@@ -25,11 +25,15 @@ void      test_assert_nets_equal (const nn_net *a,
 #define TEST_TIMEOUT_S 120
 
 typedef gboolean (*TestCond) (gpointer data);
-/* Runs the default main context until cond holds; fails the test after timeout_s
- * seconds. */
-void      test_wait_until       (TestCond    cond,
+/* Runs the default main context until cond holds. A wait has no deadline of its own
+ * beyond TEST_TIMEOUT_S, and the failure then names the condition and the line that
+ * waited for it (the test log says what never happened). */
+#define test_wait_until(cond, ...) \
+  test_wait_until_at ((cond), __VA_ARGS__, #cond, G_STRLOC)
+void      test_wait_until_at    (TestCond    cond,
                                  gpointer    data,
-                                 guint       timeout_s);
+                                 const char *cond_name,
+                                 const char *where);
 /* Runs the default main context until what it has to do now is done: the events,
  * idles and results already queued at a higher priority than G_PRIORITY_LOW, and
  * those their callbacks queue in turn. */

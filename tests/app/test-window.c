@@ -81,7 +81,7 @@ find_row (LlWindow *win,
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win->layer_list), "list.scroll-to-item",
                                              "u", (guint) index));
-  test_wait_until (row_shown, &w, 30);
+  test_wait_until (row_shown, &w);
   return w.row;
 }
 
@@ -471,7 +471,7 @@ test_save_open (void)
 
   ll_window_save_to_file (win, file, FALSE);
   g_assert_true (ll_window_get_busy (win));
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
   g_assert_nonnull (strstr (ll_window_get_last_toast (win), "net.h5"));
@@ -483,7 +483,7 @@ test_save_open (void)
   ll_window_new_document (win, "lenet5");
   g_assert_null (ll_document_get_file (ll_window_get_document (win)));
   ll_window_open_file (win, file);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   /* (not a pointer comparison: the new document may reuse the old one's address) */
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
@@ -500,7 +500,7 @@ test_save_open (void)
   g_assert_true (g_file_set_contents (bad_path, "not a model", -1, NULL));
   before = ll_window_get_document (win);
   ll_window_open_file (win, bad);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   g_assert_true (ll_window_get_document (win) == before);
   g_assert_nonnull (strstr (ll_window_get_last_error (win), "bad.h5"));
 
@@ -523,7 +523,7 @@ test_open_pytorch (void)
   g_autofree char *got = NULL;
 
   ll_window_open_file (win, file);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   if (ll_document_get_file (ll_window_get_document (win)) == NULL)
     g_error ("opening %s failed: %s", path, ll_window_get_last_toast (win));
   g_assert_true (g_file_get_contents (repr_path, &want, NULL, NULL));
@@ -575,7 +575,7 @@ test_forward_stale (void)
   guint64 old_gen, new_gen;
   gulong id;
 
-  test_wait_until (test_activations_current, win, 60);   /* the start-up pass is shown */
+  test_wait_until (test_activations_current, win);   /* the start-up pass is shown */
   id = g_signal_connect (win, "notify::last-run", G_CALLBACK (record_run_cb), generations);
 
   old_gen = ll_document_get_generation (doc);
@@ -586,7 +586,7 @@ test_forward_stale (void)
   g_assert_cmpuint (new_gen, !=, old_gen);
   ll_window_request_forward (win);
 
-  test_wait_until (has_run, generations, 60);
+  test_wait_until (has_run, generations);
   wait_forward_settled ();   /* a late stale result would have come by now */
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==, new_gen);
@@ -608,7 +608,7 @@ test_forward_stale (void)
   other = ll_document_new_from_template ("lenet5");
   ll_window_set_document (win, other);
   ll_window_request_forward (win);
-  test_wait_until (has_run, generations, 60);
+  test_wait_until (has_run, generations);
   wait_forward_settled ();
   for (guint i = 0; i < generations->len; i++)
     g_assert_cmpuint (g_array_index (generations, guint64, i), ==,
@@ -664,7 +664,7 @@ test_close_asks (void)
 
   /* New asks; Cancel keeps the document. */
   gtk_widget_activate_action (GTK_WIDGET (win), "app.new", "s", "empty");
-  test_wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win);
   answer (find_dialog (win), "cancel");
   test_wait_idle ();   /* the answer is acted on in an idle, after the dialog is gone */
   g_assert_true (ll_window_get_document (win) == doc);
@@ -672,7 +672,7 @@ test_close_asks (void)
 
   /* Close asks; the window stays until an answer. */
   gtk_window_close (GTK_WINDOW (win));
-  test_wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win);
   dialog = find_dialog (win);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
@@ -683,9 +683,9 @@ test_close_asks (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
 
   gtk_window_close (GTK_WINDOW (win));
-  test_wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win);
   answer (find_dialog (win), "discard");
-  test_wait_until (is_null, &weak, 10);
+  test_wait_until (is_null, &weak);
 }
 
 /* Save in the unsaved-changes dialog saves to the document's file, then closes. */
@@ -702,7 +702,7 @@ test_close_save (void)
   gpointer weak = win;
 
   ll_window_save_to_file (win, file, FALSE);
-  test_wait_until (not_busy, win, 60);
+  test_wait_until (not_busy, win);
   ll_window_select (win, 9);
   activate (win, "win.add-layer", g_variant_new_string ("Softmax"));
   g_assert_true (ll_document_get_modified (ll_window_get_document (win)));
@@ -710,9 +710,9 @@ test_close_save (void)
 
   g_object_add_weak_pointer (G_OBJECT (win), &weak);
   gtk_window_close (GTK_WINDOW (win));
-  test_wait_until (has_dialog, win, 10);
+  test_wait_until (has_dialog, win);
   answer (find_dialog (win), "save");
-  test_wait_until (is_null, &weak, 60);
+  test_wait_until (is_null, &weak);
 
   g_assert_cmpint (nn_model_open (path, &net, NULL), ==, NN_OK);
   on_disk = nn_net_repr (net);
