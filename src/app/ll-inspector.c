@@ -296,8 +296,8 @@ sync_info (LlInspector *self)
   g_autofree char *params = ll_format_count (info->n_params);
   g_autofree char *macs = ll_format_count (info->macs);
 
-  nn_shape_to_string (&info->in_shape, in_buf, sizeof in_buf);
-  nn_shape_to_string (&info->out_shape, out_buf, sizeof out_buf);
+  nn_shape_to_batch_string (&info->in_shape, in_buf, sizeof in_buf);
+  nn_shape_to_batch_string (&info->out_shape, out_buf, sizeof out_buf);
   set_row_value (self->in_label, info->status == NN_STATUS_ABORTED ? "—" : in_buf);
   set_row_value (self->out_label, computed ? out_buf : "—");
   set_row_value (self->params_label, computed ? params : "—");

@@ -184,7 +184,7 @@ update_status (LlLayerItem *self, const nn_layer_info *info)
   char buf[64];
 
   if (info->status == NN_OK)
-    set_string (self, &self->shape_text, nn_shape_to_string (&info->out_shape, buf, sizeof buf),
+    set_string (self, &self->shape_text, nn_shape_to_batch_string (&info->out_shape, buf, sizeof buf),
                 PROP_SHAPE_TEXT);
   else
     set_string (self, &self->shape_text, "—", PROP_SHAPE_TEXT);

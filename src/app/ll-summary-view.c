@@ -62,7 +62,7 @@ sync_summary (LlSummaryView *self)
     {
       nn_shape out = nn_net_output_shape (net);
 
-      gtk_label_set_label (self->output_label, nn_shape_to_string (&out, shape, sizeof shape));
+      gtk_label_set_label (self->output_label, nn_shape_to_batch_string (&out, shape, sizeof shape));
       gtk_widget_remove_css_class (GTK_WIDGET (self->output_label), "error");
     }
   set_text_take (self->params_label, ll_format_count (nn_net_total_params (net)));

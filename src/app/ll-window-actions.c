@@ -42,8 +42,8 @@ static void
 open_choose_then (LlWindow *self,
                   gpointer  data)
 {
-  _ll_window_choose_file (self, GTK_FILE_CHOOSER_ACTION_OPEN, _("Open Model"), _("_Open"),
-                          open_chosen);
+  _ll_window_choose_file (self, GTK_FILE_CHOOSER_ACTION_OPEN, LL_CHOOSE_MODEL, _("Open Model"),
+                          _("_Open"), open_chosen);
 }
 
 static void
@@ -69,8 +69,8 @@ save_as_action (GtkWidget  *widget,
                 const char *name,
                 GVariant   *param)
 {
-  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE, _("Save Model As"),
-                          _("_Save"), _ll_window_save_as_chosen);
+  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE, LL_CHOOSE_MODEL,
+                          _("Save Model As"), _("_Save"), _ll_window_save_as_chosen);
 }
 
 static void
@@ -99,8 +99,8 @@ save_weights_action (GtkWidget  *widget,
                      const char *name,
                      GVariant   *param)
 {
-  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE, _("Save Weights"),
-                          _("_Save"), save_weights_chosen);
+  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_SAVE, LL_CHOOSE_WEIGHTS,
+                          _("Save Weights Only"), _("_Save"), save_weights_chosen);
 }
 
 static void
@@ -108,8 +108,8 @@ load_weights_action (GtkWidget  *widget,
                      const char *name,
                      GVariant   *param)
 {
-  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Load Weights"),
-                          _("_Load"), ll_window_load_weights_from_file);
+  _ll_window_choose_file (LL_WINDOW (widget), GTK_FILE_CHOOSER_ACTION_OPEN, LL_CHOOSE_WEIGHTS,
+                          _("Load Weights"), _("_Load"), ll_window_load_weights_from_file);
 }
 
 static void

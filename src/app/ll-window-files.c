@@ -476,27 +476,32 @@ chooser_response_cb (GtkNativeDialog *native,
 }
 
 static void
-add_filters (GtkFileChooser *chooser)
+add_filters (GtkFileChooser *chooser,
+             LlChooseWhat    what)
 {
-  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) files = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
-  /* .pt: PyTorch files open as models (torch.save of a Sequential) or load as
-   * weights (state_dicts); Save Weights Only writes a state_dict to a .pt name */
-  gtk_file_filter_set_name (models, _("Model files (HDF5, PyTorch)"));
-  gtk_file_filter_add_pattern (models, "*.h5");
-  gtk_file_filter_add_pattern (models, "*.hdf5");
-  gtk_file_filter_add_pattern (models, "*.pt");
-  gtk_file_filter_add_pattern (models, "*.pth");
+  /* .pt: a whole model (torch.save(network)) opens as a document and Save As writes
+   * one; a state_dict (torch.save(network.state_dict())) holds weights only */
+  gtk_file_filter_set_name (files, what == LL_CHOOSE_MODEL
+                                     ? _("Models (HDF5 .h5, PyTorch model .pt)")
+                                     : _("Weights (PyTorch state_dict .pt, HDF5 .h5)"));
+  gtk_file_filter_add_pattern (files, "*.h5");
+  gtk_file_filter_add_pattern (files, "*.hdf5");
+  gtk_file_filter_add_pattern (files, "*.pt");
+  gtk_file_filter_add_pattern (files, "*.pth");
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (chooser, models);
+  gtk_file_chooser_add_filter (chooser, files);
   gtk_file_chooser_add_filter (chooser, all);
-  gtk_file_chooser_set_filter (chooser, models);
+  gtk_file_chooser_set_filter (chooser, files);
 }
 
-/* The file Save writes the model to: the document's, unless it is a PyTorch file, which
- * Layerlab writes only as a state_dict; then Save asks for a new (.h5) name. */
+/* The file Save writes the model to: the document's, unless it is a PyTorch file. A .pt
+ * model keeps neither the input shape (it is guessed again on reading) nor the training
+ * record, so Save asks for a name, offering .h5; Save As to a .pt name still writes a
+ * whole PyTorch model, and Save Weights Only a state_dict. */
 GFile *
 _ll_window_get_model_file (LlWindow *self)
 {
@@ -508,19 +513,28 @@ _ll_window_get_model_file (LlWindow *self)
   return file;
 }
 
-/* "net.pt" is offered as "net.h5": a whole model is saved as HDF5. */
+/* The name a Save chooser offers. A model: the document's, with "net.pt" offered as
+ * "net.h5" (see _ll_window_get_model_file()). Weights: "net-weights.pt", a state_dict
+ * beside the model, never the model file itself. */
 static char *
-suggested_name (LlWindow *self)
+suggested_name (LlWindow     *self,
+                LlChooseWhat  what)
 {
   GFile *file = ll_document_get_file (self->document);
-  g_autofree char *base = file ? g_file_get_basename (file) : NULL;
-  char *dot;
+  g_autofree char *base = file ? g_file_get_basename (file)
+                               : g_strdup (ll_document_get_title (self->document));
+  char *dot = strrchr (base, '.');
 
-  if (base == NULL)
-    return g_strconcat (ll_document_get_title (self->document), ".h5", NULL);
+  if (what == LL_CHOOSE_WEIGHTS)
+    {
+      if (dot != NULL && dot != base)
+        *dot = '\0';
+      return g_strconcat (base, "-weights.pt", NULL);
+    }
+  if (file == NULL)
+    return g_strconcat (base, ".h5", NULL);
   if (!nn_path_is_pytorch (base))
     return g_steal_pointer (&base);
-  dot = strrchr (base, '.');
   *dot = '\0';
   return g_strconcat (base, ".h5", NULL);
 }
@@ -549,6 +563,7 @@ set_start_folder (LlWindow       *self,
 void
 _ll_window_choose_file (LlWindow             *self,
                         GtkFileChooserAction  action,
+                        LlChooseWhat          what,
                         const char           *title,
                         const char           *accept_label,
                         LlWindowChosen        chosen)
@@ -559,11 +574,11 @@ _ll_window_choose_file (LlWindow             *self,
   native = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept_label,
                                         _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  add_filters (GTK_FILE_CHOOSER (native));
+  add_filters (GTK_FILE_CHOOSER (native), what);
   set_start_folder (self, GTK_FILE_CHOOSER (native));
   if (action == GTK_FILE_CHOOSER_ACTION_SAVE)
     {
-      g_autofree char *name = suggested_name (self);
+      g_autofree char *name = suggested_name (self, what);
 
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
     }

@@ -106,10 +106,17 @@ const char *_ll_window_strip_file   (const char *message, GFile *file);
  * chose Discard, or Save and the save succeeded; never after Cancel. */
 void  _ll_window_confirm_discard    (LlWindow *self, LlWindowThen then, gpointer data,
                                      GDestroyNotify destroy);
-/* A native file chooser for model files (*.h5, *.hdf5), starting in the last folder. */
+/* What a file chooser is for: a whole model (HDF5 or PyTorch model), or weights alone
+ * (a PyTorch state_dict or an HDF5 weights file); its filter is named for that. */
+typedef enum {
+  LL_CHOOSE_MODEL,
+  LL_CHOOSE_WEIGHTS,
+} LlChooseWhat;
+/* A native file chooser for what (*.h5, *.hdf5, *.pt, *.pth), starting in the document's
+ * folder, else the last one used. */
 void  _ll_window_choose_file        (LlWindow *self, GtkFileChooserAction action,
-                                     const char *title, const char *accept_label,
-                                     LlWindowChosen chosen);
+                                     LlChooseWhat what, const char *title,
+                                     const char *accept_label, LlWindowChosen chosen);
 /* Loads file into this window without asking (callers asked). */
 void  _ll_window_load               (LlWindow *self, GFile *file);
 /* Saves (weights_only FALSE) and then runs then on success. */

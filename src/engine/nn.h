@@ -219,6 +219,8 @@ int64_t nn_shape_numel (const nn_shape *s);
 bool nn_shape_equal (const nn_shape *a, const nn_shape *b);
 /* "[32, 20, 20]" (without batch) */
 char *nn_shape_to_string (const nn_shape *s, char *buf, size_t size);
+/* "[1, 32, 20, 20]": a batch of one in front, as summaries show a layer's output */
+char *nn_shape_to_batch_string (const nn_shape *s, char *buf, size_t size);
 
 /* A fix the engine can suggest for a shape error; apply with nn_net_apply_fix(). */
 typedef enum nn_fix_kind {

@@ -333,17 +333,6 @@ thousands (int64_t v, char *buf, size_t size)
   return buf;
 }
 
-/* "[1, 32, 20, 20]": the per-sample shape with batch 1 in front */
-static char *
-batch_shape (const nn_shape *s, char *buf, size_t size)
-{
-  int64_t d[4] = { 1 };
-
-  for (int i = 0; i < s->n_dims && i < 3; i++)
-    d[i + 1] = s->d[i];
-  return nn_shape_format (s->n_dims + 1, d, buf, size);
-}
-
 static void
 sb_rule (strbuf *sb, char c)
 {
@@ -361,7 +350,7 @@ summary_row (strbuf *sb, const nn_net *net, int i)
   snprintf (idx, sizeof idx, "(%d)", i);
   if (info->status == NN_OK)
     {
-      batch_shape (&info->out_shape, shape, sizeof shape);
+      nn_shape_to_batch_string (&info->out_shape, shape, sizeof shape);
       thousands (info->n_params, params, sizeof params);
       thousands (info->macs, macs, sizeof macs);
     }
@@ -391,10 +380,10 @@ summary_totals (strbuf *sb, const nn_net *net)
     if (params[i].trainable)
       trainable += nn_tensor_numel (params[i].tensor);
   free (params);
-  sb_printf (sb, "Input shape: %s\n", batch_shape (&net->input, shape, sizeof shape));
+  sb_printf (sb, "Input shape: %s\n", nn_shape_to_batch_string (&net->input, shape, sizeof shape));
   if (net->first_error < 0)
     sb_printf (sb, "Output shape: %s\n",
-               batch_shape (&out, shape, sizeof shape));
+               nn_shape_to_batch_string (&out, shape, sizeof shape));
   sb_printf (sb, "Total params: %s\n", thousands (nn_net_total_params (net), buf, sizeof buf));
   sb_printf (sb, "Trainable params: %s\n", thousands (trainable, buf, sizeof buf));
   sb_printf (sb, "Mult-adds (batch 1): %s\n", thousands (nn_net_total_macs (net), buf,

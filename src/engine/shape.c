@@ -82,3 +82,14 @@ nn_shape_to_string (const nn_shape *s, char *buf, size_t size)
 
   return nn_shape_format (n, s->d, buf, size);
 }
+
+char *
+nn_shape_to_batch_string (const nn_shape *s, char *buf, size_t size)
+{
+  int64_t d[4] = { 1 };
+  int32_t n = s->n_dims < 0 ? 0 : s->n_dims > 3 ? 3 : s->n_dims;
+
+  for (int32_t i = 0; i < n; i++)
+    d[i + 1] = s->d[i];
+  return nn_shape_format (n + 1, d, buf, size);
+}

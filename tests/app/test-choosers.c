@@ -117,13 +117,16 @@ file_selected (gpointer data)
   return file != NULL && g_file_equal (file, sel->file);
 }
 
-/* Triggers action, checks the chooser it shows (title, filters), chooses file (an
- * existing one to open, a new name to save) and accepts. */
+/* Triggers action, checks the chooser it shows (its filters, the current one named
+ * with filter_name), chooses file (an existing one to open, a new name to save; with
+ * offered, the name a Save chooser must offer by itself) and accepts. */
 static void
 choose_through_dialog (LlWindow   *win,
                        const char *action,
                        GFile      *file,
-                       gboolean    pytorch)
+                       gboolean    pytorch,
+                       const char *filter_name,
+                       gboolean    offered)
 {
   static const char *const hdf5[] = { "*.h5", "*.hdf5", NULL };
   static const char *const pt[] = { "*.pt", NULL };
@@ -140,13 +143,22 @@ choose_through_dialog (LlWindow   *win,
   chooser = find_chooser (win);
   g_assert_true (filter_has_patterns (chooser, hdf5));
   g_assert_true (!pytorch || filter_has_patterns (chooser, pt));
+  /* the filter says what the chooser is for: a model, or a state_dict */
+  g_assert_nonnull (strstr (gtk_file_filter_get_name (gtk_file_chooser_get_filter (chooser)),
+                            filter_name));
   /* the chooser starts in the folder the window chose (the document's, else the last
    * one): wait until it shows it before choosing (see folder_shown()) */
   sel = (Selected) { chooser, folder };
   test_wait_until (folder_shown, &sel);
   /* in that folder a Save chooser takes the name alone: setting the folder again would
    * start another lookup of it, racing the first */
-  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
+  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE && offered)
+    {
+      g_autofree char *current = gtk_file_chooser_get_current_name (chooser);
+
+      g_assert_cmpstr (current, ==, name);
+    }
+  else if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
     gtk_file_chooser_set_current_name (chooser, name);
   else
     g_assert_true (gtk_file_chooser_set_file (chooser, file, NULL));
@@ -185,6 +197,10 @@ test_file_choosers (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) folder = g_file_new_for_path (dir);
   g_autofree char *folder_uri = g_file_get_uri (folder);
+  g_autofree char *weights_path = g_build_filename (dir, "chosen-weights.pt", NULL);
+  g_autoptr(GFile) weights = g_file_new_for_path (weights_path);
+  nn_net *net = NULL;
+  nn_error err = { 0 };
   GSettings *settings = ll_application_get_settings (test_app);
 
   /* An untitled document's chooser starts in the last folder used: here dir, so that
@@ -192,7 +208,7 @@ test_file_choosers (void)
   g_assert_nonnull (settings);
   g_settings_set_string (settings, "last-folder", folder_uri);
   activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.bias", "constant", 5.0));
-  choose_through_dialog (win, "win.save-as", file, FALSE);
+  choose_through_dialog (win, "win.save-as", file, FALSE, "PyTorch model", FALSE);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_equal (ll_document_get_file (ll_window_get_document (win)), file));
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
@@ -200,21 +216,30 @@ test_file_choosers (void)
   /* change the bias, then load the saved weights back: 5 again */
   activate (win, "win.edit-tensor", g_variant_new ("(ssd)", "0.bias", "constant", 1.0));
   g_assert_true (bias_is (win, 1.0f));
-  choose_through_dialog (win, "win.load-weights", file, TRUE);
+  choose_through_dialog (win, "win.load-weights", file, TRUE, "state_dict", FALSE);
   g_assert_true (bias_is (win, 5.0f));
   g_assert_nonnull (strstr (ll_window_get_last_toast (win), "chosen.h5"));
+
+  /* Save Weights Only offers "chosen-weights.pt" beside the model (never the model file
+   * itself) and writes a state_dict there: weights, not a model to open */
+  choose_through_dialog (win, "win.save-weights", weights, TRUE, "state_dict", TRUE);
+  g_assert_true (g_file_test (weights_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (nn_file_open_model (weights_path, NULL, &net, &err), ==, NN_STATUS_WEIGHTS_ONLY);
+  g_assert_null (net);
+  g_assert_true (g_file_equal (ll_document_get_file (ll_window_get_document (win)), file));
   test_destroy_window (win);
 
   /* app.open from a pristine window opens the file in it */
   second = test_new_window (NULL);
   gtk_window_present (GTK_WINDOW (second));
-  choose_through_dialog (second, "app.open", file, TRUE);
+  choose_through_dialog (second, "app.open", file, TRUE, "PyTorch model", FALSE);
   g_assert_nonnull (ll_document_get_file (ll_window_get_document (second)));
   g_assert_true (g_file_equal (ll_document_get_file (ll_window_get_document (second)), file));
   g_assert_true (bias_is (second, 5.0f));
   test_destroy_window (second);
 
   g_unlink (path);
+  g_unlink (weights_path);
   g_rmdir (dir);
 }
 

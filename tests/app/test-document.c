@@ -98,7 +98,7 @@ assert_items_mirror (LlDocument *doc)
       if (info->status == NN_OK)
         {
           g_assert_cmpstr (ll_layer_item_get_shape_text (item), ==,
-                           nn_shape_to_string (&info->out_shape, buf, sizeof buf));
+                           nn_shape_to_batch_string (&info->out_shape, buf, sizeof buf));
           g_assert_null (ll_layer_item_get_error (item));
           g_assert_null (ll_layer_item_get_fix_label (item));
           g_assert_false (ll_layer_item_get_not_computed (item));
@@ -315,8 +315,8 @@ static void
 test_seed_items (void)
 {
   LlDocument *doc = seed_document (1);
-  const char *shapes[] = { "[32, 20, 20]", "[32, 20, 20]", "[32, 10, 10]", "[64, 6, 6]", "[64, 6, 6]",
-                           "[64, 3, 3]", "[576]", "[1024]", "[1024]", "[10]" };
+  const char *shapes[] = { "[1, 32, 20, 20]", "[1, 32, 20, 20]", "[1, 32, 10, 10]", "[1, 64, 6, 6]", "[1, 64, 6, 6]",
+                           "[1, 64, 3, 3]", "[1, 576]", "[1, 1024]", "[1, 1024]", "[1, 10]" };
 
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (doc)), ==, G_N_ELEMENTS (shapes));
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
@@ -438,7 +438,7 @@ test_shape_error_and_fix (void)
   g_assert_null (ll_layer_item_get_error (linear));
   g_assert_null (ll_layer_item_get_fix_label (linear));
   g_assert_false (ll_layer_item_get_not_computed (relu));
-  g_assert_cmpstr (ll_layer_item_get_shape_text (relu), ==, "[1024]");
+  g_assert_cmpstr (ll_layer_item_get_shape_text (relu), ==, "[1, 1024]");
   g_assert_cmpint (ll_document_get_net (doc)->layers[7].cfg.in_features, ==, 576);
   g_assert_cmpint (ll_document_get_net (doc)->first_error, <, 0);
   g_assert_cmpuint (error_notifies, ==, 2);
@@ -680,7 +680,7 @@ test_no_op_edits (void)
   g_assert_cmpuint (rec.n_changed, ==, 1);
   g_assert_cmpuint (rec.n_items_changed, ==, 0);    /* updated in place */
   g_assert_cmpstr (ll_layer_item_get_params_text (item_at (doc, 3)), ==, "16, 5×5");
-  g_assert_cmpstr (ll_layer_item_get_shape_text (item_at (doc, 3)), ==, "[16, 6, 6]");
+  g_assert_cmpstr (ll_layer_item_get_shape_text (item_at (doc, 3)), ==, "[1, 16, 6, 6]");
   g_assert_cmpstr (ll_document_get_undo_label (doc), ==, "Edit Conv2d");
   recorder_check (&rec, doc);
   recorder_clear (&rec, doc);

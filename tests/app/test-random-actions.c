@@ -148,7 +148,7 @@ check_item (LlLayerItem         *item,
   g_assert_cmpstr (ll_layer_item_get_type_name (item), ==, nn_layer_type_name (net->layers[index].cfg.type));
   if (fresh->status == NN_OK)
     g_assert_cmpstr (ll_layer_item_get_shape_text (item), ==,
-                     nn_shape_to_string (&fresh->out_shape, buf, sizeof buf));
+                     nn_shape_to_batch_string (&fresh->out_shape, buf, sizeof buf));
   else
     g_assert_cmpstr (ll_layer_item_get_shape_text (item), ==, "—");
   g_assert_cmpint (ll_layer_item_get_n_params (item), ==, fresh->n_params);

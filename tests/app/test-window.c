@@ -157,18 +157,18 @@ test_add_each_type (void)
     const char *type;
     const char *shape;
   } steps[] = {
-    { "Conv2d", "[32, 30, 30]" },      /* 32 filters 3×3, no padding */
-    { "BatchNorm2d", "[32, 30, 30]" },
-    { "ReLU", "[32, 30, 30]" },
-    { "LeakyReLU", "[32, 30, 30]" },
-    { "MaxPool2d", "[32, 15, 15]" },   /* 2×2, stride 2 */
-    { "AvgPool2d", "[32, 7, 7]" },     /* floor(15 / 2) */
-    { "Sigmoid", "[32, 7, 7]" },
-    { "Tanh", "[32, 7, 7]" },
-    { "Dropout", "[32, 7, 7]" },
-    { "Flatten", "[1568]" },           /* 32·7·7 */
-    { "Linear", "[10]" },              /* lazy in_features -> 10 */
-    { "Softmax", "[10]" },
+    { "Conv2d", "[1, 32, 30, 30]" },      /* 32 filters 3×3, no padding */
+    { "BatchNorm2d", "[1, 32, 30, 30]" },
+    { "ReLU", "[1, 32, 30, 30]" },
+    { "LeakyReLU", "[1, 32, 30, 30]" },
+    { "MaxPool2d", "[1, 32, 15, 15]" },   /* 2×2, stride 2 */
+    { "AvgPool2d", "[1, 32, 7, 7]" },     /* floor(15 / 2) */
+    { "Sigmoid", "[1, 32, 7, 7]" },
+    { "Tanh", "[1, 32, 7, 7]" },
+    { "Dropout", "[1, 32, 7, 7]" },
+    { "Flatten", "[1, 1568]" },           /* 32·7·7 */
+    { "Linear", "[1, 10]" },              /* lazy in_features -> 10 */
+    { "Softmax", "[1, 10]" },
   };
   LlWindow *win = test_new_window ("empty");
   gboolean seen[NN_LAYER_N_TYPES] = { FALSE };
@@ -206,9 +206,9 @@ test_add_each_type (void)
   ll_window_select (win, 4);
   activate (win, "win.add-layer", g_variant_new_string ("Conv2d"));
   g_assert_cmpint (ll_window_get_selected (win), ==, 5);
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 5)), ==, "[32, 13, 13]");
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[32, 6, 6]");
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 10)), ==, "[1152]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 5)), ==, "[1, 32, 13, 13]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[1, 32, 6, 6]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 10)), ==, "[1, 1152]");
 
   ll_document_undo (ll_window_get_document (win));
   test_destroy_window (win);
@@ -244,7 +244,7 @@ test_mismatch_fix (void)
   GtkWidget *fix;
   const char *error;
 
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[1, 576]");
   g_assert_cmpint (ll_document_get_net (doc)->layers[7].cfg.type, ==, NN_LAYER_LINEAR);
 
   set_linear_in_features (win, 7, 600);
@@ -278,8 +278,8 @@ test_mismatch_fix (void)
   row = find_row (win, 7);
   g_assert_null (ll_layer_row_get_error_text (row));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error-row"));
-  g_assert_cmpstr (ll_layer_row_get_shape_text (row), ==, "[1024]");
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 9)), ==, "[10]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (row), ==, "[1, 1024]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 9)), ==, "[1, 10]");
 
   test_destroy_window (win);
 }
@@ -376,7 +376,7 @@ test_inspector_refuses (void)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (pad), 1);      /* 1 <= 2 / 2: accepted */
   g_assert_cmpint (ll_document_get_net (doc)->layers[2].cfg.padding[0], ==, 1);
   /* height (20 + 2 - 2) / 2 + 1 = 11, width (20 - 1) / 2 + 1 = 10 */
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 2)), ==, "[32, 11, 10]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 2)), ==, "[1, 32, 11, 10]");
 
   /* A lazy size shows the inferred value; switching "infer" off keeps that value. */
   ll_window_select (win, 9);           /* Linear(1024 -> 10) */
@@ -493,7 +493,7 @@ test_save_open (void)
   assert_params_equal (saved_params, ll_document_get_net (ll_window_get_document (win)));
   g_assert_false (ll_document_get_modified (ll_window_get_document (win)));
   g_assert_true (g_file_equal (ll_document_get_file (ll_window_get_document (win)), file));
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[1, 576]");
   free_params (saved_params);
 
   /* A file that is not a model: the error dialog names it, the open document stays. */
@@ -530,7 +530,7 @@ test_open_pytorch (void)
   g_strchomp (want);
   got = window_repr (win);
   g_assert_cmpstr (got, ==, want);
-  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[576]");
+  g_assert_cmpstr (ll_layer_row_get_shape_text (find_row (win, 6)), ==, "[1, 576]");
   g_assert_cmpstr (ll_document_get_title (ll_window_get_document (win)), ==, "torch_network.pt");
   g_assert_null (_ll_window_get_model_file (win));
   test_destroy_window (win);
