@@ -769,7 +769,7 @@ _ll_window_rebuild_recent (LlWindow *self)
   g_autoptr(GPtrArray) ours = g_ptr_array_new ();
 
   for (GList *l = items; l != NULL; l = l->next)
-    if (gtk_recent_info_has_application (l->data, "Layerlab") && gtk_recent_info_exists (l->data))
+    if (gtk_recent_info_has_group (l->data, LL_RECENT_MODELS_GROUP) && gtk_recent_info_exists (l->data))
       g_ptr_array_add (ours, l->data);
   g_ptr_array_sort (ours, compare_recent);
 

@@ -37,11 +37,13 @@ remember_file (LlWindow *self,
   GSettings *settings = _ll_window_get_settings (self);
   g_autofree char *uri = g_file_get_uri (file);
   g_autoptr(GFile) parent = g_file_get_parent (file);
+  const char *groups[] = { LL_RECENT_MODELS_GROUP, NULL };
   GtkRecentData data = {
     .display_name = NULL,
     .mime_type = (char *) "application/x-hdf",
     .app_name = (char *) "Layerlab",
     .app_exec = (char *) "layerlab %u",
+    .groups = (char **) groups,
   };
 
   gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);

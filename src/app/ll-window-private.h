@@ -17,6 +17,11 @@
 
 G_BEGIN_DECLS
 
+/* The group of recently used files that Open Recent lists: the models the window opened
+ * or saved. GTK's file choosers add every file they return to the same recent list, under
+ * the application's name (images chosen as inputs, data sets), without it. */
+#define LL_RECENT_MODELS_GROUP "layerlab-models"
+
 struct _LlWindow {
   AdwApplicationWindow parent_instance;
 

@@ -255,6 +255,80 @@ test_error_details (void)
   g_rmdir (dir);
 }
 
+static gboolean
+window_not_busy (gpointer win)
+{
+  return !ll_window_get_busy (win);
+}
+
+/* Whether menu has an item whose target is uri. */
+static gboolean
+menu_has_target (GMenuModel *menu,
+                 const char *uri)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GVariant) target = g_menu_model_get_item_attribute_value (menu, i, "target",
+                                                                          G_VARIANT_TYPE_STRING);
+
+      if (target != NULL && g_str_equal (g_variant_get_string (target, NULL), uri))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct {
+  LlWindow *win;
+  const char *uri;
+} RecentWait;
+
+static gboolean
+recent_lists (gpointer data)
+{
+  RecentWait *w = data;
+
+  return menu_has_target (G_MENU_MODEL (w->win->recent_section), w->uri);
+}
+
+/* Open Recent lists the models the window opened, not the other files GTK's choosers
+ * put in the same recent list under the application's name (an image chosen as input). */
+static void
+test_open_recent_models_only (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-dialogs-XXXXXX", NULL);
+  g_autofree char *model = g_build_filename (dir, "recent-model.h5", NULL);
+  g_autofree char *image = write_file (dir, "digit.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  g_autofree char *model_uri = g_filename_to_uri (model, NULL, NULL);
+  g_autofree char *image_uri = g_filename_to_uri (image, NULL, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (model);
+  LlWindow *win = test_new_window ("seed");
+  GtkRecentData as_chooser = {
+    .mime_type = (char *) "image/png",
+    .app_name = (char *) g_get_application_name (),
+    .app_exec = (char *) "layerlab %u",
+  };
+  RecentWait w = { win, model_uri };
+  nn_error err;
+
+  g_assert_cmpstr (g_get_application_name (), ==, "Layerlab");
+  g_assert_cmpint (nn_model_save (model, ll_document_get_net (win->document), &err), ==, NN_OK);
+  /* what GtkFileChooserWidget does with the image a user chose as input */
+  g_assert_true (gtk_recent_manager_add_full (gtk_recent_manager_get_default (), image_uri, &as_chooser));
+  ll_window_open_file (win, file);
+  test_wait_until (window_not_busy, win);
+  /* the menu is rebuilt from the recent list, which by then holds both */
+  test_wait_until (recent_lists, &w);
+  g_assert_false (menu_has_target (G_MENU_MODEL (win->recent_section), image_uri));
+  g_assert_false (menu_has_target (G_MENU_MODEL (win->recent_submenu), image_uri));
+  g_assert_true (menu_has_target (G_MENU_MODEL (win->recent_submenu), model_uri));
+  test_destroy_window (win);
+  gtk_recent_manager_remove_item (gtk_recent_manager_get_default (), model_uri, NULL);
+  gtk_recent_manager_remove_item (gtk_recent_manager_get_default (), image_uri, NULL);
+  g_unlink (model);
+  g_unlink (image);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -266,5 +340,6 @@ main (int   argc,
   g_test_add_func ("/ui/errors/foreign-file", test_error_foreign_file);
   g_test_add_func ("/ui/errors/weights-only", test_error_weights_only);
   g_test_add_func ("/ui/errors/details", test_error_details);
+  g_test_add_func ("/ui/window/open-recent-models-only", test_open_recent_models_only);
   return test_app_run ();
 }
