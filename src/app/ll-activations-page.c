@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "ll-activations-page.h"
+#include "ll-format.h"
 #include "ll-reaper.h"
 
 #define TOP_K 5
@@ -283,15 +284,16 @@ stats_text (const LlViewData *data,
             gboolean          after_relu)
 {
   const LlRenderStats *s = &data->view.stats;
-  char lo[32], hi[32], mean[32], std[32];
+  g_autofree char *lo = ll_format_value (s->min);
+  g_autofree char *hi = ll_format_value (s->max);
+  g_autofree char *mean = ll_format_value (s->mean);
+  g_autofree char *std = ll_format_value (s->std);
+  g_autofree char *zeros = ll_format_fixed (100.0 * s->zero_fraction, 1);
   GString *text = g_string_new (NULL);
   int64_t dead = 0;
 
-  g_string_printf (text, _("min %s · max %s · mean %s · std %s · %.1f%% zeros"),
-                   ll_render_format_value (s->min, lo, sizeof lo),
-                   ll_render_format_value (s->max, hi, sizeof hi),
-                   ll_render_format_value (s->mean, mean, sizeof mean),
-                   ll_render_format_value (s->std, std, sizeof std), 100.0 * s->zero_fraction);
+  g_string_printf (text, _("min %s · max %s · mean %s · std %s · %s%% zeros"),
+                   lo, hi, mean, std, zeros);
   if (after_relu && data->view.channel_stats != NULL)
     {
       for (int64_t c = 0; c < data->view.n_channels; c++)
@@ -358,9 +360,9 @@ ll_activations_page_set_activations (LlActivationsPage *self,
   if (acts != NULL)
     {
       g_autofree char *input = ll_input_source_dup_description (self->source);
+      g_autofree char *ms = ll_format_fixed (acts->run->elapsed_ms, 1);
       /* Translators: "Ones: computed in 1.2 ms" */
-      g_autofree char *text = g_strdup_printf (_("%s: computed in %.1f ms"), input,
-                                               acts->run->elapsed_ms);
+      g_autofree char *text = g_strdup_printf (_("%s: computed in %s ms"), input, ms);
 
       gtk_label_set_label (self->message_label, text);
     }

@@ -6,22 +6,78 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <string.h>
 
 #include "ll-format.h"
+#include "render.h"
+
+static gboolean
+numeric_locale_is_c (void)
+{
+  const char *name = setlocale (LC_NUMERIC, NULL);
+
+  return name == NULL || g_str_equal (name, "C") || g_str_equal (name, "POSIX")
+         || g_str_has_prefix (name, "C.");
+}
+
+const char *
+ll_format_decimal_point (void)
+{
+  const char *point = localeconv ()->decimal_point;
+
+  if (!numeric_locale_is_c () && point != NULL && *point != '\0')
+    return point;
+  /* Translators: the decimal separator of your language ("," in German), used when
+   * the system has no locale for it */
+  return C_("number", ".");
+}
+
+const char *
+ll_format_group_separator (void)
+{
+  const char *sep = localeconv ()->thousands_sep;
+
+  if (!numeric_locale_is_c () && sep != NULL && *sep != '\0')
+    return sep;
+  /* Translators: what separates groups of three digits in big numbers ("." in
+   * German), used when the system has no locale for it; a thin space (U+2009) here */
+  return C_("number", " ");
+}
+
+/* s, written by printf in LC_NUMERIC, with the decimal point of ll_format_decimal_point():
+ * only the C locale's "." needs replacing (another locale's printf wrote its own). */
+static char *
+localize_point (char *s)
+{
+  const char *point = ll_format_decimal_point ();
+  char *dot;
+  GString *out;
+
+  if (!numeric_locale_is_c () || g_str_equal (point, ".") || (dot = strchr (s, '.')) == NULL)
+    return s;
+  out = g_string_new_len (s, dot - s);
+  for (const char *p = dot; *p != '\0'; p++)
+    {
+      if (*p == '.')
+        g_string_append (out, point);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_free (s);
+  return g_string_free (out, FALSE);
+}
 
 char *
 ll_format_count (gint64 n)
 {
-  const char *sep = localeconv ()->thousands_sep;
-  g_autofree char *digits = g_strdup_printf ("%" G_GINT64_FORMAT, n < 0 ? -n : n);
+  const char *sep = ll_format_group_separator ();
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                             n < 0 ? (guint64) 0 - (guint64) n : (guint64) n);
   GString *out = g_string_new (n < 0 ? "-" : "");
   size_t len = strlen (digits);
 
-  /* The C locale has no separator; a thin space keeps big counts readable anyway. */
-  if (sep == NULL || *sep == '\0')
-    sep = "\u2009";
   for (size_t i = 0; i < len; i++)
     {
       if (i > 0 && (len - i) % 3 == 0)
@@ -45,7 +101,28 @@ ll_format_si (gint64 n)
     }
   if (u == 0)
     return g_strdup_printf ("%" G_GINT64_FORMAT, n);
-  return g_strdup_printf ("%.3g%s", v, units[u]);
+  return localize_point (g_strdup_printf ("%.3g%s", v, units[u]));
+}
+
+char *
+ll_format_fixed (double v,
+                 int    decimals)
+{
+  return localize_point (g_strdup_printf ("%.*f", CLAMP (decimals, 0, 17), v));
+}
+
+char *
+ll_format_size (guint64 bytes)
+{
+  return localize_point (g_format_size (bytes));
+}
+
+char *
+ll_format_value (double v)
+{
+  char buf[64];
+
+  return localize_point (g_strdup (ll_render_format_value (v, buf, sizeof buf)));
 }
 
 void

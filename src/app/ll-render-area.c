@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ll-format.h"
 #include "ll-reaper.h"
 #include "ll-render-area.h"
 #include "ll-runner.h"
@@ -795,17 +796,18 @@ describe_channel (const LlRenderView *view,
                   int64_t             c)
 {
   const LlRenderStats *s;
-  char lo[32], hi[32], mean[32], std[32];
+  g_autofree char *lo = NULL, *hi = NULL, *mean = NULL, *std = NULL, *zeros = NULL;
 
   if (view->channel_stats == NULL || c < 0 || c >= view->n_channels)
     return NULL;
   s = &view->channel_stats[c];
-  return g_strdup_printf (_("Channel %lld: min %s, max %s, mean %s, std %s, %.1f%% zeros"),
-                          (long long) c, ll_render_format_value (s->min, lo, sizeof lo),
-                          ll_render_format_value (s->max, hi, sizeof hi),
-                          ll_render_format_value (s->mean, mean, sizeof mean),
-                          ll_render_format_value (s->std, std, sizeof std),
-                          100.0 * s->zero_fraction);
+  lo = ll_format_value (s->min);
+  hi = ll_format_value (s->max);
+  mean = ll_format_value (s->mean);
+  std = ll_format_value (s->std);
+  zeros = ll_format_fixed (100.0 * s->zero_fraction, 1);
+  return g_strdup_printf (_("Channel %lld: min %s, max %s, mean %s, std %s, %s%% zeros"),
+                          (long long) c, lo, hi, mean, std, zeros);
 }
 
 char *

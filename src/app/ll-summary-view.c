@@ -68,7 +68,7 @@ sync_summary (LlSummaryView *self)
   set_text_take (self->params_label, ll_format_count (nn_net_total_params (net)));
   set_text_take (self->macs_label, ll_format_count (nn_net_total_macs (net)));
   act_bytes = nn_net_activation_numel (net) * (gint64) sizeof (float);
-  set_text_take (self->memory_label, g_format_size ((guint64) MAX (act_bytes, 0)));
+  set_text_take (self->memory_label, ll_format_size ((guint64) MAX (act_bytes, 0)));
 }
 
 void
@@ -92,8 +92,12 @@ ll_summary_view_set_run (LlSummaryView     *self,
   if (run == NULL)
     gtk_label_set_label (self->run_label, "—");
   else
-    /* Translators: time of one forward pass, e.g. "12.3 ms" */
-    set_text_take (self->run_label, g_strdup_printf (_("%.1f ms"), run->elapsed_ms));
+    {
+      g_autofree char *ms = ll_format_fixed (run->elapsed_ms, 1);
+
+      /* Translators: time of one forward pass, e.g. "12.3 ms" */
+      set_text_take (self->run_label, g_strdup_printf (_("%s ms"), ms));
+    }
 }
 
 const char *

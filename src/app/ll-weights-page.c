@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ll-document-private.h"
+#include "ll-format.h"
 #include "ll-runner.h"
 #include "ll-weights-page.h"
 
@@ -158,15 +159,17 @@ set_stats (LlWeightsPage *self,
            LlViewData    *data)
 {
   const LlRenderStats *s = &data->view.stats;
-  char shape[64], lo[32], hi[32], mean[32], std[32];
+  char shape[64];
+  g_autofree char *count = ll_format_count (s->n);
+  g_autofree char *lo = ll_format_value (s->min);
+  g_autofree char *hi = ll_format_value (s->max);
+  g_autofree char *mean = ll_format_value (s->mean);
+  g_autofree char *std = ll_format_value (s->std);
   g_autofree char *text = NULL;
 
   nn_shape_format (data->tensor->n_dims, data->tensor->shape, shape, sizeof shape);
-  text = g_strdup_printf (_("%s · %lld values · min %s · max %s · mean %s · std %s"),
-                          shape, (long long) s->n, ll_render_format_value (s->min, lo, sizeof lo),
-                          ll_render_format_value (s->max, hi, sizeof hi),
-                          ll_render_format_value (s->mean, mean, sizeof mean),
-                          ll_render_format_value (s->std, std, sizeof std));
+  text = g_strdup_printf (_("%s · %s values · min %s · max %s · mean %s · std %s"),
+                          shape, count, lo, hi, mean, std);
   gtk_label_set_label (self->stats_label, text);
 }
 
