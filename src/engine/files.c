@@ -23,17 +23,18 @@
 
 #include "nn-private.h"
 
-static bool
-has_suffix (const char *path, const char *suffix)
+bool
+nn_path_has_suffix (const char *path, const char *suffix)
 {
   size_t n = strlen (path), m = strlen (suffix);
+
   return n >= m && strcasecmp (path + n - m, suffix) == 0;
 }
 
 bool
 nn_path_is_pytorch (const char *path)
 {
-  return has_suffix (path, ".pt") || has_suffix (path, ".pth");
+  return nn_path_has_suffix (path, ".pt") || nn_path_has_suffix (path, ".pth");
 }
 
 nn_status

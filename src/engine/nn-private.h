@@ -155,6 +155,8 @@ nn_status nn_save_temp_commit (nn_save_temp *t, nn_error *err);
 void nn_save_temp_abort (nn_save_temp *t);
 /* Removes the temporaries of target no save holds (killed saves); returns how many. */
 int nn_save_temp_remove_stale (const char *target);
+/* Whether path ends with suffix, ignoring ASCII case (".PT" is ".pt"). */
+bool nn_path_has_suffix (const char *path, const char *suffix);
 
 /* For the crash-save test (tests/test-crash-save.c): the points of a save a hook is told
  * of, so a test can stop a saving process at an exact point instead of at a random time.

@@ -108,14 +108,6 @@ looks_like_text (const unsigned char *b, size_t n)
   return true;
 }
 
-static bool
-has_suffix (const char *path, const char *suffix)
-{
-  size_t n = strlen (path), m = strlen (suffix);
-
-  return n >= m && strcasecmp (path + n - m, suffix) == 0;
-}
-
 nn_content
 nn_file_sniff (const char *path)
 {
@@ -149,7 +141,7 @@ nn_file_sniff (const char *path)
     c = NN_CONTENT_GZIP;
   else if (starts_with (b, n, "\x7f" "ELF", 4))
     c = NN_CONTENT_PROGRAM;
-  else if (looks_like_onnx (b, n) || (has_suffix (path, ".onnx") && !looks_like_text (b, n)))
+  else if (looks_like_onnx (b, n) || (nn_path_has_suffix (path, ".onnx") && !looks_like_text (b, n)))
     c = NN_CONTENT_ONNX;
   else if (looks_like_text (b, n))
     c = NN_CONTENT_TEXT;
