@@ -127,6 +127,76 @@ test_idx_gzip (void)
   g_assert_null (ds);
 }
 
+/* The class names: MNIST's are its digits; the same files in a folder named like
+ * Fashion-MNIST's (Debian's fashion-mnist, torchvision's FashionMNIST/raw) get
+ * Fashion-MNIST's names; a class folder's are its sub-folders'. */
+static void
+test_class_names (void)
+{
+  static const char *const fashion[10] = { "T-shirt/top", "Trouser", "Pullover", "Dress",
+                                           "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                                           "Ankle boot" };
+  g_autofree char *mnist = fixture ("mnist");
+  g_autofree char *classes = fixture ("classes");
+  char *tmp = temp_dir ();
+  g_autofree char *fdir = g_build_filename (tmp, "fashion-mnist", NULL);
+  g_autofree char *tdir = g_build_filename (tmp, "FashionMNIST", NULL);
+  g_autofree char *traw = g_build_filename (tdir, "raw", NULL);
+  const char *files[2] = { "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
+  nn_shape shape = nn_shape_chw (1, 4, 6);
+  nn_dataset *ds = NULL;
+  nn_error err;
+
+  g_assert_cmpint (nn_dataset_load_mnist_dir (mnist, "test", &ds, &err), ==, NN_OK);
+  g_assert_cmpstr (nn_dataset_class_name (ds, 9), ==, "9");
+  g_assert_null (nn_dataset_class_name (ds, 10));
+  g_assert_null (nn_dataset_class_name (ds, -1));
+  nn_dataset_free (ds);
+
+  g_assert_cmpint (g_mkdir (fdir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (tdir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (traw, 0700), ==, 0);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *src = g_build_filename (mnist, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+
+      g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+      g_free (write_file (fdir, files[i], data, len));
+      g_free (write_file (traw, files[i], data, len));
+    }
+  for (int d = 0; d < 2; d++)
+    {
+      const char *where = d == 0 ? fdir : traw;
+
+      g_assert_cmpint (nn_dataset_load_mnist_dir (where, "test", &ds, &err), ==, NN_OK);
+      g_assert_cmpint (ds->n_classes, ==, 10);
+      for (int i = 0; i < 10; i++)
+        g_assert_cmpstr (nn_dataset_class_name (ds, i), ==, fashion[i]);
+      nn_dataset_free (ds);
+    }
+
+  g_assert_cmpint (nn_dataset_load_folder (classes, &shape, &ds, &err), ==, NN_OK);
+  g_assert_cmpstr (nn_dataset_class_name (ds, 0), ==, "a-rgb");
+  g_assert_cmpstr (nn_dataset_class_name (ds, 1), ==, "b-gray");
+  g_assert_null (nn_dataset_class_name (ds, 2));
+  nn_dataset_free (ds);
+
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *a = g_build_filename (fdir, files[i], NULL);
+      g_autofree char *b = g_build_filename (traw, files[i], NULL);
+
+      g_assert_cmpint (g_remove (a), ==, 0);
+      g_assert_cmpint (g_remove (b), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (traw), ==, 0);
+  g_assert_cmpint (g_rmdir (tdir), ==, 0);
+  g_assert_cmpint (g_rmdir (fdir), ==, 0);
+  remove_dir (tmp);
+}
+
 /* An IDX header: magic type and dims, then n data bytes */
 static GByteArray *
 idx_file (guint8 type, int n_dims, const guint32 *dims, gsize n_data)
@@ -680,6 +750,7 @@ main (int argc, char **argv)
   g_test_add_func ("/data/idx/plain", test_idx_plain);
   g_test_add_func ("/data/idx/gzip", test_idx_gzip);
   g_test_add_func ("/data/idx/bad-headers", test_idx_bad);
+  g_test_add_func ("/data/class-names", test_class_names);
   g_test_add_func ("/data/idx/gzip-truncated", test_idx_gzip_truncated);
   g_test_add_func ("/data/npy/pairs", test_npy_pairs);
   g_test_add_func ("/data/npy/refused", test_npy_refused);

@@ -1107,6 +1107,48 @@ test_plot_series (void)
   g_assert_cmpfloat (l.y_hi, <=, 1.5);
 }
 
+static gboolean
+pixel_is (pixel p, pixel q, int tol)
+{
+  return abs (p.r - q.r) <= tol && abs (p.g - q.g) <= tol && abs (p.b - q.b) <= tol;
+}
+
+/* Points at the ends of the range (the last epoch, 100%) lie inside the frame: their
+ * dots leave the frame's line and what is outside it alone. */
+static void
+test_plot_edges (void)
+{
+  const double x[2] = { 0.0, 1.0 }, y[2] = { 0.0, 1.0 };
+  const LlPlotSeries series = { "train", x, y, 2, ll_plot_train_rgb, true };
+  LlPlot plot = { .series = &series, .n_series = 1, .x_min = 0, .x_max = 1, .y_min = 0,
+                  .y_max = 1, .background = true };
+  pixel white = { 255, 255, 255, 255 }, train = rgb_pixel (ll_plot_train_rgb);
+  cairo_surface_t *s = draw_plot (&plot, 240, 160);
+  LlPlotLayout l;
+  double ux, uy;
+  int right, top;
+
+  ll_plot_measure (&plot, 240, 160, &l);
+  right = (int) floor (l.area.x + l.area.width - 0.5);   /* the frame's column */
+  top = (int) floor (l.area.y + 0.5);                    /* and row */
+  ll_plot_to_user (&l, 1.0, 1.0, &ux, &uy);
+  assert_pixel_near (get_pixel (s, (int) floor (ux), (int) floor (uy)), train, 2);
+  g_assert_cmpfloat (ux, <, l.area.x + l.area.width - 1.0);
+  g_assert_cmpfloat (uy, >, l.area.y + 1.0);
+  for (int d = -3; d <= 3; d++)
+    {
+      g_assert_false (pixel_is (get_pixel (s, right, (int) floor (uy) + d), train, 40));
+      g_assert_false (pixel_is (get_pixel (s, (int) floor (ux) + d, top), train, 40));
+      assert_pixel_near (get_pixel (s, right + 2, (int) floor (uy) + d), white, 0);
+    }
+  /* and the first point, at the origin, inside the left and bottom edges */
+  ll_plot_to_user (&l, 0.0, 0.0, &ux, &uy);
+  assert_pixel_near (get_pixel (s, (int) floor (ux), (int) floor (uy)), train, 2);
+  g_assert_cmpfloat (ux, >, l.area.x + 1.0);
+  g_assert_cmpfloat (uy, <, l.area.y + l.area.height - 1.0);
+  cairo_surface_destroy (s);
+}
+
 /* Cells are viridis at their row's fraction: [[5, 0], [1, 4]] */
 static void
 test_confusion (void)
@@ -1137,6 +1179,71 @@ test_confusion (void)
                            rgb_pixel (ll_render_map_at (LL_RENDER_MAP_VIRIDIS, want[i][j])), 1);
       }
   cairo_surface_destroy (s);
+}
+
+static gboolean
+has_ink (cairo_surface_t *s, int x0, int y0, int x1, int y1)
+{
+  for (int y = MAX (y0, 0); y < y1 && y < cairo_image_surface_get_height (s); y++)
+    for (int x = MAX (x0, 0); x < x1 && x < cairo_image_surface_get_width (s); x++)
+      if (get_pixel (s, x, y).a != 0)
+        return TRUE;
+  return FALSE;
+}
+
+/* Fashion-MNIST's names fit: whole names left of the rows, written upwards above the
+ * columns, and nothing is drawn outside the box given (the surface is larger). */
+static void
+test_confusion_names (void)
+{
+  char *names[10] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                      "Shirt", "Sneaker", "Bag", "Ankle boot" };
+  int64_t counts[100] = { 0 };
+  LlConfusion conf = { .counts = counts, .k = 10, .class_names = names, .title = "Confusion",
+                       .truth_label = "true class", .predicted_label = "predicted class" };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 500, 460);
+  const int width = 400, height = 360;
+  cairo_t *cr = cairo_create (s);
+  LlRenderRect r;
+  double cell;
+  int truth, predicted;
+
+  for (int i = 0; i < 10; i++)
+    counts[i * 10 + i] = 10 + i;
+  cairo_translate (cr, 20, 20);
+  ll_confusion_draw (&conf, cr, width, height);
+  cairo_destroy (cr);
+  ll_confusion_measure (&conf, width, height, &r);
+  cell = r.width / 10;
+  g_assert_cmpfloat (cell, >=, 10.0);
+  g_assert_cmpfloat (r.x + r.width, <=, width);
+  g_assert_cmpfloat (r.y + r.height, <=, height);
+  /* inside [20, 20 + width) x [20, 20 + height), with the margin kept */
+  g_assert_false (has_ink (s, 0, 0, 500, 24));
+  g_assert_false (has_ink (s, 0, 0, 24, 460));
+  g_assert_false (has_ink (s, 20 + width, 0, 500, 460));
+  g_assert_false (has_ink (s, 0, 20 + height, 500, 460));
+  /* row names: from the margin almost to the cells ("T-shirt/top" is far longer than a
+   * digit); column names upwards: high above the cells, not one line of text */
+  g_assert_true (has_ink (s, 24, 20 + (int) r.y, 20 + (int) r.x - 40, 20 + (int) (r.y + cell)));
+  g_assert_true (has_ink (s, 20 + (int) (r.x + 9 * cell), 20 + (int) r.y - 50,
+                          20 + (int) (r.x + 10 * cell), 20 + (int) r.y - 30));
+  cairo_surface_destroy (s);
+
+  /* what is under the pointer, for tooltips */
+  g_assert_true (ll_confusion_hit (&conf, width, height, r.x + 2.5 * cell, r.y + 7.5 * cell,
+                                   &truth, &predicted));
+  g_assert_cmpint (truth, ==, 7);
+  g_assert_cmpint (predicted, ==, 2);
+  g_assert_true (ll_confusion_hit (&conf, width, height, r.x - 10, r.y + 3.5 * cell, &truth,
+                                   &predicted));
+  g_assert_cmpint (truth, ==, 3);
+  g_assert_cmpint (predicted, ==, -1);
+  g_assert_true (ll_confusion_hit (&conf, width, height, r.x + 9.5 * cell, r.y - 20, &truth,
+                                   &predicted));
+  g_assert_cmpint (truth, ==, -1);
+  g_assert_cmpint (predicted, ==, 9);
+  g_assert_false (ll_confusion_hit (&conf, width, height, r.x - 10, r.y - 20, &truth, &predicted));
 }
 
 int
@@ -1170,7 +1277,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/export/png-svg", test_export);
   g_test_add_func ("/render/export/errors", test_export_errors);
   g_test_add_func ("/render/plot/series", test_plot_series);
+  g_test_add_func ("/render/plot/edges", test_plot_edges);
   g_test_add_func ("/render/plot/confusion", test_confusion);
+  g_test_add_func ("/render/plot/confusion-names", test_confusion_names);
 
   return g_test_run ();
 }

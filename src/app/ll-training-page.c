@@ -3,8 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The plots repaint from LlTraining's history on every "progress" (a few times a
- * second): the epochs so far plus the running loss and accuracy of the current epoch,
- * so the curves move during an epoch and not only at its end.
+ * second): the training curve has a point every 1/20 of an epoch (LlTraining's steps),
+ * so it moves during an epoch and not only at its end, and one per epoch where only
+ * the model file's record is known; validation has one per epoch.
+ *
+ * When the document comes with a training record (a trained model file opened, undo or
+ * redo of a training), the page shows that record's settings ("restored").
  */
 #define G_LOG_DOMAIN "ll-training-page"
 
@@ -56,12 +60,33 @@ struct _LlTrainingPage {
 
 G_DEFINE_FINAL_TYPE (LlTrainingPage, ll_training_page, GTK_TYPE_WIDGET)
 
+static gboolean
+has_file (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
 const char *
 ll_training_page_fashion_mnist_dir (void)
 {
-  if (g_file_test (FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz", G_FILE_TEST_IS_REGULAR))
-    return FASHION_MNIST_DIR;
+  /* LAYERLAB_FASHION_MNIST_DIR: another place (tests install it while the app runs) */
+  const char *dir = g_getenv ("LAYERLAB_FASHION_MNIST_DIR");
+
+  if (dir == NULL || dir[0] == '\0')
+    dir = FASHION_MNIST_DIR;
+  if (has_file (dir, "train-images-idx3-ubyte.gz") || has_file (dir, "train-images-idx3-ubyte"))
+    return dir;
   return NULL;
+}
+
+/* Offers Fashion-MNIST when it is installed now: looked at whenever the page is shown,
+ * so installing the package while the app runs is enough. */
+static void
+update_fashion_row (LlTrainingPage *self)
+{
+  gtk_widget_set_visible (self->fashion_row, ll_training_page_fashion_mnist_dir () != NULL);
 }
 
 /* ------------------------------------------------------------ rows */
@@ -184,13 +209,52 @@ optimizer_selected_cb (LlTrainingPage *self)
 
 /* ------------------------------------------------------------ data set */
 
+static gboolean
+is_fashion_mnist (const char *spec)
+{
+  const char *dir = ll_training_page_fashion_mnist_dir ();
+
+  return spec != NULL && dir != NULL && strcmp (spec, dir) == 0;
+}
+
 static void
 set_data (LlTrainingPage *self, const char *spec)
 {
+  g_autofree char *named = NULL;
+
   g_free (self->data);
   self->data = g_strdup (spec);
-  adw_action_row_set_subtitle (self->data_row, spec != NULL ? spec
+  if (is_fashion_mnist (spec))
+    /* Translators: the data set's name, then where it is */
+    named = g_strdup_printf (_("Fashion-MNIST (%s)"), spec);
+  adw_action_row_set_subtitle (self->data_row, named != NULL ? named : spec != NULL ? spec
                                : _("An MNIST folder (IDX files), a folder of class folders, or X.npy and Y.npy"));
+}
+
+/* Whether the files a data set spec names are there: "X.npy:Y.npy" or a folder. */
+static gboolean
+data_exists (const char *spec)
+{
+  const char *colon = strstr (spec, ".npy:");
+  g_autofree char *x = NULL;
+
+  if (colon == NULL)
+    return g_file_test (spec, G_FILE_TEST_EXISTS);
+  x = g_strndup (spec, (gsize) (colon + 4 - spec));
+  return g_file_test (x, G_FILE_TEST_IS_REGULAR) && g_file_test (colon + 5, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The record's data set is gone: said in the row, and none is chosen. */
+static void
+set_data_missing (LlTrainingPage *self, const char *spec)
+{
+  g_autofree char *text = NULL;
+
+  set_data (self, NULL);
+  /* Translators: %s is a folder or "X.npy:Y.npy" */
+  text = g_strdup_printf (_("The data set this network was trained on is not here any more (%s). Choose one to train on."),
+                          spec);
+  adw_action_row_set_subtitle (self->data_row, text);
 }
 
 static GtkFileChooserNative *
@@ -297,10 +361,10 @@ choose_npy_cb (LlTrainingPage *self)
 static void
 use_fashion_cb (LlTrainingPage *self)
 {
-  /* checked again: the package may have been removed since the page was built */
+  /* checked again: the package may have been removed since the page was shown */
   const char *dir = ll_training_page_fashion_mnist_dir ();
 
-  gtk_widget_set_visible (self->fashion_row, dir != NULL);
+  update_fashion_row (self);
   if (dir != NULL)
     set_data (self, dir);
 }
@@ -361,6 +425,30 @@ ll_training_page_set_settings (LlTrainingPage *self, const LlTrainingSettings *s
   gtk_switch_set_active (self->shuffle_switch, s->shuffle);
 }
 
+/* The document's training record became the history: the page shows its settings. A
+ * document without one starts from the defaults; undoing the first training of a
+ * document keeps what the page shows (the settings just used). */
+static void
+restored_cb (LlTrainingPage *self, gboolean new_document)
+{
+  const nn_training_record *r = ll_training_get_record (self->training);
+  g_autofree char *missing = NULL;
+  LlTrainingSettings s;
+
+  if (r != NULL)
+    ll_training_settings_from_record (&s, r);
+  else if (new_document)
+    ll_training_settings_init (&s);
+  else
+    return;
+  if (s.data != NULL && !data_exists (s.data))
+    missing = g_steal_pointer (&s.data);
+  ll_training_page_set_settings (self, &s);
+  if (missing != NULL)
+    set_data_missing (self, missing);
+  ll_training_settings_clear (&s);
+}
+
 /* ------------------------------------------------------------ plots */
 
 static gboolean
@@ -369,8 +457,9 @@ is_dark (void)
   return adw_style_manager_get_dark (adw_style_manager_get_default ());
 }
 
-/* The history as plot series (train, validation) of one quantity, with the running
- * value of the current epoch at its fractional position. */
+/* The history as plot series (train, validation) of one quantity: training every 1/20
+ * of an epoch where LlTraining has those points, else once per epoch; validation once
+ * per epoch. */
 typedef struct {
   double *x[2], *y[2];
   int n[2];
@@ -387,61 +476,68 @@ curves_clear (Curves *c)
 }
 
 static void
+curves_add (Curves *c, int s, double x, double y)
+{
+  c->x[s][c->n[s]] = x;
+  c->y[s][c->n[s]] = y;
+  c->n[s]++;
+}
+
+static void
 collect_curves (LlTrainingPage *self, gboolean acc, Curves *c)
 {
-  guint n_epochs = 0;
+  guint n_epochs = 0, n_steps = 0, j = 0;
   const LlEpochRecord *h = ll_training_get_history (self->training, &n_epochs);
-  gint64 epoch, batch, n_batch;
-  double fraction, left, loss, running_acc;
+  const LlStepRecord *p = ll_training_get_steps (self->training, &n_steps);
+  double scale = acc ? 100.0 : 1.0;
 
-  for (int s = 0; s < 2; s++)
-    {
-      /* one more for the running point */
-      c->x[s] = g_new (double, n_epochs + 1);
-      c->y[s] = g_new (double, n_epochs + 1);
-    }
+  c->x[0] = g_new (double, n_epochs + n_steps);
+  c->y[0] = g_new (double, n_epochs + n_steps);
+  c->x[1] = g_new (double, n_epochs);
+  c->y[1] = g_new (double, n_epochs);
+  c->n[0] = c->n[1] = 0;
   for (guint i = 0; i < n_epochs; i++)
     {
-      c->x[0][i] = c->x[1][i] = (double) h[i].epoch;
-      c->y[0][i] = acc ? 100.0 * h[i].train_acc : h[i].train_loss;
-      c->y[1][i] = acc ? 100.0 * h[i].val_acc : h[i].val_loss;
+      gboolean fine = FALSE;
+
+      for (; j < n_steps && p[j].epoch <= h[i].epoch; j++)
+        {
+          curves_add (c, 0, p[j].x, scale * (acc ? p[j].acc : p[j].loss));
+          fine = fine || p[j].epoch == h[i].epoch;
+        }
+      if (!fine)
+        curves_add (c, 0, (double) h[i].epoch, scale * (acc ? h[i].train_acc : h[i].train_loss));
+      curves_add (c, 1, (double) h[i].epoch, scale * (acc ? h[i].val_acc : h[i].val_loss));
     }
-  c->n[0] = c->n[1] = (int) n_epochs;
-  ll_training_get_progress (self->training, &epoch, &batch, &n_batch, &fraction, &left);
-  ll_training_get_running (self->training, &loss, &running_acc);
-  if (ll_training_is_active (self->training) && n_batch > 0 && batch > 0 && batch < n_batch
-      && isfinite (loss))
-    {
-      c->x[0][c->n[0]] = (double) (epoch - 1) + (double) batch / (double) n_batch;
-      c->y[0][c->n[0]] = acc ? 100.0 * running_acc : loss;
-      c->n[0]++;
-    }
+  /* the epoch in progress */
+  for (; j < n_steps; j++)
+    curves_add (c, 0, p[j].x, scale * (acc ? p[j].acc : p[j].loss));
 }
 
 static void
 draw_curves (LlTrainingPage *self, cairo_t *cr, int width, int height, gboolean acc)
 {
-  const LlTrainingSettings *settings;
+  gint64 total = ll_training_get_total_epochs (self->training);
   LlPlotSeries series[2];
   LlPlot plot = { 0 };
   Curves c = { 0 };
-  gboolean dots;
 
   collect_curves (self, acc, &c);
-  /* a dot per epoch while they are far enough apart to see */
-  dots = c.n[0] <= 100;
-  series[0] = (LlPlotSeries) { _("training"), c.x[0], c.y[0], c.n[0], ll_plot_train_rgb, dots };
-  series[1] = (LlPlotSeries) { _("validation"), c.x[1], c.y[1], c.n[1], ll_plot_val_rgb, dots };
-  settings = ll_training_get_settings (self->training);
+  /* dots while they are far enough apart to see */
+  series[0] = (LlPlotSeries) { _("training"), c.x[0], c.y[0], c.n[0], ll_plot_train_rgb,
+                               c.n[0] <= 40 };
+  series[1] = (LlPlotSeries) { _("validation"), c.x[1], c.y[1], c.n[1], ll_plot_val_rgb,
+                               c.n[1] <= 100 };
   plot.title = acc ? _("Accuracy (%)") : _("Loss");
   plot.x_label = _("epoch");
   plot.series = series;
   plot.n_series = 2;
   plot.x_min = 0.0;
-  plot.x_max = settings != NULL ? (double) settings->epochs : 1.0;
+  plot.x_max = total > 0 ? (double) total : 1.0;
   if (acc)
     plot.y_max = 100.0;
-  plot.x_integer = TRUE;
+  /* a short run gets ticks at fractions of an epoch */
+  plot.x_integer = plot.x_max >= 3.0;
   plot.dark = is_dark ();
   ll_plot_draw (&plot, cr, width, height);
   if (!acc)
@@ -461,23 +557,75 @@ draw_acc_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
   draw_curves (data, cr, width, height, TRUE);
 }
 
+/* The matrix as the page draws it; FALSE before a run ended */
+static gboolean
+get_confusion (LlTrainingPage *self, LlConfusion *conf)
+{
+  char *const *names = NULL;
+
+  *conf = (LlConfusion) { 0 };
+  conf->counts = (const int64_t *) ll_training_get_confusion (self->training, &conf->k, &names);
+  if (conf->counts == NULL)
+    return FALSE;
+  conf->class_names = names;
+  conf->title = ll_training_get_n_val (self->training) > 0 ? _("Confusion matrix (validation data)")
+                                                          : _("Confusion matrix (training data)");
+  conf->truth_label = _("true class");
+  conf->predicted_label = _("predicted class");
+  conf->dark = is_dark ();
+  return TRUE;
+}
+
 static void
 draw_confusion_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
-  LlTrainingPage *self = data;
-  char *const *names = NULL;
-  LlConfusion conf = { 0 };
+  LlConfusion conf;
 
-  conf.counts = (const int64_t *) ll_training_get_confusion (self->training, &conf.k, &names);
-  if (conf.counts == NULL)
-    return;
-  conf.class_names = names;
-  conf.title = ll_training_get_n_val (self->training) > 0 ? _("Confusion matrix (validation data)")
-                                                         : _("Confusion matrix (training data)");
-  conf.truth_label = _("true class");
-  conf.predicted_label = _("predicted class");
-  conf.dark = is_dark ();
-  ll_confusion_draw (&conf, cr, width, height);
+  if (get_confusion (data, &conf))
+    ll_confusion_draw (&conf, cr, width, height);
+}
+
+/* The full names (the columns' may be shortened) and a cell's count. */
+static gboolean
+confusion_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                      gpointer data)
+{
+  LlTrainingPage *self = data;
+  char a[24], b[24];
+  LlConfusion conf;
+  int truth, predicted;
+  gint64 row = 0, count;
+  double percent;
+  g_autofree char *text = NULL;
+
+  if (keyboard || !get_confusion (self, &conf)
+      || !ll_confusion_hit (&conf, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
+                            x, y, &truth, &predicted))
+    return FALSE;
+  if (truth < 0 || predicted < 0)
+    {
+      int i = truth >= 0 ? truth : predicted;
+
+      gtk_tooltip_set_text (tooltip, ll_confusion_class_name (&conf, i, a, sizeof a));
+      return TRUE;
+    }
+  for (int j = 0; j < conf.k; j++)
+    row += conf.counts[(gint64) truth * conf.k + j];
+  count = conf.counts[(gint64) truth * conf.k + predicted];
+  percent = row > 0 ? 100.0 * (double) count / (double) row : 0.0;
+  if (truth == predicted)
+    /* Translators: "Coat recognised: 80 of 100 (80.0%)" */
+    text = g_strdup_printf (_("%s recognised: %lld of %lld (%.1f%%)"),
+                            ll_confusion_class_name (&conf, truth, a, sizeof a), (long long) count,
+                            (long long) row, percent);
+  else
+    /* Translators: "Coat taken for Shirt: 12 of 100 (12.0%)" */
+    text = g_strdup_printf (_("%s taken for %s: %lld of %lld (%.1f%%)"),
+                            ll_confusion_class_name (&conf, truth, a, sizeof a),
+                            ll_confusion_class_name (&conf, predicted, b, sizeof b),
+                            (long long) count, (long long) row, percent);
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------ status */
@@ -500,15 +648,13 @@ progress_text (LlTrainingPage *self, double *fraction)
   double left;
   g_autofree char *left_text = NULL;
 
-  const LlTrainingSettings *settings = ll_training_get_settings (self->training);
-
   ll_training_get_progress (self->training, &epoch, &batch, &n_batch, fraction, &left);
-  if (n_batch == 0 || settings == NULL)
+  if (n_batch == 0)
     return g_strdup ("");
   left_text = format_left (left);
   /* Translators: "Epoch 2/12 · batch 340/541 · 1:20 left" */
   return g_strdup_printf (_("Epoch %lld/%lld · batch %lld/%lld · %s"), (long long) epoch,
-                          (long long) settings->epochs,
+                          (long long) ll_training_get_total_epochs (self->training),
                           (long long) batch, (long long) n_batch, left_text);
 }
 
@@ -534,8 +680,11 @@ static char *
 status_text (LlTrainingPage *self, LlTrainingState state)
 {
   const char *message = ll_training_get_message (self->training);
+  const LlTrainingSettings *settings = ll_training_get_settings (self->training);
   guint n = 0;
   const LlEpochRecord *h = ll_training_get_history (self->training, &n);
+  /* the epochs of the run that finished, after those recorded before it */
+  guint run = settings != NULL ? (guint) settings->epochs : n;
 
   switch (state)
     {
@@ -551,14 +700,19 @@ status_text (LlTrainingPage *self, LlTrainingState state)
       if (n > 0 && isfinite (h[n - 1].val_acc))
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "Trained %u epoch: validation accuracy %.2f%%. Undo restores the previous weights.",
-                                             "Trained %u epochs: validation accuracy %.2f%%. Undo restores the previous weights.", n),
-                                n, 100.0 * h[n - 1].val_acc);
+                                             "Trained %u epochs: validation accuracy %.2f%%. Undo restores the previous weights.", run),
+                                run, 100.0 * h[n - 1].val_acc);
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Trained %u epoch. Undo restores the previous weights.",
-                                           "Trained %u epochs. Undo restores the previous weights.", n), n);
+                                           "Trained %u epochs. Undo restores the previous weights.", run), run);
+    case LL_TRAINING_IDLE:
+      if (message == NULL && n > 0 && ll_training_get_record (self->training) != NULL)
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "The model file records %u epoch of training with these settings. Train goes on from there.",
+                                             "The model file records %u epochs of training with these settings. Train goes on from there.", n), n);
+      G_GNUC_FALLTHROUGH;
     case LL_TRAINING_STOPPED:
     case LL_TRAINING_FAILED:
-    case LL_TRAINING_IDLE:
     default:
       return g_strdup (message != NULL ? message
                        : _("Choose a data set and press Train: a copy of the network trains, and the Weights and Activations pages follow it."));
@@ -622,6 +776,7 @@ ll_training_page_set_training (LlTrainingPage *self, LlTraining *training)
   g_signal_connect_object (training, "progress", G_CALLBACK (sync_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (training, "notify::state", G_CALLBACK (sync_sensitive), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (training, "restored", G_CALLBACK (restored_cb), self, G_CONNECT_SWAPPED);
   sync_sensitive (self);
 }
 
@@ -631,6 +786,29 @@ ll_training_page_get_plotted (LlTrainingPage *self)
   g_return_val_if_fail (LL_IS_TRAINING_PAGE (self), 0);
 
   return self->plotted;
+}
+
+const char *
+ll_training_page_get_data_text (LlTrainingPage *self)
+{
+  g_return_val_if_fail (LL_IS_TRAINING_PAGE (self), NULL);
+
+  return adw_action_row_get_subtitle (self->data_row);
+}
+
+gboolean
+ll_training_page_offers_fashion_mnist (LlTrainingPage *self)
+{
+  g_return_val_if_fail (LL_IS_TRAINING_PAGE (self), FALSE);
+
+  return gtk_widget_get_visible (self->fashion_row);
+}
+
+static void
+ll_training_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ll_training_page_parent_class)->map (widget);
+  update_fashion_row (LL_TRAINING_PAGE (widget));
 }
 
 static void
@@ -662,6 +840,7 @@ ll_training_page_class_init (LlTrainingPageClass *klass)
 
   object_class->dispose = ll_training_page_dispose;
   object_class->finalize = ll_training_page_finalize;
+  widget_class->map = ll_training_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/layerlab/Layerlab/ll-training-page.ui");
@@ -700,8 +879,11 @@ ll_training_page_init (LlTrainingPage *self)
   set_optim_widgets (self, &adam);
   g_signal_connect_object (self->optim_row, "notify::selected", G_CALLBACK (optimizer_selected_cb),
                            self, G_CONNECT_SWAPPED);
-  gtk_widget_set_visible (self->fashion_row, ll_training_page_fashion_mnist_dir () != NULL);
+  update_fashion_row (self);
   gtk_drawing_area_set_draw_func (self->loss_area, draw_loss_cb, self, NULL);
   gtk_drawing_area_set_draw_func (self->acc_area, draw_acc_cb, self, NULL);
   gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion_cb, self, NULL);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->confusion_area), TRUE);
+  g_signal_connect_object (self->confusion_area, "query-tooltip", G_CALLBACK (confusion_tooltip_cb),
+                           self, 0);
 }

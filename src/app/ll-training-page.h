@@ -22,7 +22,12 @@ void       ll_training_page_get_settings (LlTrainingPage *self, LlTrainingSettin
 void       ll_training_page_set_settings (LlTrainingPage *self, const LlTrainingSettings *settings);
 /* Points of the loss plot at its last paint (tests: the plot follows training). */
 guint      ll_training_page_get_plotted  (LlTrainingPage *self);
-/* Where Debian's dataset-fashion-mnist keeps the files, if installed, else NULL. */
+/* What the data set row says: the data set chosen, or that a recorded one is missing. */
+const char *ll_training_page_get_data_text (LlTrainingPage *self);
+/* Whether the page offers Fashion-MNIST (it looks each time it is shown). */
+gboolean   ll_training_page_offers_fashion_mnist (LlTrainingPage *self);
+/* Where Debian's dataset-fashion-mnist keeps the files (or $LAYERLAB_FASHION_MNIST_DIR),
+ * if they are there now, else NULL. */
 const char *ll_training_page_fashion_mnist_dir (void);
 
 G_END_DECLS

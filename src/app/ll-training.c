@@ -24,6 +24,7 @@
 
 #define CHUNK_US (200 * 1000)         /* worker time per job */
 #define SNAPSHOT_US (500 * 1000)      /* how often the views get the training network */
+#define STEPS_PER_EPOCH 20            /* training curve points per epoch (at most) */
 
 void
 ll_training_settings_init (LlTrainingSettings *settings)
@@ -44,6 +45,24 @@ ll_training_settings_clear (LlTrainingSettings *settings)
   g_clear_pointer (&settings->data, g_free);
 }
 
+void
+ll_training_settings_from_record (LlTrainingSettings *s, const nn_training_record *r)
+{
+  ll_training_settings_init (s);
+  s->data = r->data[0] != '\0' ? g_strdup (r->data) : NULL;
+  s->val_fraction = r->validation_fraction;
+  s->loss = r->loss;
+  s->optim = r->optim;
+  if (r->epochs >= 1)
+    s->epochs = r->epochs;
+  if (r->batch_size >= 1)
+    s->batch = r->batch_size;
+  s->seed = r->seed;
+  s->shuffle = r->shuffle;
+  /* the free text as record_training and layerlab-cli train write it */
+  s->fit = strstr (r->preprocessing, "fit=resize") != NULL ? NN_FIT_RESIZE : NN_FIT_CENTER_CROP;
+}
+
 static void
 settings_copy (LlTrainingSettings *dst, const LlTrainingSettings *src)
 {
@@ -62,16 +81,19 @@ typedef struct {
   nn_dataset *train, *val;
   nn_batcher batcher;
   gint64 *order;                /* sample order of the current epoch */
-  gint64 epoch;                 /* current epoch, from 0 */
+  gint64 epoch_base;            /* epochs in the history before this run */
+  gint64 epoch;                 /* current epoch of this run, from 0 */
   gint64 next;                  /* position in order */
   double loss_sum;
   gint64 hits;
+  gint64 batch_index;           /* batches done in the current epoch */
+  double part_loss;             /* since the last point of the training curve: */
+  gint64 part_hits, part_count;
   gint64 steps;                 /* optimizer steps in all epochs */
   double epoch_seconds, total_seconds;   /* worker time */
   gint64 last_snapshot;         /* monotonic µs */
   int k;                        /* outputs (classes) */
   gint64 *confusion;
-  char **class_names;           /* k names or NULL; borrowed from train */
   gboolean val_is_test_split;
 } Session;
 
@@ -148,7 +170,6 @@ load_job (gpointer data, GCancellable *cancellable, GError **error)
     }
   out = nn_net_output_shape (s->net);
   s->k = (int) out.d[0];
-  s->class_names = s->train->n_classes == s->k ? s->train->class_names : NULL;
   if (!(s->tr = nn_trainer_new (s->net, s->settings.loss, &s->settings.optim, s->settings.seed, &err))
       || nn_batcher_init (&s->batcher, s->train, s->settings.batch,
                           s->settings.loss == NN_LOSS_MSE ? s->k : 0, &err) != NN_OK)
@@ -164,6 +185,7 @@ typedef struct {
   LlEpochRecord record;
   gboolean all_done;
   nn_net *snapshot;
+  GArray *steps;                /* LlStepRecord: the training curve's new points */
 } ChunkResult;
 
 static void
@@ -172,6 +194,7 @@ chunk_result_free (gpointer p)
   ChunkResult *r = p;
 
   nn_net_free (r->snapshot);
+  g_array_unref (r->steps);
   g_free (r);
 }
 
@@ -181,8 +204,18 @@ abort_cb (void *data)
   return g_cancellable_is_cancelled (data);
 }
 
+/* Whether batch b (from 1) of n ends a part of the epoch that gets a point of the
+ * training curve: every batch of an epoch with fewer than STEPS_PER_EPOCH batches, else
+ * the last batch of each STEPS_PER_EPOCH-th (each part has at least one batch). */
 static gboolean
-train_step (Session *s, GCancellable *cancellable, GError **error)
+ends_part (gint64 b, gint64 n)
+{
+  return n <= STEPS_PER_EPOCH || b >= n
+         || (b * STEPS_PER_EPOCH) / n != ((b - 1) * STEPS_PER_EPOCH) / n;
+}
+
+static gboolean
+train_step (Session *s, GArray *steps, GCancellable *cancellable, GError **error)
 {
   nn_run_opts opts = { .abort_cb = abort_cb, .abort_data = cancellable };
   gint64 count = MIN (s->settings.batch, s->train->n - s->next);
@@ -207,6 +240,24 @@ train_step (Session *s, GCancellable *cancellable, GError **error)
   s->hits += correct;
   s->next += count;
   s->steps++;
+  s->batch_index++;
+  s->part_loss += loss * (double) count;
+  s->part_hits += correct;
+  s->part_count += count;
+  if (ends_part (s->batch_index, n_batches (s)))
+    {
+      LlStepRecord p = {
+        .epoch = s->epoch_base + s->epoch + 1,
+        .x = (double) (s->epoch_base + s->epoch) + (double) s->next / (double) s->train->n,
+        .loss = s->part_loss / (double) s->part_count,
+        .acc = s->settings.loss == NN_LOSS_CROSS_ENTROPY
+               ? (double) s->part_hits / (double) s->part_count : NAN,
+      };
+
+      g_array_append_val (steps, p);
+      s->part_loss = 0.0;
+      s->part_hits = s->part_count = 0;
+    }
   return TRUE;
 }
 
@@ -221,7 +272,7 @@ finish_epoch (Session *s, ChunkResult *r, GCancellable *cancellable, GError **er
   double loss = 0.0;
 
   r->epoch_done = TRUE;
-  r->record.epoch = s->epoch + 1;
+  r->record.epoch = s->epoch_base + s->epoch + 1;
   r->record.train_loss = s->loss_sum / (double) s->train->n;
   r->record.train_acc = ce ? (double) s->hits / (double) s->train->n : NAN;
   r->record.val_loss = r->record.val_acc = NAN;
@@ -252,20 +303,25 @@ chunk_job (gpointer data, GCancellable *cancellable, GError **error)
   nn_error err = { 0 };
   gboolean ok = TRUE;
 
+  r->steps = g_array_new (FALSE, FALSE, sizeof (LlStepRecord));
   if (s->order == NULL)
     {
+      /* counted on from the recorded epochs: a continued run does not repeat their orders */
       s->order = (gint64 *) nn_dataset_epoch_order (s->train->n, s->settings.shuffle,
-                                                    s->settings.seed, s->epoch);
+                                                    s->settings.seed, s->epoch_base + s->epoch);
       s->next = 0;
       s->loss_sum = 0.0;
       s->hits = 0;
+      s->batch_index = 0;
+      s->part_loss = 0.0;
+      s->part_hits = s->part_count = 0;
       s->epoch_seconds = 0.0;
       if (s->order == NULL)
         ok = (g_set_error_literal (&local, G_IO_ERROR, G_IO_ERROR_FAILED, _("Out of memory")), FALSE);
     }
   while (ok && s->next < s->train->n && g_get_monotonic_time () - start < CHUNK_US
          && !g_cancellable_is_cancelled (cancellable))
-    ok = train_step (s, cancellable, &local);
+    ok = train_step (s, r->steps, cancellable, &local);
   s->epoch_seconds += (g_get_monotonic_time () - start) / 1e6;
   if (ok && s->next >= s->train->n)
     {
@@ -337,7 +393,7 @@ progress_compute (const Session *s, Progress *p)
   if (s == NULL || s->train == NULL)
     return;
   p->n_batch = n_batches (s);
-  p->epoch = MIN (s->epoch + 1, s->settings.epochs);
+  p->epoch = s->epoch_base + MIN (s->epoch + 1, s->settings.epochs);
   p->batch = s->order != NULL ? (s->next + s->settings.batch - 1) / s->settings.batch
                               : s->epoch >= s->settings.epochs ? p->n_batch : 0;
   total = (double) s->settings.epochs * (double) s->train->n;
@@ -367,10 +423,13 @@ struct _LlTraining {
   gboolean busy;                /* a job of the session is in flight */
   gboolean finishing;           /* every epoch ran: apply when the final job is done */
   gboolean applying;
-  GArray *history;              /* LlEpochRecord */
+  GArray *history;              /* LlEpochRecord: the record's epochs, then this run's */
+  GArray *steps;                /* LlStepRecord of the epochs trained here */
+  nn_training_record *record;   /* a copy of the document's, as last shown (or NULL) */
   char *message;
   Progress progress;            /* the session's, copied between jobs */
   LlTrainingSettings settings;  /* of the last run that started */
+  gint64 run_base;              /* the epochs recorded before it */
   gboolean has_run;
   /* kept from the last session for the views */
   gint64 *confusion;
@@ -391,6 +450,7 @@ enum {
   SIGNAL_PROGRESS,
   SIGNAL_EPOCH,
   SIGNAL_SNAPSHOT,
+  SIGNAL_RESTORED,
   N_SIGNALS
 };
 
@@ -515,6 +575,7 @@ chunk_done (LlTraining *self, gpointer result, GError *error)
       fail (self, error->message);
       return;
     }
+  g_array_append_vals (self->steps, r->steps->data, r->steps->len);
   if (r->epoch_done)
     g_array_append_val (self->history, r->record);
   if (r->snapshot != NULL)
@@ -546,12 +607,13 @@ final_done (LlTraining *self, gpointer result, GError *error)
   g_clear_pointer (&self->class_names, g_strfreev);
   self->confusion = g_steal_pointer (&self->session->confusion);
   self->k = self->session->k;
-  if (self->session->class_names != NULL)
+  /* the data set's names (Fashion-MNIST's, a class folder's), the index past them */
+  self->class_names = g_new0 (char *, (gsize) self->k + 1);
+  for (int i = 0; i < self->k; i++)
     {
-      /* the data set's k names are not NULL-terminated */
-      self->class_names = g_new0 (char *, (gsize) self->k + 1);
-      for (int i = 0; i < self->k; i++)
-        self->class_names[i] = g_strdup (self->session->class_names[i]);
+      const char *name = nn_dataset_class_name (self->session->train, i);
+
+      self->class_names[i] = name != NULL ? g_strdup (name) : g_strdup_printf ("%d", i);
     }
   if (!self->finishing)
     {
@@ -564,14 +626,95 @@ final_done (LlTraining *self, gpointer result, GError *error)
   ll_training_apply (self, NULL);
 }
 
+/* ------------------------------------------------------------------ the document's record */
+
+static const nn_training_record *
+document_record (LlTraining *self)
+{
+  return self->document != NULL ? ll_document_get_net (self->document)->training : NULL;
+}
+
+static gboolean
+records_equal (const nn_training_record *a, const nn_training_record *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return strcmp (a->data, b->data) == 0 && strcmp (a->validation_data, b->validation_data) == 0
+         && strcmp (a->preprocessing, b->preprocessing) == 0 && a->loss == b->loss
+         && a->optim.kind == b->optim.kind && a->optim.lr == b->optim.lr
+         && a->optim.momentum == b->optim.momentum && a->optim.dampening == b->optim.dampening
+         && a->optim.nesterov == b->optim.nesterov
+         && a->optim.weight_decay == b->optim.weight_decay && a->optim.beta1 == b->optim.beta1
+         && a->optim.beta2 == b->optim.beta2 && a->optim.eps == b->optim.eps
+         && a->epochs == b->epochs && a->batch_size == b->batch_size && a->seed == b->seed
+         && a->shuffle == b->shuffle && a->validation_fraction == b->validation_fraction
+         && a->n_history == b->n_history
+         && (a->n_history == 0
+             || memcmp (a->history, b->history, (size_t) a->n_history * sizeof *a->history) == 0);
+}
+
+/* The history is the record's epochs again, and the training curve keeps only its
+ * points of those epochs (a discarded or failed run's go). */
+static void
+show_record (LlTraining *self)
+{
+  const nn_training_record *r = self->record;
+  gint64 n = r != NULL ? r->n_history : 0;
+  guint keep = 0;
+
+  g_array_set_size (self->history, 0);
+  for (gint64 i = 0; i < n; i++)
+    {
+      const nn_training_epoch *e = &r->history[i];
+      LlEpochRecord h = { i + 1, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy,
+                          e->seconds };
+
+      g_array_append_val (self->history, h);
+    }
+  while (keep < self->steps->len && g_array_index (self->steps, LlStepRecord, keep).epoch <= n)
+    keep++;
+  g_array_set_size (self->steps, keep);
+}
+
+/* Shows the document's training record when it differs from the one shown (another
+ * document, undo or redo of a training, a file opened): its history, and "restored"
+ * tells the page to show its settings. */
+static void
+sync_record (LlTraining *self, gboolean new_document)
+{
+  const nn_training_record *r = document_record (self);
+
+  if (!new_document && records_equal (self->record, r))
+    return;
+  nn_training_record_free (self->record);
+  /* out of memory: shown as no record */
+  self->record = nn_training_record_copy (r, NULL);
+  /* the finer points belong to the record they were trained for */
+  g_array_set_size (self->steps, 0);
+  show_record (self);
+  g_clear_pointer (&self->confusion, g_free);
+  g_clear_pointer (&self->class_names, g_strfreev);
+  self->n_train = self->n_val = 0;
+  self->has_run = FALSE;
+  if (self->state == LL_TRAINING_FINISHED)
+    {
+      set_message (self, NULL);
+      set_state (self, LL_TRAINING_IDLE);
+    }
+  g_signal_emit (self, signals[SIGNAL_RESTORED], 0, new_document);
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+}
+
 /* An edit (or undo) while training runs: the result no longer fits the document. */
 static void
 document_changed_cb (LlTraining *self)
 {
-  if (self->applying || self->session == NULL
-      || ll_document_get_generation (self->document) == self->base_generation)
+  if (self->applying)
     return;
-  fail (self, _("Training stopped because the network was edited; its result was dropped."));
+  if (self->session != NULL && ll_document_get_generation (self->document) != self->base_generation)
+    fail (self, _("Training stopped because the network was edited; its result was dropped."));
+  if (self->session == NULL)
+    sync_record (self, FALSE);
 }
 
 LlTraining *
@@ -591,17 +734,13 @@ ll_training_set_document (LlTraining *self, LlDocument *document)
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   drop_session (self);
-  g_array_set_size (self->history, 0);
-  g_clear_pointer (&self->confusion, g_free);
-  g_clear_pointer (&self->class_names, g_strfreev);
-  self->has_run = FALSE;
   set_message (self, NULL);
   g_set_object (&self->document, document);
   if (document != NULL)
     g_signal_connect_object (document, "changed", G_CALLBACK (document_changed_cb), self,
                              G_CONNECT_SWAPPED);
   set_state (self, LL_TRAINING_IDLE);
-  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
+  sync_record (self, TRUE);
 }
 
 gboolean
@@ -658,10 +797,13 @@ ll_training_start (LlTraining *self, const LlTrainingSettings *settings, GError 
   settings_copy (&s->settings, settings);
   s->source = _ll_document_ref_net (self->document);
   s->last_snapshot = g_get_monotonic_time ();
+  /* the history goes on from the document's record */
+  sync_record (self, FALSE);
+  show_record (self);
+  s->epoch_base = self->run_base = (gint64) self->history->len;
   self->session = s;
   self->cancellable = g_cancellable_new ();
   self->base_generation = ll_document_get_generation (self->document);
-  g_array_set_size (self->history, 0);
   g_clear_pointer (&self->confusion, g_free);
   g_clear_pointer (&self->class_names, g_strfreev);
   self->n_train = self->n_val = 0;
@@ -738,7 +880,8 @@ record_training (LlTraining *self, nn_net *net, GError **error)
              sizeof r->preprocessing);
   r->loss = set->loss;
   r->optim = set->optim;
-  r->epochs = set->epochs;
+  /* asked for in all runs: the recorded epochs and this run's */
+  r->epochs = self->session->epoch_base + set->epochs;
   r->batch_size = set->batch;
   r->seed = set->seed;
   r->shuffle = set->shuffle;
@@ -760,11 +903,11 @@ record_training (LlTraining *self, nn_net *net, GError **error)
   return TRUE;
 }
 
-/* The epochs that ran, as the undo label counts them */
+/* The epochs of this run, as the undo label counts them */
 static gint64
 epochs_done (LlTraining *self)
 {
-  return (gint64) self->history->len;
+  return (gint64) self->history->len - self->session->epoch_base;
 }
 
 gboolean
@@ -800,6 +943,9 @@ ll_training_apply (LlTraining *self, GError **error)
       return FALSE;
     }
   drop_session (self);
+  /* the document's record is the history shown: nothing to restore */
+  nn_training_record_free (self->record);
+  self->record = nn_training_record_copy (document_record (self), NULL);
   set_message (self, NULL);
   set_state (self, finished ? LL_TRAINING_FINISHED : LL_TRAINING_IDLE);
   g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
@@ -814,6 +960,10 @@ ll_training_discard (LlTraining *self)
   if (self->state != LL_TRAINING_STOPPED)
     return;
   drop_session (self);
+  /* the plots show the document's training again, without the discarded run */
+  show_record (self);
+  g_clear_pointer (&self->confusion, g_free);
+  g_clear_pointer (&self->class_names, g_strfreev);
   set_message (self, NULL);
   set_state (self, LL_TRAINING_IDLE);
   g_signal_emit (self, signals[SIGNAL_PROGRESS], 0);
@@ -842,6 +992,39 @@ ll_training_get_history (LlTraining *self, guint *n_epochs)
 
   *n_epochs = self->history->len;
   return (const LlEpochRecord *) self->history->data;
+}
+
+const LlStepRecord *
+ll_training_get_steps (LlTraining *self, guint *n_steps)
+{
+  g_return_val_if_fail (LL_IS_TRAINING (self), NULL);
+
+  *n_steps = self->steps->len;
+  return (const LlStepRecord *) self->steps->data;
+}
+
+gint64
+ll_training_get_total_epochs (LlTraining *self)
+{
+  gint64 total;
+
+  g_return_val_if_fail (LL_IS_TRAINING (self), 0);
+
+  if (self->session != NULL)
+    total = self->session->epoch_base + self->session->settings.epochs;
+  else if (self->has_run)
+    total = self->run_base + self->settings.epochs;
+  else
+    total = self->record != NULL ? self->record->epochs : 0;
+  return MAX (total, (gint64) self->history->len);
+}
+
+const nn_training_record *
+ll_training_get_record (LlTraining *self)
+{
+  g_return_val_if_fail (LL_IS_TRAINING (self), NULL);
+
+  return self->record;
 }
 
 void
@@ -919,6 +1102,8 @@ ll_training_finalize (GObject *object)
   LlTraining *self = LL_TRAINING (object);
 
   g_array_unref (self->history);
+  g_array_unref (self->steps);
+  nn_training_record_free (self->record);
   ll_training_settings_clear (&self->settings);
   g_free (self->message);
   g_free (self->confusion);
@@ -961,10 +1146,13 @@ ll_training_class_init (LlTrainingClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
   signals[SIGNAL_SNAPSHOT] = g_signal_new ("snapshot", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_RESTORED] = g_signal_new ("restored", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
 ll_training_init (LlTraining *self)
 {
   self->history = g_array_new (FALSE, TRUE, sizeof (LlEpochRecord));
+  self->steps = g_array_new (FALSE, TRUE, sizeof (LlStepRecord));
 }

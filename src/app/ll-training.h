@@ -29,6 +29,9 @@ typedef struct {
 /* Adam with PyTorch's defaults, cross-entropy, 5 epochs of 64, seed 0, shuffled. */
 void ll_training_settings_init  (LlTrainingSettings *settings);
 void ll_training_settings_clear (LlTrainingSettings *settings);
+/* The settings a model file's training record keeps (data NULL when it names none). */
+void ll_training_settings_from_record (LlTrainingSettings *settings,
+                                       const nn_training_record *record);
 
 typedef enum {
   LL_TRAINING_IDLE = 0,
@@ -48,14 +51,26 @@ typedef struct {
   double seconds;
 } LlEpochRecord;
 
+/* A point of the training curve, finer than the epochs: every 1/20 of an epoch (every
+ * batch when an epoch has fewer than 20). Not saved: a model file keeps epochs only. */
+typedef struct {
+  gint64 epoch;               /* the epoch it belongs to, from 1 */
+  double x;                   /* epochs done at this point (fractional) */
+  double loss, acc;           /* over the batches since the previous point; acc NaN for MSELoss */
+} LlStepRecord;
+
 #define LL_TYPE_TRAINING (ll_training_get_type ())
 G_DECLARE_FINAL_TYPE (LlTraining, ll_training, LL, TRAINING, GObject)
 
 /* Property "state" (LlTrainingState as int). Signals: "progress" () after every job
  * (about 5 a second), "epoch" (gint64 epoch) after each epoch's record, "snapshot"
  * (gpointer LlNetRef *) about every half second with a copy of the network as it trains
- * (take a reference to keep it). The document must not change while training runs:
- * an edit stops it and its result is dropped (the message says so). */
+ * (take a reference to keep it), "restored" (gboolean new_document) when the history
+ * became that of the document's training record (ll_training_get_record()): another
+ * document, or a record changed by undo, redo or a file. The document must not change
+ * while training runs: an edit stops it and its result is dropped (the message says so).
+ * A run goes on from the record: its epochs are numbered after the recorded ones, and
+ * the record it saves holds both. */
 LlTraining      *ll_training_new            (void);
 void             ll_training_set_document   (LlTraining *self, LlDocument *document);
 gboolean         ll_training_start          (LlTraining *self, const LlTrainingSettings *settings,
@@ -73,8 +88,14 @@ gboolean         ll_training_is_active      (LlTraining *self);   /* loading .. 
 /* The settings of the last run started (running or not), NULL before the first. */
 const LlTrainingSettings *ll_training_get_settings (LlTraining *self);
 const LlEpochRecord *ll_training_get_history (LlTraining *self, guint *n_epochs);
-/* Where the run is: epoch (from 1), batch within it, batches per epoch, the fraction of
- * all batches done, and the estimated seconds left (-1 before it can tell). */
+const LlStepRecord *ll_training_get_steps (LlTraining *self, guint *n_steps);
+/* The epochs the plots span: the recorded ones and those of the run (asked for). */
+gint64           ll_training_get_total_epochs (LlTraining *self);
+/* The document's training record as the history shows it, or NULL. */
+const nn_training_record *ll_training_get_record (LlTraining *self);
+/* Where the run is: epoch (from 1, counted on after the recorded ones), batch within it,
+ * batches per epoch, the fraction of this run's batches done, and the estimated seconds
+ * left (-1 before it can tell). */
 void             ll_training_get_progress   (LlTraining *self, gint64 *epoch, gint64 *batch,
                                              gint64 *n_batches, double *fraction,
                                              double *seconds_left);

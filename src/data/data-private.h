@@ -27,6 +27,8 @@ bool nn_channels_convertible (int64_t from, int64_t to);
 nn_dataset *nn_dataset_alloc (int64_t n, int64_t c, int64_t h, int64_t w, nn_error *err);
 /* "0".."k-1" (IDX, npy) */
 bool nn_dataset_number_classes (nn_dataset *ds, int64_t k);
+/* Replaces the class names by names[0 .. n_classes) (copied). */
+bool nn_dataset_name_classes (nn_dataset *ds, const char *const *names);
 /* Checks labels in [0, max]; sets n_classes = the largest + 1. */
 nn_status nn_dataset_check_labels (nn_dataset *ds, const char *path, nn_error *err);
 

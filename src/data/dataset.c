@@ -13,17 +13,22 @@
 
 #include "data-private.h"
 
+static void
+free_names (char **names, int64_t k)
+{
+  if (names == NULL)
+    return;
+  for (int64_t i = 0; i < k; i++)
+    free (names[i]);
+  free (names);
+}
+
 void
 nn_dataset_free (nn_dataset *ds)
 {
   if (ds == NULL)
     return;
-  if (ds->class_names != NULL)
-    {
-      for (int64_t i = 0; i < ds->n_classes; i++)
-        free (ds->class_names[i]);
-      free (ds->class_names);
-    }
+  free_names (ds->class_names, ds->n_classes);
   nn_tensor_free (ds->x);
   free (ds->labels);
   free (ds);
@@ -73,6 +78,26 @@ copy_names (char *const *names, int64_t k)
         }
     }
   return copy;
+}
+
+bool
+nn_dataset_name_classes (nn_dataset *ds, const char *const *names)
+{
+  char **copy = copy_names ((char *const *) names, ds->n_classes);
+
+  if (copy == NULL && ds->n_classes > 0)
+    return false;
+  free_names (ds->class_names, ds->n_classes);
+  ds->class_names = copy;
+  return true;
+}
+
+const char *
+nn_dataset_class_name (const nn_dataset *ds, int64_t i)
+{
+  if (ds == NULL || ds->class_names == NULL || i < 0 || i >= ds->n_classes)
+    return NULL;
+  return ds->class_names[i];
 }
 
 bool

@@ -16,10 +16,15 @@ typedef struct nn_dataset {
   int64_t *labels;
   int64_t n;
   int64_t n_classes;
-  char **class_names;     /* n_classes strings ("0".."9" for IDX, folder names), may be NULL */
+  char **class_names;     /* n_classes strings (see nn_dataset_class_name), may be NULL */
 } nn_dataset;
 
 void nn_dataset_free (nn_dataset *ds);
+/* The name of class i: a class folder's sub-folder name, Fashion-MNIST's ("T-shirt/top",
+ * "Trouser", ... "Ankle boot") for an MNIST folder named like it (fashion-mnist,
+ * FashionMNIST/raw), else the index as text ("0".."9": MNIST, .npy); NULL for a class
+ * the data set does not have. */
+const char *nn_dataset_class_name (const nn_dataset *ds, int64_t i);
 
 /* IDX files (MNIST layout; gzip or plain): images idx3-ubyte [N, H, W] -> [N, 1, H, W]
  * scaled to [0, 1]; labels idx1-ubyte. */

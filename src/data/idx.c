@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -228,6 +230,43 @@ nn_mnist_dir_has_split (const char *dir, const char *split)
   return found;
 }
 
+/* Fashion-MNIST has MNIST's files; it is told apart by the folder's name, as its
+ * distributions call it: .../fashion-mnist (Debian's dataset-fashion-mnist),
+ * .../FashionMNIST/raw (torchvision), fashion_mnist, ... */
+static bool
+is_fashion_dir (const char *dir)
+{
+  const char *end = dir + strlen (dir), *start;
+  char part[256];
+
+  for (int level = 0; level < 2; level++)
+    {
+      size_t len;
+
+      while (end > dir && end[-1] == '/')
+        end--;
+      for (start = end; start > dir && start[-1] != '/'; start--)
+        ;
+      len = (size_t) (end - start);
+      if (len > 0 && len < sizeof part)
+        {
+          memcpy (part, start, len);
+          part[len] = '\0';
+          for (size_t i = 0; i < len; i++)
+            part[i] = (char) tolower ((unsigned char) part[i]);
+          if (strstr (part, "fashion") != NULL)
+            return true;
+        }
+      end = start;
+    }
+  return false;
+}
+
+static const char *const fashion_classes[10] = {
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
+
 nn_status
 nn_dataset_load_mnist_dir (const char *dir, const char *split, nn_dataset **out, nn_error *err)
 {
@@ -250,6 +289,13 @@ nn_dataset_load_mnist_dir (const char *dir, const char *split, nn_dataset **out,
                        "%s-labels-idx1-ubyte(.gz) (the %s split)", dir, prefix, prefix, split);
   else
     st = nn_dataset_load_idx (images, labels, out, err);
+  if (st == NN_OK && is_fashion_dir (dir) && (*out)->n_classes <= 10
+      && !nn_dataset_name_classes (*out, fashion_classes))
+    {
+      nn_dataset_free (*out);
+      *out = NULL;
+      st = nn_error_set (err, NN_STATUS_NOMEM, -1, "out of memory");
+    }
   free (images);
   free (labels);
   return st;

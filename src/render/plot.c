@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "render-private.h"
 
@@ -17,6 +18,9 @@
 #define PLOT_RIGHT 12.0
 #define PLOT_LEGEND_ROW 16.0
 #define PLOT_POINT_RADIUS 2.5
+/* between the frame and the data: a point at the edge of the range (the last epoch, 100%)
+ * is drawn whole inside the frame, not on it */
+#define PLOT_INSET (PLOT_POINT_RADIUS + 2.0)
 
 const LlRenderRgb ll_plot_train_rgb = { 0.129, 0.400, 0.780 };   /* blue */
 const LlRenderRgb ll_plot_val_rgb = { 0.902, 0.380, 0.000 };     /* orange */
@@ -71,6 +75,9 @@ ll_plot_measure (const LlPlot *plot, double width, double height, LlPlotLayout *
 
   layout->area = (LlRenderRect) { PLOT_LEFT, top, fmax (width - PLOT_LEFT - PLOT_RIGHT, 1.0),
                                   fmax (height - top - PLOT_BOTTOM, 1.0) };
+  layout->data = (LlRenderRect) { layout->area.x + PLOT_INSET, layout->area.y + PLOT_INSET,
+                                  fmax (layout->area.width - 2.0 * PLOT_INSET, 1.0),
+                                  fmax (layout->area.height - 2.0 * PLOT_INSET, 1.0) };
   if (plot->x_max > plot->x_min)
     lo = plot->x_min, hi = plot->x_max;
   else if (!data_range (plot, 0, &lo, &hi))
@@ -100,7 +107,7 @@ ll_plot_measure (const LlPlot *plot, double width, double height, LlPlotLayout *
 void
 ll_plot_to_user (const LlPlotLayout *layout, double x, double y, double *ux, double *uy)
 {
-  const LlRenderRect *a = &layout->area;
+  const LlRenderRect *a = &layout->data;
 
   *ux = a->x + (x - layout->x_lo) / (layout->x_hi - layout->x_lo) * a->width;
   *uy = a->y + a->height - (y - layout->y_lo) / (layout->y_hi - layout->y_lo) * a->height;
@@ -160,8 +167,8 @@ draw_series (cairo_t *cr, const LlPlotSeries *s, const LlPlotLayout *l)
   bool pen = false;
 
   cairo_save (cr);
-  cairo_rectangle (cr, l->area.x - PLOT_POINT_RADIUS, l->area.y - PLOT_POINT_RADIUS,
-                   l->area.width + 2 * PLOT_POINT_RADIUS, l->area.height + 2 * PLOT_POINT_RADIUS);
+  /* inside the frame: what lies beyond the range is cut at it */
+  cairo_rectangle (cr, l->area.x + 1.0, l->area.y + 1.0, l->area.width - 2.0, l->area.height - 2.0);
   cairo_clip (cr);
   _ll_render_set_rgb (cr, s->color);
   cairo_set_line_width (cr, 2.0);
@@ -249,20 +256,129 @@ ll_plot_draw (const LlPlot *plot, cairo_t *cr, double width, double height)
 
 /* ---------------------------------------------------------------- confusion matrix */
 
-#define CONF_LABEL_ROOM 64.0    /* class names left of the rows / the axis captions */
-#define CONF_TOP 34.0
+#define CONF_MIN_ROW_ROOM 64.0  /* room left of the rows: their names, "true class" */
+#define CONF_CAPTION_ROW 18.0   /* the axis captions above the column labels */
+#define CONF_COL_ROW 16.0       /* column labels written across */
+#define CONF_COL_MAX 96.0       /* column labels written upwards: longer ones are shortened */
+#define CONF_ROW_SHARE 0.4      /* row names take at most this part of the width */
+
+/* Where the parts of a confusion matrix go. Column labels are written across while
+ * they fit their cells (indices, short names), else upwards. */
+typedef struct {
+  double head;                  /* below the title and the captions */
+  double row_room, col_room;    /* left of the cells, above them */
+  bool upright;
+  double cell;
+  LlRenderRect cells;
+} ConfLayout;
+
+const char *
+ll_confusion_class_name (const LlConfusion *conf, int i, char *buf, size_t size)
+{
+  if (conf->class_names != NULL && conf->class_names[i] != NULL)
+    return conf->class_names[i];
+  snprintf (buf, size, "%d", i);
+  return buf;
+}
+
+/* text, or as much of it as fits max_width followed by "…" (in buf) */
+static const char *
+fit_label (const char *text, double max_width, double size, char *buf, size_t buf_size)
+{
+  size_t len = strlen (text);
+
+  if (_ll_render_text_width (text, size, false) <= max_width)
+    return text;
+  if (len + sizeof "…" > buf_size)
+    len = buf_size - sizeof "…";
+  while (len > 0)
+    {
+      len--;
+      /* not inside a UTF-8 sequence */
+      while (len > 0 && ((unsigned char) text[len] & 0xC0) == 0x80)
+        len--;
+      memcpy (buf, text, len);
+      memcpy (buf + len, "…", sizeof "…");
+      if (_ll_render_text_width (buf, size, false) <= max_width)
+        return buf;
+    }
+  snprintf (buf, buf_size, "…");
+  return buf;
+}
+
+static void
+conf_cells (const LlConfusion *conf, double width, double height, ConfLayout *l)
+{
+  double top = l->head + l->col_room;
+  double side = fmin (width - l->row_room - LL_RENDER_MARGIN, height - top - LL_RENDER_MARGIN);
+
+  l->cell = conf->k > 0 ? floor (fmax (side, 1.0) / (double) conf->k) : 0.0;
+  l->cells = (LlRenderRect) { l->row_room, top, l->cell * (double) conf->k,
+                              l->cell * (double) conf->k };
+}
+
+static void
+conf_layout (const LlConfusion *conf, double width, double height, ConfLayout *l)
+{
+  double widest = 0.0, caption = 0.0;
+  char buf[32];
+
+  for (int i = 0; i < conf->k; i++)
+    {
+      const char *name = ll_confusion_class_name (conf, i, buf, sizeof buf);
+
+      widest = fmax (widest, _ll_render_text_width (name, LL_RENDER_LABEL_SIZE, false));
+    }
+  if (conf->truth_label != NULL)
+    caption = _ll_render_text_width (conf->truth_label, LL_RENDER_LABEL_SIZE, true);
+  l->head = LL_RENDER_MARGIN + (conf->title ? LL_RENDER_TITLE_HEIGHT : 0.0) + CONF_CAPTION_ROW;
+  l->row_room = fmax (CONF_MIN_ROW_ROOM,
+                      fmin (fmax (widest + 4.0, caption) + LL_RENDER_MARGIN,
+                            floor (width * CONF_ROW_SHARE)));
+  l->col_room = CONF_COL_ROW;
+  l->upright = false;
+  conf_cells (conf, width, height, l);
+  if (widest > l->cell - 4.0)
+    {
+      l->upright = true;
+      l->col_room = fmin (widest, CONF_COL_MAX) + 8.0;
+      conf_cells (conf, width, height, l);
+    }
+}
 
 void
 ll_confusion_measure (const LlConfusion *conf, double width, double height,
                       LlRenderRect *cells)
 {
-  double top = LL_RENDER_MARGIN + (conf->title ? LL_RENDER_TITLE_HEIGHT : 0.0) + CONF_TOP;
-  double side = fmin (width - CONF_LABEL_ROOM - LL_RENDER_MARGIN,
-                      height - top - LL_RENDER_MARGIN);
-  double cell = conf->k > 0 ? floor (fmax (side, 1.0) / (double) conf->k) : 0.0;
+  ConfLayout l;
 
-  *cells = (LlRenderRect) { CONF_LABEL_ROOM, top, cell * (double) conf->k,
-                            cell * (double) conf->k };
+  conf_layout (conf, width, height, &l);
+  *cells = l.cells;
+}
+
+bool
+ll_confusion_hit (const LlConfusion *conf, double width, double height, double x, double y,
+                  int *truth, int *predicted)
+{
+  ConfLayout l;
+  const LlRenderRect *r = &l.cells;
+  int row, col;
+
+  conf_layout (conf, width, height, &l);
+  if (l.cell < 1.0)
+    return false;
+  row = (int) floor ((y - r->y) / l.cell);
+  col = (int) floor ((x - r->x) / l.cell);
+  *truth = row >= 0 && row < conf->k ? row : -1;
+  *predicted = col >= 0 && col < conf->k ? col : -1;
+  if (x >= r->x && y >= r->y)
+    return *truth >= 0 && *predicted >= 0;
+  /* a row's name, or a column's */
+  if (x < r->x && *truth >= 0 && x >= LL_RENDER_MARGIN)
+    return *predicted = -1, true;
+  if (y < r->y && *predicted >= 0 && y >= r->y - l.col_room)
+    return *truth = -1, true;
+  return false;
 }
 
 double
@@ -274,15 +390,6 @@ ll_confusion_fraction (const LlConfusion *conf, int truth, int predicted)
     row += conf->counts[(int64_t) truth * conf->k + j];
   return row > 0 ? (double) conf->counts[(int64_t) truth * conf->k + predicted] / (double) row
                  : 0.0;
-}
-
-static const char *
-class_label (const LlConfusion *conf, int i, char *buf, size_t size)
-{
-  if (conf->class_names != NULL && conf->class_names[i] != NULL)
-    return conf->class_names[i];
-  snprintf (buf, size, "%d", i);
-  return buf;
 }
 
 static void
@@ -304,29 +411,45 @@ draw_cell (cairo_t *cr, const LlConfusion *conf, int i, int j, double x, double 
                    fmin (LL_RENDER_LABEL_SIZE, cell / 3.0), false, LL_RENDER_ALIGN_CENTER);
 }
 
+/* Full names left of the rows (shortened only past CONF_ROW_SHARE of the width); above
+ * the columns across or upwards, shortened past CONF_COL_MAX. */
 static void
-draw_conf_labels (cairo_t *cr, const LlConfusion *conf, const LlRenderRect *r, double cell,
+draw_conf_labels (cairo_t *cr, const LlConfusion *conf, const ConfLayout *l,
                   const LlRenderTheme *t)
 {
-  char buf[32];
+  const LlRenderRect *r = &l->cells;
+  double size = fmin (LL_RENDER_LABEL_SIZE, l->cell);
+  char buf[32], fitted[160];
 
   _ll_render_set_rgb (cr, t->fg);
   if (conf->truth_label != NULL)
-    _ll_render_text (cr, conf->truth_label, LL_RENDER_MARGIN, r->y - 18.0,
+    _ll_render_text (cr, conf->truth_label, LL_RENDER_MARGIN, l->head - 5.0,
                      LL_RENDER_LABEL_SIZE, true, LL_RENDER_ALIGN_LEFT);
   if (conf->predicted_label != NULL)
-    _ll_render_text (cr, conf->predicted_label, r->x + r->width / 2.0, r->y - 18.0,
+    _ll_render_text (cr, conf->predicted_label, r->x + r->width / 2.0, l->head - 5.0,
                      LL_RENDER_LABEL_SIZE, true, LL_RENDER_ALIGN_CENTER);
   _ll_render_set_rgb (cr, t->dim);
   for (int i = 0; i < conf->k; i++)
     {
-      const char *name = class_label (conf, i, buf, sizeof buf);
+      const char *name = ll_confusion_class_name (conf, i, buf, sizeof buf);
+      double cx = r->x + (i + 0.5) * l->cell;
 
-      _ll_render_text (cr, name, r->x - 4.0, r->y + (i + 0.5) * cell + 3.5,
-                       fmin (LL_RENDER_LABEL_SIZE, cell), false, LL_RENDER_ALIGN_RIGHT);
-      snprintf (buf, sizeof buf, "%d", i);
-      _ll_render_text (cr, buf, r->x + (i + 0.5) * cell, r->y - 4.0,
-                       fmin (LL_RENDER_LABEL_SIZE, cell), false, LL_RENDER_ALIGN_CENTER);
+      _ll_render_text (cr, fit_label (name, r->x - 4.0 - LL_RENDER_MARGIN, size, fitted,
+                                      sizeof fitted),
+                       r->x - 4.0, r->y + (i + 0.5) * l->cell + 3.5, size, false,
+                       LL_RENDER_ALIGN_RIGHT);
+      if (!l->upright)
+        {
+          _ll_render_text (cr, name, cx, r->y - 4.0, size, false, LL_RENDER_ALIGN_CENTER);
+          continue;
+        }
+      /* upwards from just above the cells, centred on the column */
+      cairo_save (cr);
+      cairo_translate (cr, cx + 0.35 * size, r->y - 4.0);
+      cairo_rotate (cr, -M_PI / 2.0);
+      _ll_render_text (cr, fit_label (name, l->col_room - 8.0, size, fitted, sizeof fitted),
+                       0.0, 0.0, size, false, LL_RENDER_ALIGN_LEFT);
+      cairo_restore (cr);
     }
 }
 
@@ -334,12 +457,10 @@ void
 ll_confusion_draw (const LlConfusion *conf, cairo_t *cr, double width, double height)
 {
   LlRenderTheme theme;
-  LlRenderRect r;
-  double cell;
+  ConfLayout l;
 
   plot_theme (conf->dark, conf->background, &theme);
-  ll_confusion_measure (conf, width, height, &r);
-  cell = conf->k > 0 ? r.width / (double) conf->k : 0.0;
+  conf_layout (conf, width, height, &l);
   cairo_save (cr);
   if (conf->background)
     {
@@ -352,12 +473,12 @@ ll_confusion_draw (const LlConfusion *conf, cairo_t *cr, double width, double he
       _ll_render_text (cr, conf->title, LL_RENDER_MARGIN, LL_RENDER_MARGIN + 13.0,
                        LL_RENDER_TITLE_SIZE, true, LL_RENDER_ALIGN_LEFT);
     }
-  if (cell >= 1.0)
+  if (l.cell >= 1.0)
     {
       for (int i = 0; i < conf->k; i++)
         for (int j = 0; j < conf->k; j++)
-          draw_cell (cr, conf, i, j, r.x + j * cell, r.y + i * cell, cell);
-      draw_conf_labels (cr, conf, &r, cell, &theme);
+          draw_cell (cr, conf, i, j, l.cells.x + j * l.cell, l.cells.y + i * l.cell, l.cell);
+      draw_conf_labels (cr, conf, &l, &theme);
     }
   cairo_restore (cr);
 }

@@ -305,8 +305,10 @@ typedef struct LlPlot {
 } LlPlot;
 
 typedef struct LlPlotLayout {
-  LlRenderRect area;          /* the data area inside width x height */
-  double x_lo, x_hi, y_lo, y_hi;   /* the data at its edges */
+  LlRenderRect area;          /* the framed plot area inside width x height */
+  LlRenderRect data;          /* where the data range lies: inside area by a few units,
+                               * so that points at its edges are drawn inside the frame */
+  double x_lo, x_hi, y_lo, y_hi;   /* the data at the edges of data */
 } LlPlotLayout;
 
 void ll_plot_measure (const LlPlot *plot, double width, double height, LlPlotLayout *layout);
@@ -318,7 +320,9 @@ void ll_plot_draw (const LlPlot *plot, cairo_t *cr, double width, double height)
 typedef struct LlConfusion {
   const int64_t *counts;      /* k x k, [true][predicted] */
   int k;
-  char *const *class_names;   /* k names for the rows, or NULL: indices */
+  char *const *class_names;   /* k names of the rows and columns, or NULL: indices; long
+                               * ones are written upwards above the columns, shortened
+                               * with "…" past a limit */
   const char *title, *truth_label, *predicted_label;   /* or NULL */
   bool dark, background;
 } LlConfusion;
@@ -329,6 +333,12 @@ void ll_confusion_measure (const LlConfusion *conf, double width, double height,
 /* counts[truth][predicted] over its row's total (0 for an empty row): the cell's colour
  * is viridis at this fraction. */
 double ll_confusion_fraction (const LlConfusion *conf, int truth, int predicted);
+/* The name of class i as drawn: class_names[i], or the index written into buf. */
+const char *ll_confusion_class_name (const LlConfusion *conf, int i, char *buf, size_t size);
+/* What lies under (x, y): a cell (truth and predicted set), a row's name (predicted -1)
+ * or a column's (truth -1); false elsewhere. For tooltips with the full names. */
+bool ll_confusion_hit (const LlConfusion *conf, double width, double height, double x,
+                       double y, int *truth, int *predicted);
 void ll_confusion_draw (const LlConfusion *conf, cairo_t *cr, double width, double height);
 
 #ifdef __cplusplus
