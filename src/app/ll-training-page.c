@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "render.h"
+#include "ll-format.h"
 #include "ll-training-page.h"
 
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
@@ -597,6 +598,7 @@ confusion_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkToo
   gint64 row = 0, count;
   double percent;
   g_autofree char *text = NULL;
+  g_autofree char *pct = NULL;
 
   if (keyboard || !get_confusion (self, &conf)
       || !ll_confusion_hit (&conf, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
@@ -613,17 +615,18 @@ confusion_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkToo
     row += conf.counts[(gint64) truth * conf.k + j];
   count = conf.counts[(gint64) truth * conf.k + predicted];
   percent = row > 0 ? 100.0 * (double) count / (double) row : 0.0;
+  pct = ll_format_fixed (percent, 1);
   if (truth == predicted)
     /* Translators: "Coat recognised: 80 of 100 (80.0%)" */
-    text = g_strdup_printf (_("%s recognised: %lld of %lld (%.1f%%)"),
+    text = g_strdup_printf (_("%s recognised: %lld of %lld (%s%%)"),
                             ll_confusion_class_name (&conf, truth, a, sizeof a), (long long) count,
-                            (long long) row, percent);
+                            (long long) row, pct);
   else
     /* Translators: "Coat taken for Shirt: 12 of 100 (12.0%)" */
-    text = g_strdup_printf (_("%s taken for %s: %lld of %lld (%.1f%%)"),
+    text = g_strdup_printf (_("%s taken for %s: %lld of %lld (%s%%)"),
                             ll_confusion_class_name (&conf, truth, a, sizeof a),
                             ll_confusion_class_name (&conf, predicted, b, sizeof b),
-                            (long long) count, (long long) row, percent);
+                            (long long) count, (long long) row, pct);
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
@@ -664,15 +667,24 @@ running_text (LlTrainingPage *self)
   guint n = 0;
   const LlEpochRecord *h = ll_training_get_history (self->training, &n);
   double loss, acc;
+  g_autofree char *l = NULL, *a = NULL;
 
   ll_training_get_running (self->training, &loss, &acc);
-  if (isfinite (loss) && isfinite (acc))
-    return g_strdup_printf (_("This epoch: loss %.4f, accuracy %.2f%%"), loss, 100.0 * acc);
   if (isfinite (loss))
-    return g_strdup_printf (_("This epoch: loss %.4f"), loss);
+    {
+      l = ll_format_fixed (loss, 4);
+      if (!isfinite (acc))
+        return g_strdup_printf (_("This epoch: loss %s"), l);
+      a = ll_format_fixed (100.0 * acc, 2);
+      return g_strdup_printf (_("This epoch: loss %s, accuracy %s%%"), l, a);
+    }
   if (n > 0 && isfinite (h[n - 1].val_acc))
-    return g_strdup_printf (_("Epoch %lld: validation loss %.4f, accuracy %.2f%%"),
-                            (long long) h[n - 1].epoch, h[n - 1].val_loss, 100.0 * h[n - 1].val_acc);
+    {
+      l = ll_format_fixed (h[n - 1].val_loss, 4);
+      a = ll_format_fixed (100.0 * h[n - 1].val_acc, 2);
+      return g_strdup_printf (_("Epoch %lld: validation loss %s, accuracy %s%%"),
+                              (long long) h[n - 1].epoch, l, a);
+    }
   return g_strdup ("");
 }
 
@@ -698,10 +710,14 @@ status_text (LlTrainingPage *self, LlTrainingState state)
       return running_text (self);
     case LL_TRAINING_FINISHED:
       if (n > 0 && isfinite (h[n - 1].val_acc))
-        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "Trained %u epoch: validation accuracy %.2f%%. Undo restores the previous weights.",
-                                             "Trained %u epochs: validation accuracy %.2f%%. Undo restores the previous weights.", run),
-                                run, 100.0 * h[n - 1].val_acc);
+        {
+          g_autofree char *acc = ll_format_fixed (100.0 * h[n - 1].val_acc, 2);
+
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Trained %u epoch: validation accuracy %s%%. Undo restores the previous weights.",
+                                               "Trained %u epochs: validation accuracy %s%%. Undo restores the previous weights.", run),
+                                  run, acc);
+        }
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Trained %u epoch. Undo restores the previous weights.",
                                            "Trained %u epochs. Undo restores the previous weights.", run), run);
