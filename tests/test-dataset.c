@@ -741,6 +741,17 @@ test_load_spec (void)
   g_assert_true (nn_dataset_has_split (mnist, "train"));
   g_assert_false (nn_dataset_has_split (classes, "test"));
   g_assert_false (nn_dataset_has_split (spec, "test"));
+  /* what a spec names is there, or not */
+  g_assert_true (nn_dataset_spec_exists (mnist));
+  g_assert_true (nn_dataset_spec_exists (spec));
+  g_assert_false (nn_dataset_spec_exists (x));           /* a file, not a folder */
+  {
+    g_autofree char *gone = g_strconcat (x, ":", y, ".gone", NULL);
+    g_autofree char *gone_dir = g_strconcat (classes, "-gone", NULL);
+
+    g_assert_false (nn_dataset_spec_exists (gone));
+    g_assert_false (nn_dataset_spec_exists (gone_dir));
+  }
 }
 
 int

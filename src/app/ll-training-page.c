@@ -232,19 +232,6 @@ set_data (LlTrainingPage *self, const char *spec)
                                : _("An MNIST folder (IDX files), a folder of class folders, or X.npy and Y.npy"));
 }
 
-/* Whether the files a data set spec names are there: "X.npy:Y.npy" or a folder. */
-static gboolean
-data_exists (const char *spec)
-{
-  const char *colon = strstr (spec, ".npy:");
-  g_autofree char *x = NULL;
-
-  if (colon == NULL)
-    return g_file_test (spec, G_FILE_TEST_EXISTS);
-  x = g_strndup (spec, (gsize) (colon + 4 - spec));
-  return g_file_test (x, G_FILE_TEST_IS_REGULAR) && g_file_test (colon + 5, G_FILE_TEST_IS_REGULAR);
-}
-
 /* The record's data set is gone: said in the row, and none is chosen. */
 static void
 set_data_missing (LlTrainingPage *self, const char *spec)
@@ -442,7 +429,7 @@ restored_cb (LlTrainingPage *self, gboolean new_document)
     ll_training_settings_init (&s);
   else
     return;
-  if (s.data != NULL && !data_exists (s.data))
+  if (s.data != NULL && !nn_dataset_spec_exists (s.data))
     missing = g_steal_pointer (&s.data);
   ll_training_page_set_settings (self, &s);
   if (missing != NULL)

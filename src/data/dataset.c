@@ -293,7 +293,44 @@ is_dir (const char *path)
   return stat (path, &sb) == 0 && S_ISDIR (sb.st_mode);
 }
 
-/* "X.npy:Y.npy": split at the last ':' whose left part ends in ".npy" */
+static bool
+is_file (const char *path)
+{
+  struct stat sb;
+
+  return stat (path, &sb) == 0 && S_ISREG (sb.st_mode);
+}
+
+/* "X.npy:Y.npy": the ':' after the first ".npy", else NULL (a folder) */
+static const char *
+npy_spec_colon (const char *spec)
+{
+  const char *npy = strstr (spec, ".npy:");
+
+  return npy != NULL ? npy + 4 : NULL;
+}
+
+bool
+nn_dataset_spec_exists (const char *spec)
+{
+  const char *colon = npy_spec_colon (spec);
+  size_t len;
+  char *x_path;
+  bool found;
+
+  if (colon == NULL)
+    return is_dir (spec);
+  len = (size_t) (colon - spec);
+  if ((x_path = malloc (len + 1)) == NULL)
+    return false;
+  memcpy (x_path, spec, len);
+  x_path[len] = '\0';
+  found = is_file (x_path) && is_file (colon + 1);
+  free (x_path);
+  return found;
+}
+
+/* "X.npy:Y.npy", split at colon (npy_spec_colon) */
 static nn_status
 load_npy_spec (const char *spec, const char *colon, nn_dataset **out, nn_error *err)
 {
@@ -331,11 +368,11 @@ nn_status
 nn_dataset_load_fit (const char *spec, const char *split, const nn_shape *shape,
                      nn_fit_mode fit, nn_dataset **out, nn_error *err)
 {
-  const char *colon = strstr (spec, ".npy:");
+  const char *colon = npy_spec_colon (spec);
 
   *out = NULL;
   if (colon != NULL)
-    return load_npy_spec (spec, colon + 4, out, err);
+    return load_npy_spec (spec, colon, out, err);
   if (!is_dir (spec))
     return nn_error_set (err, NN_STATUS_IO, -1, "%s: not a folder nor X.npy:Y.npy", spec);
   if (nn_mnist_dir_has_split (spec, "train") || nn_mnist_dir_has_split (spec, "test"))
@@ -357,7 +394,7 @@ nn_dataset_has_split (const char *spec, const char *split)
   char *sub;
   bool found;
 
-  if (strstr (spec, ".npy:") != NULL || !is_dir (spec))
+  if (npy_spec_colon (spec) != NULL || !is_dir (spec))
     return false;
   if (nn_mnist_dir_has_split (spec, "train") || nn_mnist_dir_has_split (spec, "test"))
     return nn_mnist_dir_has_split (spec, split);

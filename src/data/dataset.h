@@ -86,6 +86,9 @@ nn_status nn_dataset_load_fit (const char *spec, const char *split, const nn_sha
 /* Whether spec is a folder that has the split: an MNIST folder with its files, or a class
  * folder with a sub-folder named split ("test/"). */
 bool nn_dataset_has_split (const char *spec, const char *split);
+/* Whether what spec names is there: both files of "X.npy:Y.npy", else a folder. It says
+ * nothing of their contents (nn_dataset_load does). */
+bool nn_dataset_spec_exists (const char *spec);
 
 /* ---------------------------------------------------------------- training loops (batches.c) */
 
