@@ -891,6 +891,18 @@ test_training_roundtrip (void)
       g_assert_true (copy->training != net->training);
       g_assert_true (n_epochs[k] == 0 || copy->training->history != net->training->history);
       assert_same_record (net->training, copy->training);
+      g_assert_true (nn_training_record_equal (net->training, copy->training));
+      /* one setting, or one epoch's number, apart: not equal */
+      copy->training->optim.eps *= 2.0;
+      g_assert_false (nn_training_record_equal (net->training, copy->training));
+      copy->training->optim.eps = net->training->optim.eps;
+      if (n_epochs[k] > 0)
+        {
+          copy->training->history[n_epochs[k] - 1].seconds += 1.0;
+          g_assert_false (nn_training_record_equal (net->training, copy->training));
+        }
+      g_assert_false (nn_training_record_equal (net->training, NULL));
+      g_assert_true (nn_training_record_equal (NULL, NULL));
       save_ok (path, net);
       g_assert_cmpint (nn_model_open_full (path, &back, &warning, &err), ==, NN_OK);
       g_assert_cmpint (warning.status, ==, NN_OK);

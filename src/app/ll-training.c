@@ -634,25 +634,6 @@ document_record (LlTraining *self)
   return self->document != NULL ? ll_document_get_net (self->document)->training : NULL;
 }
 
-static gboolean
-records_equal (const nn_training_record *a, const nn_training_record *b)
-{
-  if (a == NULL || b == NULL)
-    return a == b;
-  return strcmp (a->data, b->data) == 0 && strcmp (a->validation_data, b->validation_data) == 0
-         && strcmp (a->preprocessing, b->preprocessing) == 0 && a->loss == b->loss
-         && a->optim.kind == b->optim.kind && a->optim.lr == b->optim.lr
-         && a->optim.momentum == b->optim.momentum && a->optim.dampening == b->optim.dampening
-         && a->optim.nesterov == b->optim.nesterov
-         && a->optim.weight_decay == b->optim.weight_decay && a->optim.beta1 == b->optim.beta1
-         && a->optim.beta2 == b->optim.beta2 && a->optim.eps == b->optim.eps
-         && a->epochs == b->epochs && a->batch_size == b->batch_size && a->seed == b->seed
-         && a->shuffle == b->shuffle && a->validation_fraction == b->validation_fraction
-         && a->n_history == b->n_history
-         && (a->n_history == 0
-             || memcmp (a->history, b->history, (size_t) a->n_history * sizeof *a->history) == 0);
-}
-
 /* The history is the record's epochs again, and the training curve keeps only its
  * points of those epochs (a discarded or failed run's go). */
 static void
@@ -684,7 +665,7 @@ sync_record (LlTraining *self, gboolean new_document)
 {
   const nn_training_record *r = document_record (self);
 
-  if (!new_document && records_equal (self->record, r))
+  if (!new_document && nn_training_record_equal (self->record, r))
     return;
   nn_training_record_free (self->record);
   /* out of memory: shown as no record */

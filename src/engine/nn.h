@@ -607,6 +607,9 @@ nn_training_record *nn_training_record_new (void);
 /* Deep copy (history included); NULL + err when out of memory. r may be NULL (-> NULL). */
 nn_training_record *nn_training_record_copy (const nn_training_record *r, nn_error *err);
 void nn_training_record_free (nn_training_record *r);
+/* Whether a and b hold the same settings and history (the history compared bit for bit,
+ * so equal NaNs are equal); two NULLs are equal. */
+bool nn_training_record_equal (const nn_training_record *a, const nn_training_record *b);
 /* Appends one epoch to the history (grows the array). */
 nn_status nn_training_record_add_epoch (nn_training_record *r, const nn_training_epoch *e,
                                         nn_error *err);

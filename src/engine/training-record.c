@@ -56,6 +56,28 @@ nomem:
   return NULL;
 }
 
+bool
+nn_training_record_equal (const nn_training_record *a, const nn_training_record *b)
+{
+  const nn_optim_config *oa, *ob;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  oa = &a->optim;
+  ob = &b->optim;
+  return strcmp (a->data, b->data) == 0 && strcmp (a->validation_data, b->validation_data) == 0
+         && strcmp (a->preprocessing, b->preprocessing) == 0 && a->loss == b->loss
+         && oa->kind == ob->kind && oa->lr == ob->lr && oa->momentum == ob->momentum
+         && oa->dampening == ob->dampening && oa->nesterov == ob->nesterov
+         && oa->weight_decay == ob->weight_decay && oa->beta1 == ob->beta1
+         && oa->beta2 == ob->beta2 && oa->eps == ob->eps
+         && a->epochs == b->epochs && a->batch_size == b->batch_size && a->seed == b->seed
+         && a->shuffle == b->shuffle && a->validation_fraction == b->validation_fraction
+         && a->n_history == b->n_history
+         && (a->n_history == 0
+             || memcmp (a->history, b->history, (size_t) a->n_history * sizeof *a->history) == 0);
+}
+
 void
 nn_training_record_free (nn_training_record *r)
 {
