@@ -22,28 +22,30 @@ numeric_locale_is_c (void)
          || g_str_has_prefix (name, "C.");
 }
 
+/* The numeric locale's separator when it names a locale and has one, else translated. */
+static const char *
+separator (const char *from_locale,
+           const char *translated)
+{
+  if (!numeric_locale_is_c () && from_locale != NULL && *from_locale != '\0')
+    return from_locale;
+  return translated;
+}
+
 const char *
 ll_format_decimal_point (void)
 {
-  const char *point = localeconv ()->decimal_point;
-
-  if (!numeric_locale_is_c () && point != NULL && *point != '\0')
-    return point;
   /* Translators: the decimal separator of your language ("," in German), used when
    * the system has no locale for it */
-  return C_("number", ".");
+  return separator (localeconv ()->decimal_point, C_("number", "."));
 }
 
 const char *
 ll_format_group_separator (void)
 {
-  const char *sep = localeconv ()->thousands_sep;
-
-  if (!numeric_locale_is_c () && sep != NULL && *sep != '\0')
-    return sep;
   /* Translators: what separates groups of three digits in big numbers ("." in
    * German), used when the system has no locale for it; a thin space (U+2009) here */
-  return C_("number", " ");
+  return separator (localeconv ()->thousands_sep, C_("number", " "));
 }
 
 /* s, written by printf in LC_NUMERIC, with the decimal point of ll_format_decimal_point():
