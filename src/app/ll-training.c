@@ -861,8 +861,9 @@ record_training (LlTraining *self, nn_net *net, GError **error)
              sizeof r->preprocessing);
   r->loss = set->loss;
   r->optim = set->optim;
-  /* asked for in all runs: the recorded epochs and this run's */
-  r->epochs = self->session->epoch_base + set->epochs;
+  /* asked for in this run, as layerlab-cli train records it: reopened, the page offers
+   * the same run again, not one as long as the whole history */
+  r->epochs = set->epochs;
   r->batch_size = set->batch;
   r->seed = set->seed;
   r->shuffle = set->shuffle;

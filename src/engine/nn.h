@@ -591,7 +591,8 @@ typedef struct nn_training_record {
   char preprocessing[NN_TRAINING_TEXT_MAX];   /* free text ("fit=crop, scale [0,1]"), "" if none */
   nn_loss_kind loss;
   nn_optim_config optim;    /* kind and hyper-parameters */
-  int64_t epochs;           /* epochs asked for (history may hold fewer: stopped early) */
+  int64_t epochs;           /* epochs asked for in the last run (the history holds every
+                             * run's: more when continued, fewer when stopped early) */
   int64_t batch_size;
   uint64_t seed;
   bool shuffle;

@@ -679,7 +679,8 @@ test_reopen_continue (void)
   save_to (doc, path2);
   g_assert_cmpint (nn_model_open (path2, &net, &err), ==, NN_OK);
   g_assert_cmpint (net->training->n_history, ==, 4);
-  g_assert_cmpint (net->training->epochs, ==, 4);
+  /* the last run's 2 epochs: reopened, the page offers that run again, not 4 */
+  g_assert_cmpint (net->training->epochs, ==, 2);
   for (guint i = 0; i < 4; i++)
     g_assert_cmpfloat (net->training->history[i].train_loss, ==, h[i].train_loss);
   nn_net_free (net);
@@ -711,6 +712,20 @@ test_reopen_continue (void)
     ll_training_settings_clear (&got);
     test_wait_frame (GTK_WIDGET (win));
     g_assert_cmpuint (ll_training_page_get_plotted (win->training_page), ==, 0);
+  }
+  test_destroy_window (win);
+
+  /* the continued file reopened: all four epochs plotted, and Train offers the last
+   * run's two epochs again (not four, which would double the history) */
+  {
+    g_autoptr(LlDocument) continued = load_document (path2);
+
+    win = test_new_window_for_document (continued);
+    ll_training_page_get_settings (win->training_page, &got);
+    g_assert_cmpint (got.epochs, ==, 2);
+    ll_training_settings_clear (&got);
+    assert_history (win->training, 4, (const LlEpochRecord *) first->data, 2);
+    g_assert_cmpint (ll_training_get_total_epochs (win->training), ==, 4);
   }
   ll_training_settings_clear (&s);
   test_destroy_window (win);
