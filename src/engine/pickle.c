@@ -316,6 +316,50 @@ pk_global_name (pk_global id)
   return "?";
 }
 
+/* The layers a whole-model file may hold, as "Conv2d, ReLU, ...", for messages */
+static void
+layer_list (char *buf, size_t size)
+{
+  static const char prefix[] = "torch.nn.modules.";
+  size_t used = 0;
+
+  buf[0] = '\0';
+  for (size_t i = 0; i < sizeof allowed_globals / sizeof allowed_globals[0]; i++)
+    if (strncmp (allowed_globals[i].module, prefix, sizeof prefix - 1) == 0
+        && allowed_globals[i].id != PK_G_SEQUENTIAL && used < size)
+      {
+        int n = snprintf (buf + used, size - used, "%s%s", used > 0 ? ", " : "",
+                          allowed_globals[i].name);
+        if (n < 0)
+          break;
+        used += (size_t) n;
+      }
+}
+
+/* Why a global is refused, worded for the two cases a user meets: a PyTorch layer
+ * Layerlab does not have, and any other class (a model's own, torchvision's), whose
+ * code a whole-model file names but does not contain. */
+static nn_status
+refuse_global (pk_vm *vm, const char *module, const char *name)
+{
+  char layers[512];
+
+  layer_list (layers, sizeof layers);
+  if (strncmp (module, "torch.nn.modules.", strlen ("torch.nn.modules.")) == 0)
+    return nn_error_set (vm->err, NN_STATUS_UNSUPPORTED, -1,
+                         "%s: uses torch.nn.%s, a layer Layerlab does not have; a whole "
+                         "model opens when it is a torch.nn.Sequential of %s",
+                         vm->name, name, layers);
+  return nn_error_set (vm->err, NN_STATUS_UNSUPPORTED, -1,
+                       "%s: refuses the pickled global '%s.%s'. A whole-model file names "
+                       "its classes but does not contain their code, and Layerlab runs no "
+                       "pickled code: it opens state_dicts, and whole models that are a "
+                       "torch.nn.Sequential of %s. For another model, save its weights "
+                       "with torch.save(model.state_dict(), PATH) and load them into the "
+                       "same network built in Layerlab",
+                       vm->name, module, name, layers);
+}
+
 static nn_status
 op_global (pk_vm *vm)
 {
@@ -344,10 +388,7 @@ op_global (pk_vm *vm)
           v->global = allowed_globals[i].id;
         return vm_push (vm, v);
       }
-  return nn_error_set (vm->err, NN_STATUS_UNSUPPORTED, -1,
-                       "%s: refuses the pickled global '%s.%s' (Layerlab loads only state_dicts and "
-                       "torch.nn.Sequential models of its supported layers, and runs no pickled code)",
-                       vm->name, module, name);
+  return refuse_global (vm, module, name);
 }
 
 static bool

@@ -667,6 +667,10 @@ pt_module_config (pt_archive *ar, int index, pk_value *obj, nn_layer_config *cfg
     case PK_G_TANH:
       nn_layer_config_init (cfg, NN_LAYER_TANH);
       break;
+    case PK_G_SEQUENTIAL:
+      return nn_error_set (err, NN_STATUS_UNSUPPORTED, index,
+                           "%s: module %d is a Sequential inside the Sequential; Layerlab opens "
+                           "one flat torch.nn.Sequential of layers", ar->name, index);
     default:
       return nn_error_set (err, NN_STATUS_UNSUPPORTED, index, "%s: module %d (%s) is not a supported layer",
                            ar->name, index, pk_global_name (obj->global));

@@ -175,6 +175,20 @@ tiny = nn.Sequential(nn.Linear(3, 2))
 torch.save(tiny.state_dict(), os.path.join(hostile, "legacy.pt"), _use_new_zipfile_serialization=False)
 torch.jit.save(torch.jit.script(tiny), os.path.join(hostile, "torchscript.pt"))
 torch.save(nn.Sequential(nn.Conv1d(1, 2, 3)), os.path.join(hostile, "conv1d.pt"))
+# whole models that are not one flat Sequential: nested, and a class of the user's own
+torch.save(nn.Sequential(nn.Linear(3, 2), nn.Sequential(nn.ReLU())), os.path.join(hostile, "nested.pt"))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x) + x[:, :2]
+
+
+torch.save(Net(), os.path.join(hostile, "own_class.pt"))
 with open(os.path.join(hostile, "random.pt"), "wb") as f:
     f.write(np.random.default_rng(1).bytes(4096))
 print("wrote", out)
