@@ -28,6 +28,22 @@ ll_repr_view_new (void)
   return g_object_new (LL_TYPE_REPR_VIEW, NULL);
 }
 
+/* Long lines (a pool's five arguments) wrap rather than scroll sideways: GTK 4.8 drew
+ * lines wider than the view without the dots of their i's. A wrapped line goes on four
+ * characters in, under its module's name, as a terminal's `print(model)` reads. */
+static void
+hang_wrapped_lines (LlReprView *self)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->text_view),
+                                                                  "    ");
+  int width = 0;
+
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  /* a negative indent is Pango's hanging one: the first line at the margin, the others
+   * that far in */
+  gtk_text_view_set_indent (self->text_view, -width);
+}
+
 static void
 sync_repr (LlReprView *self)
 {
@@ -40,6 +56,7 @@ sync_repr (LlReprView *self)
       return;
     }
   repr = nn_net_repr (ll_document_get_net (self->document));
+  hang_wrapped_lines (self);
   gtk_text_buffer_set_text (buffer, repr ? repr : "", -1);
   /* GTK 4.8's text view keeps its cached pixels when the new text has the same line
    * count and layout height, so a changed argument would not show until a click. */

@@ -203,3 +203,20 @@ test_activations_current (gpointer data)
   return acts != NULL && acts->run->generation == ll_document_get_generation (win->document)
          && !win->forward_timeout;
 }
+
+GtkWidget *
+test_find_descendant (GtkWidget *widget,
+                      GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = test_find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -28,6 +28,8 @@ int       test_app_run      (void);
  * whole frame clock cycle (layout, then paint) that began after the call. A window
  * shown last is on screen then (X11 holds its frame clock until it is mapped). */
 void      test_wait_frame   (GtkWidget *widget);
+/* widget itself or its first descendant (depth first) of the given type, or NULL */
+GtkWidget *test_find_descendant (GtkWidget *widget, GType type);
 
 /* A presented 1300 × 880 window of test_app showing template_name (NULL: what a new
  * window shows), laid out and painted. */

@@ -104,6 +104,17 @@ test_repr_pane (void)
                   gtk_widget_get_width (GTK_WIDGET (win)), gtk_widget_get_height (GTK_WIDGET (win)),
                   gtk_widget_get_height (GTK_WIDGET (win->repr_view)), line_height);
   g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (win->repr_view)), >=, lines * line_height);
+  /* long lines wrap (GTK 4.8 drew lines wider than the view without their i's dots):
+   * nothing to scroll sideways */
+  {
+    GtkWidget *text = test_find_descendant (GTK_WIDGET (win->repr_view), GTK_TYPE_TEXT_VIEW);
+    GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (text));
+
+    test_wait_frame (text);
+    g_test_message ("repr: %g px wide in a page of %g", gtk_adjustment_get_upper (h),
+                    gtk_adjustment_get_page_size (h));
+    g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h));
+  }
 
   gtk_paned_set_position (win->list_paned, 250);
   gtk_window_close (GTK_WINDOW (win));
@@ -115,21 +126,6 @@ test_repr_pane (void)
 }
 
 /* ------------------------------------------------------------ error dialogs */
-
-static GtkWidget *
-find_child_of_type (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_child_of_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static char *
 write_file (const char *dir, const char *name, const char *bytes, gssize size)
@@ -182,7 +178,7 @@ test_error_foreign_file (void)
   g_assert_true (g_str_has_prefix (shown, "Could not open “pic.h5”\nThis is a PNG image, not a model file"));
   g_assert_null (strstr (shown, path));           /* the file once, in the heading */
   g_assert_null (strstr (shown, "layerlab-cli"));
-  g_assert_null (find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER));
+  g_assert_null (test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER));
   /* Copy Text puts heading and text on the clipboard */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "copy");
   r.clipboard = gtk_widget_get_clipboard (GTK_WIDGET (win));
@@ -245,10 +241,10 @@ test_error_details (void)
   g_assert_true (g_str_has_prefix (ll_window_get_last_error (win),
                                    "Could not load weights from “lenet.h5”\n"));
   g_assert_nonnull (strstr (ll_window_get_last_error (win), "\nsize mismatch for 0.weight"));
-  expander = find_child_of_type (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER);
+  expander = test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_EXPANDER);
   g_assert_nonnull (expander);
   g_assert_true (g_str_has_prefix (gtk_expander_get_label (GTK_EXPANDER (expander)), "Details ("));
-  g_assert_true (gtk_label_get_selectable (GTK_LABEL (find_child_of_type (gtk_expander_get_child (GTK_EXPANDER (expander)), GTK_TYPE_LABEL))));
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (test_find_descendant (gtk_expander_get_child (GTK_EXPANDER (expander)), GTK_TYPE_LABEL))));
   gtk_window_destroy (dialog);
   test_destroy_window (win);
   g_unlink (path);

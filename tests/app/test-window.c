@@ -85,27 +85,10 @@ find_row (LlWindow *win,
   return w.row;
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static char *
 window_repr (LlWindow *win)
 {
-  LlReprView *view = LL_REPR_VIEW (find_descendant (GTK_WIDGET (win), LL_TYPE_REPR_VIEW));
+  LlReprView *view = LL_REPR_VIEW (test_find_descendant (GTK_WIDGET (win), LL_TYPE_REPR_VIEW));
 
   g_assert_nonnull (view);
   return ll_repr_view_dup_text (view);
@@ -219,7 +202,7 @@ set_linear_in_features (LlWindow *win,
                         int       index,
                         int       value)
 {
-  LlInspector *inspector = LL_INSPECTOR (find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
+  LlInspector *inspector = LL_INSPECTOR (test_find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
   GtkWidget *lazy, *spin;
 
   /* the inspector follows the selection, and commits each change, at once */
@@ -350,7 +333,7 @@ test_inspector_refuses (void)
 {
   LlWindow *win = test_new_window ("seed");
   LlDocument *doc = ll_window_get_document (win);
-  LlInspector *inspector = LL_INSPECTOR (find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
+  LlInspector *inspector = LL_INSPECTOR (test_find_descendant (GTK_WIDGET (win), LL_TYPE_INSPECTOR));
   const nn_net *net;
   GtkWidget *pad, *kernel, *lazy, *in_ch;
 
