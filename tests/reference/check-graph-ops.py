@@ -33,7 +33,7 @@ try:
         sys.exit(1)
     env = dict(os.environ, LAYERLAB_GRAPH_FIXTURES=tmp)
     sys.stdout.flush()
-    rc = subprocess.run([sys.argv[1], "--tap"] + sys.argv[2:], env=env).returncode
+    rc = subprocess.run([sys.argv[1], "--tap", "-k"] + sys.argv[2:], env=env).returncode
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(rc)

@@ -129,6 +129,8 @@ for op, fn, attrs in unary:
 x = randn(3, 7, 5) * 3
 one("LeakyRelu-default", "LeakyRelu", [x], F.leaky_relu(x, 0.01))
 one("LeakyRelu-alpha", "LeakyRelu", [x], F.leaky_relu(x, 0.3), alpha=0.3)
+one("Elu-default", "Elu", [x], F.elu(x))
+one("Elu-alpha", "Elu", [x], F.elu(x, 0.4), alpha=0.4)
 one("HardSigmoid-default", "HardSigmoid", [x], torch.clamp(0.2 * x + 0.5, 0, 1))
 one("HardSigmoid-torch", "HardSigmoid", [x], F.hardsigmoid(x), alpha=1.0 / 6)
 one("Sqrt", "Sqrt", [x.abs()], torch.sqrt(x.abs()))

@@ -68,6 +68,13 @@ leaky_relu_f (float x, const float *p)
   return x >= 0.0f ? x : x * p[0];
 }
 
+/* ONNX: x for x >= 0, alpha * (exp(x) - 1) below */
+static float
+elu_f (float x, const float *p)
+{
+  return x >= 0.0f ? x : p[0] * expm1f (x);
+}
+
 static float
 sigmoid_f (float x, const float *p)
 {
@@ -117,6 +124,7 @@ clip_f (float x, const float *p)
 
 UNARY_FORWARD (relu)
 UNARY_FORWARD (leaky_relu)
+UNARY_FORWARD (elu)
 UNARY_FORWARD (sigmoid)
 UNARY_FORWARD (tanh)
 UNARY_FORWARD (hard_sigmoid)
@@ -127,6 +135,9 @@ UNARY_FORWARD (sqrt)
 static const nn_attr_schema leaky_attrs[] = {
   { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
 };
+static const nn_attr_schema elu_attrs[] = {
+  { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+};
 static const nn_attr_schema hard_sigmoid_attrs[] = {
   { .name = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 0.2 },
   { .name = "beta", .kind = NN_ATTR_FLOAT, .def_f = 0.5 },
@@ -134,6 +145,7 @@ static const nn_attr_schema hard_sigmoid_attrs[] = {
 
 UNARY_OP (relu, "Relu", "ReLU", NULL, 0);
 UNARY_OP (leaky_relu, "LeakyRelu", "LeakyReLU", leaky_attrs, 1);
+UNARY_OP (elu, "Elu", "ELU", elu_attrs, 1);
 UNARY_OP (sigmoid, "Sigmoid", "Sigmoid", NULL, 0);
 UNARY_OP (tanh, "Tanh", "Tanh", NULL, 0);
 UNARY_OP (hard_sigmoid, "HardSigmoid", "Hardsigmoid", hard_sigmoid_attrs, 2);
