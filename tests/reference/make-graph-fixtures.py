@@ -312,6 +312,51 @@ for axis in (0, 1, -1):
     x = randn(3, 4, 5) * 3
     one("Softmax-axis%d" % axis, "Softmax", [x], torch.softmax(x, axis), axis=axis)
 
+# ---- Gather, Slice, Split, ReduceMean
+x = randn(4, 5, 3)
+for axis, idx in ((0, [3, 0, -1]), (1, [[1, 4], [0, 2]]), (-1, 2), (2, [])):
+    it = torch.tensor(idx, dtype=torch.int64)
+    ref = torch.index_select(x, axis, (it.reshape(-1) % x.shape[axis])).reshape(
+        x.shape[:axis % 3] + it.shape + x.shape[axis % 3 + 1:])
+    one("Gather-axis%d-rank%d" % (axis, it.dim()), "Gather", [x], ref,
+        inits=[it], axis=axis)
+x = randn(6, 7, 5)
+slices = [
+    # starts, ends, axes, steps, torch index
+    ([1], [5], None, None, (slice(1, 5),)),
+    ([0, 2], [-1, 100], [1, 2], None, (slice(None), slice(0, -1), slice(2, None))),
+    ([-1], [-1000], [0], [-2], (torch.tensor([5, 3, 1]),)),
+    ([5, 1], [0, 7], [-1, 1], [-1, 3], None),
+    ([2], [2], [1], None, (slice(None), slice(2, 2))),
+]
+for i, (st, en, ax, sp, index) in enumerate(slices):
+    if index is None:
+        # start 5 clamps to the last index 4; end 0 is exclusive
+        ref = x[:, 1:7:3, :][:, :, torch.tensor([4, 3, 2, 1])]
+    else:
+        ref = x[index]
+    inits = [torch.tensor(st), torch.tensor(en)]
+    if ax is not None or sp is not None:
+        inits.append(torch.tensor(ax if ax is not None else list(range(len(st)))))
+    if sp is not None:
+        inits.append(torch.tensor(sp))
+    one("Slice-%d" % i, "Slice", [x], ref, inits=inits)
+x = randn(4, 9, 2)
+one("Split-sizes", "Split", [x], tuple(torch.split(x, [2, 3, 4], 1)), outs=("y", "y1", "y2"),
+    inits=[torch.tensor([2, 3, 4])], axis=1)
+one("Split-equal", "Split", [x], tuple(torch.chunk(x, 2, 0)), outs=("y", "y1"))
+x = randn(4, 10, 2)  # 10 into 4: 3, 3, 3, 1 (ONNX opset 18, torch.chunk)
+one("Split-uneven", "Split", [x], tuple(torch.chunk(x, 4, 1)), outs=("y", "y1", "y2", "y3"),
+    axis=1, num_outputs=4)
+x = randn(3, 4, 5, 2)
+for i, (axes, keep) in enumerate((([1], 1), ([0, 2], 0), ([-1, 1], 1), (None, 0), (None, 1))):
+    ref = x.mean(dim=axes, keepdim=bool(keep)) if axes else x.mean().reshape(
+        [1] * 4 if keep else [])
+    kw = {"axes": axes} if axes else {}
+    one("ReduceMean-%d" % i, "ReduceMean", [x], ref, keepdims=keep, **kw)
+one("ReduceMean-axes-input", "ReduceMean", [x], x.mean(dim=(2, 3)), keepdims=0,
+    inits=[torch.tensor([2, 3])])
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

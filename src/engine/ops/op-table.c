@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,4 +144,38 @@ nn_macs_per_element (const nn_op_ctx *ctx)
   int64_t n = nn_dims_product (ctx->in[0], 1, ctx->in[0]->rank);
 
   return n < 0 ? 0 : n;
+}
+
+void
+nn_copy_strided (const nn_array *src, int64_t base, const int64_t *strides, nn_array *dst)
+{
+  int64_t numel = nn_array_numel (dst);
+  size_t es = nn_dtype_size (src->type.dtype);
+  const char *from = (const char *) src->data + (size_t) base * es;
+  char *to = dst->data;
+  nn_bcast it;
+
+  /* walk dst in order; operand 0 is src with the given strides */
+  nn_bcast_init (&it, &dst->type, 0, NULL);
+  it.n = 1;
+  memcpy (it.stride[0], strides, (size_t) dst->type.rank * sizeof *strides);
+  for (int64_t i = 0; i < numel; i++, nn_bcast_next (&it))
+    memcpy (to + (size_t) i * es, from + (size_t) it.off[0] * es, es);
+}
+
+nn_status
+nn_op_axes_mask (const nn_op_ctx *ctx, const int64_t *axes, int32_t n, int32_t rank,
+                 bool *mask, nn_error *err)
+{
+  memset (mask, 0, NN_ARRAY_MAX_RANK * sizeof *mask);
+  for (int32_t i = 0; i < n; i++)
+    {
+      int32_t a = nn_axis_normalize (axes[i], rank, false);
+
+      if (a < 0 || mask[a])
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is %s",
+                           axes[i], a < 0 ? "out of range" : "given twice");
+      mask[a] = true;
+    }
+  return NN_OK;
 }

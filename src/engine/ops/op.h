@@ -118,6 +118,14 @@ const char *nn_op_in_str (const nn_op_ctx *ctx, int k, char *buf, size_t size);
 nn_status nn_infer_same (const nn_op_ctx *ctx, nn_error *err);
 /* y[0] = value[0], byte for byte (Identity, Reshape, Flatten, ...) */
 nn_status nn_forward_copy (const nn_op_ctx *ctx, nn_error *err);
+/* mask[a] for each of the n axes (ONNX, negative from the end) of a rank-rank tensor,
+ * the others false; an axis out of range or given twice is an error */
+nn_status nn_op_axes_mask (const nn_op_ctx *ctx, const int64_t *axes, int32_t n, int32_t rank,
+                           bool *mask, nn_error *err);
+/* dst's elements in row-major order, taken from src at base + sum(idx[i] * strides[i])
+ * (element units): Transpose, Slice */
+void nn_copy_strided (const nn_array *src, int64_t base, const int64_t *strides,
+                      nn_array *dst);
 /* the value of a constant integer input k (int64/int32) of at most max elements:
  * NN_STATUS_UNSUPPORTED when it is not known (not an initializer) */
 nn_status nn_op_const_ints (const nn_op_ctx *ctx, int k, int64_t *v, int32_t max,

@@ -187,22 +187,13 @@ static nn_status
 transpose_forward (const nn_op_ctx *ctx, nn_error *err)
 {
   const nn_type *x = &ctx->value[0]->type;
-  int64_t perm[NN_ARRAY_MAX_RANK], strides[NN_ARRAY_MAX_RANK];
-  int64_t numel = nn_array_numel (ctx->y[0]);
-  size_t es = nn_dtype_size (x->dtype);
-  const char *src = ctx->value[0]->data;
-  char *dst = ctx->y[0]->data;
-  nn_bcast it;
+  int64_t perm[NN_ARRAY_MAX_RANK], strides[NN_ARRAY_MAX_RANK], permuted[NN_ARRAY_MAX_RANK];
 
   transpose_perm (ctx, perm, err);
   nn_strides (x->rank, x->shape, strides);
-  /* walk the output in order; operand 0's strides are the input's, permuted */
-  nn_bcast_init (&it, &ctx->y[0]->type, 0, NULL);
-  it.n = 1;
   for (int32_t i = 0; i < x->rank; i++)
-    it.stride[0][i] = strides[perm[i]];
-  for (int64_t i = 0; i < numel; i++, nn_bcast_next (&it))
-    memcpy (dst + (size_t) i * es, src + (size_t) it.off[0] * es, es);
+    permuted[i] = strides[perm[i]];
+  nn_copy_strided (ctx->value[0], 0, permuted, ctx->y[0]);
   return NN_OK;
 }
 
@@ -223,18 +214,8 @@ axes_mask (const nn_op_ctx *ctx, int32_t rank, bool *mask, int32_t *n_axes, nn_e
   int32_t n;
   nn_status s = nn_op_const_ints (ctx, 1, axes, NN_ARRAY_MAX_RANK, &n, err);
 
-  if (s != NN_OK)
+  if (s != NN_OK || (s = nn_op_axes_mask (ctx, axes, n, rank, mask, err)) != NN_OK)
     return s;
-  memset (mask, 0, NN_ARRAY_MAX_RANK * sizeof *mask);
-  for (int32_t i = 0; i < n; i++)
-    {
-      int32_t a = nn_axis_normalize (axes[i], rank, false);
-
-      if (a < 0 || mask[a])
-        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is %s",
-                           axes[i], a < 0 ? "out of range" : "given twice");
-      mask[a] = true;
-    }
   *n_axes = n;
   return NN_OK;
 }
