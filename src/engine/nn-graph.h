@@ -1,0 +1,114 @@
+/* nn-graph.h - the public API of the graph engine: values, nodes, inference, running
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A model is a directed acyclic graph of named values (tensors) and nodes (an operator
+ * of the table in ops/ops.def, its attributes, its input and output values), with graph
+ * inputs, graph outputs and initializers (weights), as in ONNX. Operators follow ONNX
+ * semantics and names; nodes carry a readable name and a scope path ("layer1.0.conv1").
+ *
+ * Every function that can fail on user data returns an nn_status and fills an nn_error
+ * whose message names the node (err->layer is the node's index, -1 when the error is
+ * about no node). Nothing here aborts on user data. This layer sits beside the chain
+ * engine of nn.h, which it does not change.
+ */
+#ifndef NN_GRAPH_H
+#define NN_GRAPH_H
+
+#include "core/array.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nn_graph nn_graph;
+
+/* Most inputs or outputs one node may have (Concat, Split). */
+#define NN_NODE_MAX_IO 64
+
+nn_graph *nn_graph_new (void);
+void nn_graph_free (nn_graph *g);
+
+/* A graph input; its type may have NN_DIM_SYMBOLIC dims (the batch). */
+nn_status nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type,
+                              nn_error *err);
+/* A constant value (weight); g takes value, also on failure. */
+nn_status nn_graph_add_initializer (nn_graph *g, const char *name, nn_array *value,
+                                    nn_error *err);
+/* Adds a node of operator op (ONNX name: "Conv") reading inputs (an empty string is an
+ * omitted optional input) and writing outputs. Checks at once: the operator exists, the
+ * input and output counts fit it, the node's name and its outputs are new. name may be
+ * NULL or "" (the node is then called after its first output); scope may be NULL.
+ * *index (may be NULL) gets the node's index. Attributes start at their defaults. */
+nn_status nn_graph_add_node (nn_graph *g, const char *op, const char *name, const char *scope,
+                             int n_in, const char *const *inputs, int n_out,
+                             const char *const *outputs, int *index, nn_error *err);
+/* Sets an attribute of node, checked against the operator's schema (name, kind, range,
+ * choices, count). */
+nn_status nn_graph_set_attr_int (nn_graph *g, int node, const char *attr, int64_t v,
+                                 nn_error *err);
+nn_status nn_graph_set_attr_float (nn_graph *g, int node, const char *attr, double v,
+                                   nn_error *err);
+nn_status nn_graph_set_attr_ints (nn_graph *g, int node, const char *attr, int n,
+                                  const int64_t *v, nn_error *err);
+nn_status nn_graph_set_attr_string (nn_graph *g, int node, const char *attr, const char *v,
+                                    nn_error *err);
+/* Marks a value as a graph output. */
+nn_status nn_graph_add_output (nn_graph *g, const char *name, nn_error *err);
+
+/* Whole-graph checks, and the topological order: every input read is produced by a node,
+ * a graph input or an initializer; no value is produced twice; graph outputs exist; no
+ * cycle (the message lists the nodes on it). */
+nn_status nn_graph_validate (nn_graph *g, nn_error *err);
+/* Validates, then infers the dtype and shape of every value from the graph inputs'
+ * types (symbolic dims propagate); the error names the node whose shapes do not fit. */
+nn_status nn_graph_infer (nn_graph *g, nn_error *err);
+
+int nn_graph_n_nodes (const nn_graph *g);
+const char *nn_graph_node_name (const nn_graph *g, int node);
+const char *nn_graph_node_scope (const nn_graph *g, int node);   /* "" when none */
+const char *nn_graph_node_op (const nn_graph *g, int node);      /* "Conv" */
+const char *nn_graph_node_torch (const nn_graph *g, int node);   /* "Conv2d" */
+/* index of the node called name, -1 if none */
+int nn_graph_find_node (const nn_graph *g, const char *name);
+/* the topological order after a successful validate (n_nodes entries), else NULL */
+const int *nn_graph_order (const nn_graph *g);
+/* the inferred type of a value after nn_graph_infer, NULL if none */
+const nn_type *nn_graph_value_type (const nn_graph *g, const char *name);
+
+/* Cost of one node after nn_graph_infer: parameters (elements of its initializer
+ * inputs) and multiply-accumulates for one sample (symbolic dims counted as 1). */
+typedef struct nn_node_cost {
+  int64_t params;
+  int64_t macs;
+} nn_node_cost;
+nn_status nn_graph_node_cost (const nn_graph *g, int node, nn_node_cost *cost,
+                              nn_error *err);
+
+/* What one run allocated: peak_live_bytes is the most bytes of values alive at once
+ * (buffers are freed or reused after a value's last consumer); total_value_bytes is
+ * the bytes of every value computed, what a run keeping all of them would hold. */
+typedef struct nn_graph_run_stats {
+  uint64_t peak_live_bytes;
+  uint64_t total_value_bytes;
+  int64_t buffers_reused;
+} nn_graph_run_stats;
+
+/* Runs the graph in topological order on inputs (one per graph input, in the order
+ * they were added; their types must fit the declared ones, symbolic dims taking any
+ * size). outputs[i] (one per graph output) gets a new array the caller frees. stats
+ * may be NULL. */
+nn_status nn_graph_run (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
+                        nn_graph_run_stats *stats, nn_error *err);
+
+/* ---- the operator table, read-only ---- */
+int nn_op_count (void);
+const char *nn_op_name (int op);         /* ONNX name */
+const char *nn_op_torch_name (int op);   /* PyTorch module for display */
+int nn_op_find (const char *onnx_name);  /* -1 if unknown */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_GRAPH_H */

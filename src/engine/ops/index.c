@@ -1,0 +1,201 @@
+/* ops/index.c - operators that pick elements by index: Gather, Slice
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "ops/op.h"
+
+/* ---------------------------------------------------------------- Gather */
+
+static const nn_attr_schema gather_attrs[] = {
+  { .name = "axis", .torch = "dim", .kind = NN_ATTR_INT, .def_i = 0 },
+};
+
+static nn_status
+gather_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0], *idx = ctx->in[1];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, 0), x->rank, false);
+  nn_type *y = ctx->out[0];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 1, NN_MASK_INT, err)) != NN_OK)
+    return s;
+  if (axis < 0)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is outside the "
+                       "data's %d dimensions", nn_attr_i (ctx, 0), (int) x->rank);
+  if (x->rank - 1 + idx->rank > NN_ARRAY_MAX_RANK)
+    return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "the result would have %d "
+                       "dimensions; at most %d are supported",
+                       (int) (x->rank - 1 + idx->rank), NN_ARRAY_MAX_RANK);
+  y->dtype = x->dtype;
+  y->rank = 0;
+  for (int32_t i = 0; i < axis; i++)
+    y->shape[y->rank++] = x->shape[i];
+  for (int32_t i = 0; i < idx->rank; i++)
+    y->shape[y->rank++] = idx->shape[i];
+  for (int32_t i = axis + 1; i < x->rank; i++)
+    y->shape[y->rank++] = x->shape[i];
+  return NN_OK;
+}
+
+static nn_status
+gather_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0], *idx = ctx->value[1];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, 0), x->type.rank, false);
+  int64_t outer = nn_dims_product (&x->type, 0, axis), dim = x->type.shape[axis];
+  int64_t inner = nn_dims_product (&x->type, axis + 1, x->type.rank);
+  int64_t n_idx = nn_array_numel (idx);
+  size_t chunk = (size_t) inner * nn_dtype_size (x->type.dtype);
+  char *y = ctx->y[0]->data;
+
+  for (int64_t j = 0; j < n_idx; j++)
+    {
+      int64_t i = nn_array_get_i64 (idx, j);
+
+      if (i < -dim || i >= dim)
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "index %" PRId64 " is outside "
+                           "axis %d of size %" PRId64, i, (int) axis, dim);
+    }
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t j = 0; j < n_idx; j++)
+      {
+        int64_t i = nn_array_get_i64 (idx, j);
+
+        i = i < 0 ? i + dim : i;
+        memcpy (y + (size_t) (o * n_idx + j) * chunk,
+                (const char *) x->data + (size_t) (o * dim + i) * chunk, chunk);
+      }
+  return NN_OK;
+}
+
+const nn_op nn_op_gather = {
+  .name = "Gather", .torch = "torch.index_select",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .attrs = gather_attrs, .n_attrs = NN_N_ELEMENTS (gather_attrs),
+  .infer = gather_infer, .forward = gather_forward,
+};
+
+/* ---------------------------------------------------------------- Slice */
+
+/* start and step of every axis of the input (untouched axes: 0 and 1), output sizes */
+typedef struct slice_geom {
+  int64_t start[NN_ARRAY_MAX_RANK], step[NN_ARRAY_MAX_RANK], len[NN_ARRAY_MAX_RANK];
+} slice_geom;
+
+static int64_t
+clamp (int64_t v, int64_t lo, int64_t hi)
+{
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* ONNX's rule for one axis of size dim */
+static void
+slice_axis (int64_t dim, int64_t start, int64_t end, int64_t step, slice_geom *g, int32_t a)
+{
+  start = start < 0 ? start + dim : start;
+  end = end < 0 ? (end < -dim ? -1 : end + dim) : end;
+  if (step > 0)
+    {
+      start = clamp (start, 0, dim);
+      end = clamp (end, 0, dim);
+      g->len[a] = end > start ? (end - start + step - 1) / step : 0;
+    }
+  else
+    {
+      start = clamp (start, 0, dim - 1);
+      end = clamp (end, -1, dim - 1);
+      g->len[a] = start > end ? (start - end - step - 1) / -step : 0;
+    }
+  g->start[a] = start;
+  g->step[a] = step;
+}
+
+static nn_status
+slice_geometry (const nn_op_ctx *ctx, slice_geom *g, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int64_t starts[NN_ARRAY_MAX_RANK], ends[NN_ARRAY_MAX_RANK], axes[NN_ARRAY_MAX_RANK];
+  int64_t steps[NN_ARRAY_MAX_RANK];
+  int32_t n, n_end, n_axes = 0, n_steps = 0;
+  bool seen[NN_ARRAY_MAX_RANK] = { false };
+  nn_status s;
+
+  if ((s = nn_op_const_ints (ctx, 1, starts, NN_ARRAY_MAX_RANK, &n, err)) != NN_OK
+      || (s = nn_op_const_ints (ctx, 2, ends, NN_ARRAY_MAX_RANK, &n_end, err)) != NN_OK
+      || (ctx->n_in > 3 && ctx->in[3] != NULL
+          && (s = nn_op_const_ints (ctx, 3, axes, NN_ARRAY_MAX_RANK, &n_axes, err)) != NN_OK)
+      || (ctx->n_in > 4 && ctx->in[4] != NULL
+          && (s = nn_op_const_ints (ctx, 4, steps, NN_ARRAY_MAX_RANK, &n_steps, err)) != NN_OK))
+    return s;
+  if (n_end != n || (n_axes != 0 && n_axes != n) || (n_steps != 0 && n_steps != n) || n > x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "starts, ends, axes and steps must have "
+                       "one entry per sliced axis, at most %d", (int) x->rank);
+  for (int32_t a = 0; a < x->rank; a++)
+    {
+      g->start[a] = 0;
+      g->step[a] = 1;
+      g->len[a] = x->shape[a];
+    }
+  for (int32_t i = 0; i < n; i++)
+    {
+      int32_t a = n_axes ? nn_axis_normalize (axes[i], x->rank, false) : i;
+      int64_t step = n_steps ? steps[i] : 1;
+
+      if (a < 0 || seen[a])
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is %s",
+                           n_axes ? axes[i] : i, a < 0 ? "out of range" : "given twice");
+      if (step == 0)
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "a step is 0");
+      seen[a] = true;
+      if (x->shape[a] == NN_DIM_SYMBOLIC)
+        g->len[a] = NN_DIM_SYMBOLIC;
+      else
+        slice_axis (x->shape[a], starts[i], ends[i], step, g, a);
+    }
+  return NN_OK;
+}
+
+static nn_status
+slice_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  slice_geom g;
+  nn_status s = slice_geometry (ctx, &g, err);
+
+  if (s != NN_OK)
+    return s;
+  *ctx->out[0] = *ctx->in[0];
+  memcpy (ctx->out[0]->shape, g.len, (size_t) ctx->in[0]->rank * sizeof *g.len);
+  return NN_OK;
+}
+
+static nn_status
+slice_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = &ctx->value[0]->type;
+  int64_t strides[NN_ARRAY_MAX_RANK], steps[NN_ARRAY_MAX_RANK], base = 0;
+  slice_geom g;
+  nn_status s;
+
+  if ((s = slice_geometry (ctx, &g, err)) != NN_OK)
+    return s;
+  nn_strides (x->rank, x->shape, strides);
+  for (int32_t i = 0; i < x->rank; i++)
+    {
+      base += g.start[i] * strides[i];
+      steps[i] = g.step[i] * strides[i];
+    }
+  nn_copy_strided (ctx->value[0], base, steps, ctx->y[0]);
+  return NN_OK;
+}
+
+const nn_op nn_op_slice = {
+  .name = "Slice", .torch = "Tensor[start:end:step]",
+  .min_in = 3, .max_in = 5, .min_out = 1, .max_out = 1,
+  .infer = slice_infer, .forward = slice_forward,
+};

@@ -1,0 +1,248 @@
+/* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Identity,
+ * Dropout (inference)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each float operator is a scalar function of x and up to two parameters (from its
+ * attributes, or for Clip from its optional inputs); unary_forward maps it over the
+ * input.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ops/op.h"
+
+typedef float (*scalar_fn) (float x, const float *p);
+
+static nn_status
+infer_float (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err);
+
+  if (s == NN_OK)
+    *ctx->out[0] = *ctx->in[0];
+  return s;
+}
+
+static nn_status
+unary_forward (const nn_op_ctx *ctx, scalar_fn f, const float *p)
+{
+  const float *x = ctx->value[0]->data;
+  float *y = ctx->y[0]->data;
+  int64_t n = nn_array_numel (ctx->y[0]);
+
+  for (int64_t i = 0; i < n; i++)
+    y[i] = f (x[i], p);
+  return NN_OK;
+}
+
+/* an op whose parameters are its FLOAT attributes, in schema order */
+#define UNARY_FORWARD(sym)                                               \
+  static nn_status sym##_forward (const nn_op_ctx *ctx, nn_error *err)   \
+  {                                                                      \
+    float p[2] = { 0.0f, 0.0f };                                         \
+    for (int k = 0; k < ctx->op->n_attrs && k < 2; k++)                  \
+      p[k] = (float) nn_attr_f (ctx, k);                                 \
+    return unary_forward (ctx, sym##_f, p);                              \
+  }
+
+#define UNARY_OP(sym, onnx, torch_name, attr_table, n)                   \
+  const nn_op nn_op_##sym = {                                            \
+    .name = onnx, .torch = torch_name,                                   \
+    .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,                \
+    .attrs = attr_table, .n_attrs = n,                                   \
+    .infer = infer_float, .forward = sym##_forward,                      \
+  }
+
+static float
+relu_f (float x, const float *p)
+{
+  return x > 0.0f ? x : 0.0f;
+}
+
+static float
+leaky_relu_f (float x, const float *p)
+{
+  return x >= 0.0f ? x : x * p[0];
+}
+
+/* ONNX: x for x >= 0, alpha * (exp(x) - 1) below */
+static float
+elu_f (float x, const float *p)
+{
+  return x >= 0.0f ? x : p[0] * expm1f (x);
+}
+
+static float
+sigmoid_f (float x, const float *p)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+static float
+tanh_f (float x, const float *p)
+{
+  return tanhf (x);
+}
+
+/* ONNX: max(0, min(1, alpha * x + beta)) */
+static float
+hard_sigmoid_f (float x, const float *p)
+{
+  return fmaxf (0.0f, fminf (1.0f, p[0] * x + p[1]));
+}
+
+/* ONNX: x * max(0, min(1, x / 6 + 1 / 2)) */
+static float
+hard_swish_f (float x, const float *p)
+{
+  return x * fmaxf (0.0f, fminf (1.0f, x / 6.0f + 0.5f));
+}
+
+static float
+erf_f (float x, const float *p)
+{
+  return erff (x);
+}
+
+static float
+sqrt_f (float x, const float *p)
+{
+  return sqrtf (x);
+}
+
+/* ONNX Clip: min(max(x, lo), hi); NaN stays NaN as in PyTorch's clamp */
+static float
+clip_f (float x, const float *p)
+{
+  if (isnan (x))
+    return x;
+  return x < p[0] ? p[0] : x > p[1] ? p[1] : x;
+}
+
+UNARY_FORWARD (relu)
+UNARY_FORWARD (leaky_relu)
+UNARY_FORWARD (elu)
+UNARY_FORWARD (sigmoid)
+UNARY_FORWARD (tanh)
+UNARY_FORWARD (hard_sigmoid)
+UNARY_FORWARD (hard_swish)
+UNARY_FORWARD (erf)
+UNARY_FORWARD (sqrt)
+
+static const nn_attr_schema leaky_attrs[] = {
+  { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
+};
+static const nn_attr_schema elu_attrs[] = {
+  { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+};
+static const nn_attr_schema hard_sigmoid_attrs[] = {
+  { .name = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 0.2 },
+  { .name = "beta", .kind = NN_ATTR_FLOAT, .def_f = 0.5 },
+};
+
+UNARY_OP (relu, "Relu", "ReLU", NULL, 0);
+UNARY_OP (leaky_relu, "LeakyRelu", "LeakyReLU", leaky_attrs, 1);
+UNARY_OP (elu, "Elu", "ELU", elu_attrs, 1);
+UNARY_OP (sigmoid, "Sigmoid", "Sigmoid", NULL, 0);
+UNARY_OP (tanh, "Tanh", "Tanh", NULL, 0);
+UNARY_OP (hard_sigmoid, "HardSigmoid", "Hardsigmoid", hard_sigmoid_attrs, 2);
+UNARY_OP (hard_swish, "HardSwish", "Hardswish", NULL, 0);
+UNARY_OP (erf, "Erf", "torch.erf", NULL, 0);
+UNARY_OP (sqrt, "Sqrt", "torch.sqrt", NULL, 0);
+
+/* ---------------------------------------------------------------- Clip */
+
+/* min and max are optional scalar inputs 2 and 3 (ONNX opset 11+) */
+static nn_status
+clip_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  for (int k = 1; k < ctx->n_in; k++)
+    {
+      if (ctx->in[k] == NULL)
+        continue;
+      nn_status s = nn_op_check_dtype (ctx, k, NN_MASK_F32, err);
+
+      if (s != NN_OK)
+        return s;
+      if (nn_type_numel (ctx->in[k]) != 1)
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its %s must be one number (a "
+                           "scalar), not %d-dimensional", k == 1 ? "min" : "max",
+                           (int) ctx->in[k]->rank);
+    }
+  return infer_float (ctx, err);
+}
+
+static nn_status
+clip_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  float p[2] = { -INFINITY, INFINITY };
+
+  for (int k = 1; k < ctx->n_in; k++)
+    if (ctx->value[k] != NULL)
+      p[k - 1] = ((const float *) ctx->value[k]->data)[0];
+  return unary_forward (ctx, clip_f, p);
+}
+
+const nn_op nn_op_clip = {
+  .name = "Clip", .torch = "Hardtanh", /* ReLU6 is Clip(0, 6) */
+  .min_in = 1, .max_in = 3, .min_out = 1, .max_out = 1,
+  .infer = clip_infer, .forward = clip_forward,
+};
+
+/* ---------------------------------------------------------------- Identity, Dropout */
+
+const nn_op nn_op_identity = {
+  .name = "Identity", .torch = "Identity",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .infer = nn_infer_same, .forward = nn_forward_copy,
+};
+
+/* Inference only: inputs data, ratio (optional), training_mode (optional, must be
+ * false); outputs output and the optional mask (all true, as ONNX says). */
+static nn_status
+dropout_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  if (ctx->n_in > 2 && ctx->in[2] != NULL)
+    {
+      if (ctx->in[2]->dtype != NN_DTYPE_BOOL || nn_type_numel (ctx->in[2]) != 1)
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "training_mode must be one bool");
+      if (ctx->value[2] == NULL || nn_array_get_i64 (ctx->value[2], 0) != 0)
+        return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "only inference "
+                           "(training_mode false) is supported so far");
+    }
+  if (ctx->n_in > 1 && ctx->in[1] != NULL && nn_type_numel (ctx->in[1]) != 1)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "ratio must be one number");
+  nn_status s = infer_float (ctx, err);
+
+  if (s != NN_OK)
+    return s;
+  if (ctx->n_out > 1)
+    {
+      *ctx->out[1] = *ctx->in[0];
+      ctx->out[1]->dtype = NN_DTYPE_BOOL;
+    }
+  return NN_OK;
+}
+
+static nn_status
+dropout_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_forward_copy (ctx, err);
+  if (ctx->n_out > 1)
+    memset (ctx->y[1]->data, 1, nn_array_bytes (ctx->y[1]));
+  return NN_OK;
+}
+
+static const nn_attr_schema dropout_attrs[] = {
+  { .name = "seed", .kind = NN_ATTR_INT },
+};
+
+const nn_op nn_op_dropout = {
+  .name = "Dropout", .torch = "Dropout",
+  .min_in = 1, .max_in = 3, .min_out = 1, .max_out = 2,
+  .attrs = dropout_attrs, .n_attrs = NN_N_ELEMENTS (dropout_attrs),
+  .infer = dropout_infer, .forward = dropout_forward,
+};

@@ -1,0 +1,398 @@
+#!/usr/bin/python3
+# make-graph-fixtures.py - PyTorch references for the graph engine's operators
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: make-graph-fixtures.py OUTDIR
+# Writes OUTDIR/cases.txt and the .npy files it names: random inputs and attributes per
+# operator (random odd shapes, broadcasting, every attribute ONNX gives), each with
+# PyTorch's result, and a residual block (Conv-BN-Relu-Conv-BN, Add, Relu) end to end.
+# tests/test-graph-ops.c builds each case as a graph, runs it and compares. Run at test
+# time by check-graph-ops.py; deterministic (one torch.manual_seed per case).
+#
+# cases.txt, one block a case:
+#   case NAME
+#   input NAME FILE [symbolic]   graph input (symbolic: declared with dim 0 as "N")
+#   init NAME FILE               initializer
+#   node OP NAME SCOPE in=A,B,C out=Y[,Z]   (an empty name is an omitted input, "-" no scope)
+#   attr NAME int|float|ints|string VALUE...   (for the node above)
+#   output NAME FILE             graph output and PyTorch's value
+#   tol RTOL ATOL
+#   params N                     (optional) total parameters, as torch counts them
+#   peak-below-total             (optional) buffer reuse must keep the peak below the sum
+#   end
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+lines = []
+counter = [0]
+
+
+def save(arr, tag):
+    counter[0] += 1
+    name = "%04d-%s.npy" % (counter[0], tag)
+    a = arr.detach().numpy() if isinstance(arr, torch.Tensor) else np.asarray(arr)
+    if a.dtype == np.float64:
+        a = a.astype(np.float32)
+    np.save(os.path.join(OUT, name), a.copy(order="C"))
+    return name
+
+
+class Case:
+    def __init__(self, name, tol=(1e-5, 1e-6)):
+        self.name = name
+        self.body = []
+        self.tol = tol
+        self.n = 0
+        torch.manual_seed(len(lines) + 1)
+
+    def input(self, t, symbolic=False):
+        self.n += 1
+        name = "x%d" % self.n
+        self.body.append("input %s %s%s" % (name, save(t, name), " symbolic" if symbolic else ""))
+        return name
+
+    def init(self, t, tag="w"):
+        self.n += 1
+        name = "%s%d" % (tag, self.n)
+        self.body.append("init %s %s" % (name, save(t, name)))
+        return name
+
+    def node(self, op, ins, outs=("y",), name=None, scope="-", **attrs):
+        self.body.append("node %s %s %s in=%s out=%s" % (op, name or (op.lower() + str(self.n)),
+                                                         scope, ",".join(ins), ",".join(outs)))
+        for k, v in attrs.items():
+            if isinstance(v, str):
+                self.body.append("attr %s string %s" % (k, v))
+            elif isinstance(v, float):
+                self.body.append("attr %s float %r" % (k, v))
+            elif isinstance(v, (list, tuple)):
+                self.body.append("attr %s ints %s" % (k, " ".join(str(int(i)) for i in v)))
+            else:
+                self.body.append("attr %s int %d" % (k, int(v)))
+
+    def output(self, t, name="y"):
+        self.body.append("output %s %s" % (name, save(t, name)))
+
+    def done(self, extra=()):
+        lines.append("case " + self.name)
+        lines.extend(self.body)
+        lines.extend(extra)
+        lines.append("tol %g %g" % self.tol)
+        lines.append("end")
+
+
+def one(name, op, inputs, ref, tol=(1e-5, 1e-6), symbolic=False, inits=(), outs=("y",),
+        **attrs):
+    """A one-node case: inputs are graph inputs, inits (name-less) initializers;
+    None in either list is an omitted optional input."""
+    c = Case(name, tol)
+    names = [c.input(t, symbolic) if t is not None else "" for t in inputs]
+    names += [c.init(t) if t is not None else "" for t in inits]
+    c.node(op, names, outs, **attrs)
+    refs = ref if isinstance(ref, tuple) else (ref,)
+    for o, r in zip(outs, refs):
+        c.output(r, o)
+    c.done()
+
+
+def randn(*shape):
+    return torch.randn(tuple(shape), dtype=torch.float32)
+
+
+def rand_shape(rng, rank):
+    return [int(rng.integers(1, 6)) for _ in range(rank)]
+
+
+rng = np.random.default_rng(16)
+
+# ---- unary: random ranks 0..5, odd sizes
+unary = [
+    ("Relu", torch.relu, {}),
+    ("Sigmoid", torch.sigmoid, {}),
+    ("Tanh", torch.tanh, {}),
+    ("Erf", torch.erf, {}),
+    ("HardSwish", F.hardswish, {}),
+    ("Identity", lambda x: x, {}),
+]
+for op, fn, attrs in unary:
+    for rank in (0, 1, 3, 5):
+        x = randn(*rand_shape(rng, rank)) * 3
+        one("%s-rank%d" % (op, rank), op, [x], fn(x), symbolic=rank >= 2, **attrs)
+x = randn(3, 7, 5) * 3
+one("LeakyRelu-default", "LeakyRelu", [x], F.leaky_relu(x, 0.01))
+one("LeakyRelu-alpha", "LeakyRelu", [x], F.leaky_relu(x, 0.3), alpha=0.3)
+one("Elu-default", "Elu", [x], F.elu(x))
+one("Elu-alpha", "Elu", [x], F.elu(x, 0.4), alpha=0.4)
+one("HardSigmoid-default", "HardSigmoid", [x], torch.clamp(0.2 * x + 0.5, 0, 1))
+one("HardSigmoid-torch", "HardSigmoid", [x], F.hardsigmoid(x), alpha=1.0 / 6)
+one("Sqrt", "Sqrt", [x.abs()], torch.sqrt(x.abs()))
+one("Clip-relu6", "Clip", [x * 3], F.relu6(x * 3), inits=[torch.tensor(0.0), torch.tensor(6.0)])
+one("Clip-min-only", "Clip", [x], torch.clamp(x, min=-0.5), inits=[torch.tensor(-0.5), None])
+one("Clip-none", "Clip", [x], x)
+c = Case("Clip-max-only")
+xi = c.input(x)
+mx = c.init(torch.tensor(0.25))
+c.node("Clip", [xi, "", mx])
+c.output(torch.clamp(x, max=0.25))
+c.done()
+one("Dropout-inference", "Dropout", [x], (x, torch.ones_like(x, dtype=torch.bool)),
+    outs=("y", "y1"), inits=[torch.tensor(0.5)])
+
+# ---- binary with broadcasting
+pairs = [([3, 1, 5], [4, 5]), ([2, 3, 4], []), ([1], [7, 1, 3]), ([2, 1, 3, 1], [1, 4, 1, 6]),
+         ([5, 6], [5, 6]), ([0, 3], [1, 3])]
+binary = [("Add", torch.add), ("Sub", torch.sub), ("Mul", torch.mul), ("Div", torch.div)]
+for op, fn in binary:
+    for i, (sa, sb) in enumerate(pairs):
+        a, b = randn(*sa), randn(*sb)
+        if op == "Div":
+            b = b.sign() * (b.abs() + 0.5)
+        one("%s-bcast%d" % (op, i), op, [a, b], fn(a, b))
+for i, (sa, sb) in enumerate(pairs[:4]):
+    a, b = randn(*sa).abs() + 0.1, randn(*sb)
+    one("Pow-bcast%d" % i, "Pow", [a, b], torch.pow(a, b), tol=(1e-5, 1e-5))
+ai = torch.randint(-50, 50, (3, 4), dtype=torch.int64)
+bi = torch.randint(-50, 50, (4,), dtype=torch.int64)
+one("Add-int64", "Add", [ai, bi], ai + bi)
+one("Mul-int64", "Mul", [ai, bi], ai * bi)
+
+# ---- Conv
+
+
+def onnx_pads_to_torch(p):
+    """ONNX [top, left, bottom, right] -> F.pad (left, right, top, bottom)"""
+    return (p[1], p[3], p[0], p[2])
+
+
+conv_cases = [
+    # name, N, C, H, W, M, k, stride, pads, dilation, group, bias
+    ("basic", 2, 3, 9, 8, 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1, True),
+    ("stride2-odd", 1, 3, 11, 7, 5, (3, 2), (2, 1), (0, 0, 0, 0), (1, 1), 1, True),
+    ("groups2", 2, 4, 7, 7, 6, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 2, True),
+    ("depthwise", 2, 5, 8, 9, 5, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1), 5, True),
+    ("depthwise-mult2", 1, 3, 6, 6, 6, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 3, False),
+    ("dilation2", 1, 2, 10, 9, 3, (3, 3), (1, 1), (2, 2, 2, 2), (2, 2), 1, True),
+    ("asym-pads", 2, 3, 7, 8, 4, (3, 3), (1, 2), (1, 0, 2, 1), (1, 1), 1, True),
+    ("pointwise", 3, 8, 5, 5, 4, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1, False),
+]
+for (name, n, ci, h, w_, m, k, s, p, d, g, bias) in conv_cases:
+    x = randn(n, ci, h, w_)
+    wt = randn(m, ci // g, *k) * 0.3
+    b = randn(m) if bias else None
+    ref = F.conv2d(F.pad(x, onnx_pads_to_torch(p)), wt, b, stride=s, dilation=d, groups=g)
+    one("Conv-" + name, "Conv", [x], ref, tol=(1e-4, 1e-5), symbolic=True,
+        inits=[wt] + ([b] if bias else []), kernel_shape=list(k), strides=list(s),
+        pads=list(p), dilations=list(d), group=g)
+
+
+def same_pads(size, k, s, d, upper):
+    out = (size + s - 1) // s
+    total = max(0, (out - 1) * s + d * (k - 1) + 1 - size)
+    lo = total // 2 if upper else total - total // 2
+    return lo, total - lo
+
+
+for mode in ("SAME_UPPER", "SAME_LOWER"):
+    x = randn(1, 2, 8, 7)
+    wt = randn(3, 2, 4, 3) * 0.3
+    ph = same_pads(8, 4, 2, 1, mode == "SAME_UPPER")
+    pw = same_pads(7, 3, 2, 1, mode == "SAME_UPPER")
+    ref = F.conv2d(F.pad(x, (pw[0], pw[1], ph[0], ph[1])), wt, stride=2)
+    one("Conv-" + mode, "Conv", [x], ref, tol=(1e-4, 1e-5), inits=[wt], auto_pad=mode,
+        strides=[2, 2])
+x = randn(2, 3, 9, 9)
+wt = randn(2, 3, 3, 3) * 0.3
+one("Conv-VALID", "Conv", [x], F.conv2d(x, wt, stride=2), tol=(1e-4, 1e-5), inits=[wt],
+    auto_pad="VALID", strides=[2, 2])
+x = randn(2, 4, 13)
+wt = randn(6, 2, 3) * 0.3
+b = randn(6)
+one("Conv-1d", "Conv", [x], F.conv1d(x, wt, b, stride=2, padding=1, dilation=2, groups=2),
+    tol=(1e-4, 1e-5), inits=[wt, b], strides=[2], pads=[1, 1], dilations=[2], group=2)
+
+# ---- pools
+pool_cases = [
+    # name, shape, k, stride, pads (symmetric), dilation, ceil
+    ("k3s2p1-ceil", (2, 3, 9, 8), (3, 3), (2, 2), (1, 1), (1, 1), 1),
+    ("k2s2", (1, 2, 7, 7), (2, 2), (2, 2), (0, 0), (1, 1), 0),
+    ("k2s2-ceil", (1, 2, 7, 7), (2, 2), (2, 2), (0, 0), (1, 1), 1),
+    ("k3s1-dil2", (1, 2, 9, 10), (3, 3), (1, 1), (1, 1), (2, 2), 0),
+    ("k3x2-s2x1", (2, 1, 8, 6), (3, 2), (2, 1), (1, 0), (1, 1), 1),
+]
+for (name, shape, k, s, p, d, ceil) in pool_cases:
+    x = randn(*shape)
+    ref = F.max_pool2d(x, k, s, p, d, ceil_mode=bool(ceil))
+    one("MaxPool-" + name, "MaxPool", [x], ref, symbolic=True, kernel_shape=list(k),
+        strides=list(s), pads=[p[0], p[1], p[0], p[1]], dilations=list(d), ceil_mode=ceil)
+    if d == (1, 1):
+        for cip in (0, 1):
+            ref = F.avg_pool2d(x, k, s, p, ceil_mode=bool(ceil), count_include_pad=bool(cip))
+            one("AveragePool-%s-cip%d" % (name, cip), "AveragePool", [x], ref,
+                kernel_shape=list(k), strides=list(s), pads=[p[0], p[1], p[0], p[1]],
+                ceil_mode=ceil, count_include_pad=cip)
+x = randn(2, 3, 7, 8)
+ref = F.max_pool2d(F.pad(x, (1, 0, 0, 1), value=-math.inf), 2, 2)
+one("MaxPool-asym-pads", "MaxPool", [x], ref, kernel_shape=[2, 2], strides=[2, 2],
+    pads=[0, 1, 1, 0])
+x = randn(2, 3, 11)
+one("MaxPool-1d", "MaxPool", [x], F.max_pool1d(x, 3, 2, 1), kernel_shape=[3], strides=[2],
+    pads=[1, 1])
+x = randn(2, 5, 7, 3)
+one("GlobalAveragePool", "GlobalAveragePool", [x], F.adaptive_avg_pool2d(x, 1), symbolic=True)
+
+# ---- BatchNormalization (inference)
+for shape in ((2, 4, 5, 3), (3, 6)):
+    x = randn(*shape)
+    c = shape[1]
+    sc, bi, mu, var = randn(c), randn(c), randn(c), torch.rand(c) + 0.5
+    ref = F.batch_norm(x, mu, var, sc, bi, training=False, eps=1e-3)
+    one("BatchNormalization-rank%d" % len(shape), "BatchNormalization", [x], ref,
+        tol=(1e-5, 1e-5), symbolic=True, inits=[sc, bi, mu, var], epsilon=1e-3)
+
+# ---- Gemm and MatMul
+for ta in (0, 1):
+    for tb in (0, 1):
+        a = randn(*((5, 3) if ta else (3, 5)))
+        b = randn(*((4, 5) if tb else (5, 4)))
+        cm = randn(4)
+        opa = a.t() if ta else a
+        opb = b.t() if tb else b
+        ref = 0.5 * opa @ opb + 2.0 * cm
+        one("Gemm-tA%d-tB%d" % (ta, tb), "Gemm", [a], ref, tol=(1e-5, 1e-5), inits=[b, cm],
+            alpha=0.5, beta=2.0, transA=ta, transB=tb)
+a, b = randn(3, 6), randn(6, 2)
+one("Gemm-noC", "Gemm", [a], a @ b, tol=(1e-5, 1e-5), inits=[b])
+for i, cs in enumerate(([3, 2], [3, 1], [])):
+    cm = randn(*cs)
+    one("Gemm-C%d" % i, "Gemm", [a], a @ b + cm, tol=(1e-5, 1e-5), inits=[b, cm])
+mm = [([3, 4], [4, 5]), ([2, 3, 4], [4, 5]), ([4], [2, 4, 3]), ([2, 1, 3, 4], [5, 4, 6]),
+      ([4], [4]), ([3, 4], [4]), ([1, 2, 3], [3, 1, 3, 4])]
+for i, (sa, sb) in enumerate(mm):
+    a, b = randn(*sa), randn(*sb)
+    one("MatMul-%d" % i, "MatMul", [a, b], torch.matmul(a, b), tol=(1e-5, 1e-5))
+
+# ---- shape operators
+x = randn(2, 3, 4, 5)
+for axis in (0, 1, 2, 4, -1):
+    one("Flatten-axis%d" % axis, "Flatten", [x], x.reshape(int(np.prod(x.shape[:axis])), -1),
+        axis=axis)
+for i, shp in enumerate(([0, -1], [6, 20], [-1, 5, 1], [0, 3, 0, 5], [120])):
+    want = list(x.shape)
+    res = [want[j] if v == 0 else v for j, v in enumerate(shp)]
+    one("Reshape-%d" % i, "Reshape", [x], x.reshape(res),
+        inits=[torch.tensor(shp, dtype=torch.int64)])
+for perm in ([0, 2, 3, 1], [3, 1, 0, 2], None):
+    ref = x.permute(*perm) if perm else x.permute(3, 2, 1, 0)
+    kw = {"perm": perm} if perm else {}
+    one("Transpose-%s" % ("".join(map(str, perm)) if perm else "default"), "Transpose", [x],
+        ref, **kw)
+xi = torch.randint(0, 9, (2, 3, 4), dtype=torch.int64)
+one("Transpose-int64", "Transpose", [xi], xi.permute(2, 0, 1), perm=[2, 0, 1])
+x1 = randn(3, 1, 4, 1)
+one("Squeeze-all", "Squeeze", [x1], x1.squeeze())
+one("Squeeze-axes", "Squeeze", [x1], x1.squeeze(-1), inits=[torch.tensor([-1])])
+one("Unsqueeze", "Unsqueeze", [x1], x1.reshape(1, 3, 1, 4, 1, 1),
+    inits=[torch.tensor([0, -1])])
+one("Shape", "Shape", [x], torch.tensor(x.shape, dtype=torch.int64))
+one("Shape-start-end", "Shape", [x], torch.tensor(x.shape[1:-1], dtype=torch.int64),
+    start=1, end=-1)
+parts = [randn(2, k, 3, 4) for k in (1, 3, 2)]
+one("Concat-axis1", "Concat", parts, torch.cat(parts, 1), axis=1)
+parts = [randn(2, 3, k) for k in (4, 1)]
+one("Concat-axis-neg", "Concat", parts, torch.cat(parts, -1), axis=-1)
+for axis in (0, 1, -1):
+    x = randn(3, 4, 5) * 3
+    one("Softmax-axis%d" % axis, "Softmax", [x], torch.softmax(x, axis), axis=axis)
+
+# ---- Gather, Slice, Split, ReduceMean
+x = randn(4, 5, 3)
+for axis, idx in ((0, [3, 0, -1]), (1, [[1, 4], [0, 2]]), (-1, 2), (2, [])):
+    it = torch.tensor(idx, dtype=torch.int64)
+    ref = torch.index_select(x, axis, (it.reshape(-1) % x.shape[axis])).reshape(
+        x.shape[:axis % 3] + it.shape + x.shape[axis % 3 + 1:])
+    one("Gather-axis%d-rank%d" % (axis, it.dim()), "Gather", [x], ref,
+        inits=[it], axis=axis)
+x = randn(6, 7, 5)
+slices = [
+    # starts, ends, axes, steps, torch index
+    ([1], [5], None, None, (slice(1, 5),)),
+    ([0, 2], [-1, 100], [1, 2], None, (slice(None), slice(0, -1), slice(2, None))),
+    ([-1], [-1000], [0], [-2], (torch.tensor([5, 3, 1]),)),
+    ([5, 1], [0, 7], [-1, 1], [-1, 3], None),
+    ([2], [2], [1], None, (slice(None), slice(2, 2))),
+]
+for i, (st, en, ax, sp, index) in enumerate(slices):
+    if index is None:
+        # start 5 clamps to the last index 4; end 0 is exclusive
+        ref = x[:, 1:7:3, :][:, :, torch.tensor([4, 3, 2, 1])]
+    else:
+        ref = x[index]
+    inits = [torch.tensor(st), torch.tensor(en)]
+    if ax is not None or sp is not None:
+        inits.append(torch.tensor(ax if ax is not None else list(range(len(st)))))
+    if sp is not None:
+        inits.append(torch.tensor(sp))
+    one("Slice-%d" % i, "Slice", [x], ref, inits=inits)
+x = randn(4, 9, 2)
+one("Split-sizes", "Split", [x], tuple(torch.split(x, [2, 3, 4], 1)), outs=("y", "y1", "y2"),
+    inits=[torch.tensor([2, 3, 4])], axis=1)
+one("Split-equal", "Split", [x], tuple(torch.chunk(x, 2, 0)), outs=("y", "y1"))
+x = randn(4, 10, 2)  # 10 into 4: 3, 3, 3, 1 (ONNX opset 18, torch.chunk)
+one("Split-uneven", "Split", [x], tuple(torch.chunk(x, 4, 1)), outs=("y", "y1", "y2", "y3"),
+    axis=1, num_outputs=4)
+x = randn(3, 4, 5, 2)
+for i, (axes, keep) in enumerate((([1], 1), ([0, 2], 0), ([-1, 1], 1), (None, 0), (None, 1))):
+    ref = x.mean(dim=axes, keepdim=bool(keep)) if axes else x.mean().reshape(
+        [1] * 4 if keep else [])
+    kw = {"axes": axes} if axes else {}
+    one("ReduceMean-%d" % i, "ReduceMean", [x], ref, keepdims=keep, **kw)
+one("ReduceMean-axes-input", "ReduceMean", [x], x.mean(dim=(2, 3)), keepdims=0,
+    inits=[torch.tensor([2, 3])])
+
+# ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
+block = torch.nn.Sequential(
+    torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+    torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4))
+for bn in (block[1], block[4]):
+    bn.running_mean.uniform_(-0.5, 0.5)
+    bn.running_var.uniform_(0.5, 1.5)
+    bn.weight.data.uniform_(0.5, 1.5)
+    bn.bias.data.uniform_(-0.5, 0.5)
+block.eval()
+c = Case("residual-block", tol=(1e-4, 1e-5))
+x = randn(2, 4, 9, 7)
+xn = c.input(x, symbolic=True)
+with torch.no_grad():
+    ref = torch.relu(block(x) + x)
+inits = {}
+for key, v in block.state_dict().items():
+    if key.endswith("num_batches_tracked"):
+        continue
+    inits[key] = "layer1.0." + key
+    c.body.append("init %s %s" % (inits[key], save(v, key)))
+conv = dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+c.node("Conv", [xn, inits["0.weight"]], ["a"], "conv1", "layer1.0", **conv)
+c.node("BatchNormalization", ["a", inits["1.weight"], inits["1.bias"], inits["1.running_mean"],
+                              inits["1.running_var"]], ["b"], "bn1", "layer1.0")
+c.node("Relu", ["b"], ["c"], "relu", "layer1.0")
+c.node("Conv", ["c", inits["3.weight"]], ["d"], "conv2", "layer1.0", **conv)
+c.node("BatchNormalization", ["d", inits["4.weight"], inits["4.bias"], inits["4.running_mean"],
+                              inits["4.running_var"]], ["e"], "bn2", "layer1.0")
+c.node("Add", ["e", xn], ["f"], "add", "layer1.0")
+c.node("Relu", ["f"], ["y"], "relu2", "layer1.0")
+c.output(ref)
+n_params = sum(v.numel() for k, v in block.state_dict().items()
+               if not k.endswith("num_batches_tracked"))
+c.done(["params %d" % n_params, "peak-below-total"])
+
+with open(os.path.join(OUT, "cases.txt"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+print("wrote %d cases to %s" % (sum(1 for ln in lines if ln.startswith("case ")), OUT))

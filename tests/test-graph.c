@@ -1,0 +1,428 @@
+/* test-graph.c - the graph engine without PyTorch: validation messages, the operator
+ * table, attribute checks, symbolic inference, buffer reuse, fan-out and fan-in
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Operator results are checked against PyTorch in test-graph-ops.c; the numbers here
+ * are computed independently in the test (plain C loops).
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nn-graph.h"
+
+#define ONE(s) ((const char *const[]) { s })
+
+static nn_type
+f32_type (int32_t rank, const int64_t *shape)
+{
+  nn_type t = { .dtype = NN_DTYPE_FLOAT32, .rank = rank };
+
+  memcpy (t.shape, shape, (size_t) rank * sizeof *shape);
+  return t;
+}
+
+static void
+add_input (nn_graph *g, const char *name, int32_t rank, const int64_t *shape)
+{
+  nn_type t = f32_type (rank, shape);
+  nn_error err;
+
+  g_assert_cmpint (nn_graph_add_input (g, name, &t, &err), ==, NN_OK);
+}
+
+static void
+node (nn_graph *g, const char *op, const char *name, int n_in, const char *const *in,
+      const char *out)
+{
+  nn_error err;
+
+  if (nn_graph_add_node (g, op, name, NULL, n_in, in, 1, ONE (out), NULL, &err) != NN_OK)
+    g_error ("%s", err.message);
+}
+
+static void
+assert_message (const nn_error *err, const char *a, const char *b)
+{
+  if (strstr (err->message, a) == NULL || (b != NULL && strstr (err->message, b) == NULL))
+    g_error ("message \"%s\" lacks \"%s\" or \"%s\"", err->message, a, b ? b : "");
+}
+
+static void
+test_table (void)
+{
+  g_assert_cmpint (nn_op_count (), >=, 30);
+  for (int i = 0; i < nn_op_count (); i++)
+    {
+      g_assert_nonnull (nn_op_name (i));
+      g_assert_nonnull (nn_op_torch_name (i));
+      g_assert_cmpint (nn_op_find (nn_op_name (i)), ==, i);
+    }
+  g_assert_cmpint (nn_op_find ("NoSuchOp"), ==, -1);
+  g_assert_cmpstr (nn_op_torch_name (nn_op_find ("Gemm")), ==, "Linear");
+}
+
+static void
+test_cycle (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t shape[] = { 4 };
+  nn_error err;
+
+  add_input (g, "x", 1, shape);
+  node (g, "Add", "first", 2, (const char *const[]) { "x", "c" }, "a");
+  node (g, "Relu", "second", 1, ONE ("a"), "b");
+  node (g, "Sigmoid", "third", 1, ONE ("b"), "c");
+  g_assert_cmpint (nn_graph_validate (g, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "cycle", "'first'");
+  assert_message (&err, "'second'", "'third'");
+  g_assert_cmpint (err.layer, >=, 0);
+  g_assert_null (nn_graph_order (g));
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_STATUS_INVALID_ARG);
+  nn_graph_free (g);
+}
+
+static void
+test_dangling (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t shape[] = { 4 };
+  nn_error err;
+
+  add_input (g, "x", 1, shape);
+  node (g, "Add", "sum", 2, (const char *const[]) { "x", "missing" }, "y");
+  g_assert_cmpint (nn_graph_validate (g, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'sum'", "'missing'");
+  g_assert_cmpint (err.layer, ==, 0);
+  nn_graph_free (g);
+
+  g = nn_graph_new ();
+  add_input (g, "x", 1, shape);
+  g_assert_cmpint (nn_graph_add_output (g, "nowhere", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_validate (g, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'nowhere'", NULL);
+  nn_graph_free (g);
+}
+
+static void
+test_duplicates (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t shape[] = { 4 };
+  nn_error err;
+
+  add_input (g, "x", 1, shape);
+  node (g, "Relu", "act", 1, ONE ("x"), "y");
+  /* the same node name */
+  g_assert_cmpint (nn_graph_add_node (g, "Relu", "act", NULL, 1, ONE ("y"), 1, ONE ("z"),
+                                      NULL, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "two nodes", "'act'");
+  /* a value written twice */
+  g_assert_cmpint (nn_graph_add_node (g, "Tanh", "other", NULL, 1, ONE ("x"), 1, ONE ("y"),
+                                      NULL, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'other'", "'act'");
+  /* an output named like a graph input */
+  g_assert_cmpint (nn_graph_add_node (g, "Tanh", "third", NULL, 1, ONE ("y"), 1, ONE ("x"),
+                                      NULL, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'third'", "graph input");
+  /* an initializer named like a node's output */
+  g_assert_cmpint (nn_graph_add_initializer (g, "y", nn_array_new_f32 (1, shape, NULL), &err),
+                   ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'y'", "'act'");
+  g_assert_cmpint (nn_graph_add_input (g, "x", &(nn_type) { .rank = 0 }, &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  g_assert_cmpint (nn_graph_n_nodes (g), ==, 1);
+  g_assert_cmpint (nn_graph_validate (g, &err), ==, NN_OK);
+  nn_graph_free (g);
+}
+
+static void
+test_counts (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t shape[] = { 1, 2, 5, 5 };
+  nn_error err;
+
+  add_input (g, "x", 4, shape);
+  g_assert_cmpint (nn_graph_add_node (g, "Relu", "r", NULL, 2,
+                                      (const char *const[]) { "x", "x" }, 1, ONE ("y"), NULL,
+                                      &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'r' (Relu) has 2 inputs", "takes 1");
+  g_assert_cmpint (nn_graph_add_node (g, "Conv", "conv1", "layer1.0", 1, ONE ("x"), 1,
+                                      ONE ("y"), NULL, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'conv1' (Conv) has 1 inputs", "2 to 3");
+  g_assert_cmpint (nn_graph_add_node (g, "Swish", "s", NULL, 1, ONE ("x"), 1, ONE ("y"), NULL,
+                                      &err), ==, NN_STATUS_UNSUPPORTED);
+  assert_message (&err, "'s'", "'Swish'");
+  g_assert_cmpint (nn_graph_add_node (g, "Dropout", "d", NULL, 1, ONE ("x"), 3,
+                                      (const char *const[]) { "a", "b", "c" }, NULL, &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'d' (Dropout) has 3 outputs", NULL);
+  g_assert_cmpint (nn_graph_n_nodes (g), ==, 0);
+  nn_graph_free (g);
+}
+
+static void
+test_attrs (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t shape[] = { 1, 2, 5, 5 }, bad[] = { 0, 1 };
+  nn_error err;
+  int conv;
+
+  add_input (g, "x", 4, shape);
+  g_assert_cmpint (nn_graph_add_initializer (g, "w", nn_array_new_f32 (4, (int64_t[]) { 3, 2, 3, 3 },
+                                                                       NULL), &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_node (g, "Conv", "conv1", "layer1.0", 2,
+                                      (const char *const[]) { "x", "w" }, 1, ONE ("y"), &conv,
+                                      &err), ==, NN_OK);
+  g_assert_cmpstr (nn_graph_node_scope (g, conv), ==, "layer1.0");
+  g_assert_cmpstr (nn_graph_node_torch (g, conv), ==, "Conv2d");
+  g_assert_cmpint (nn_graph_set_attr_int (g, conv, "group", 0, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'conv1'", "'group' is 0");
+  g_assert_cmpint (nn_graph_set_attr_int (g, conv, "groups", 1, &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  assert_message (&err, "no attribute 'groups'", NULL);
+  g_assert_cmpint (nn_graph_set_attr_float (g, conv, "group", 1.0, &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'group' is an integer", NULL);
+  g_assert_cmpint (nn_graph_set_attr_string (g, conv, "auto_pad", "SAME", &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  assert_message (&err, "SAME_UPPER", NULL);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, conv, "strides", 2, bad, &err), ==,
+                   NN_STATUS_INVALID_ARG);
+  /* a valid edit, then an inference error on the guilty node: 3 pads for 2 axes */
+  g_assert_cmpint (nn_graph_set_attr_ints (g, conv, "pads", 3, (int64_t[]) { 1, 1, 1 }, &err),
+                   ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_output (g, "y", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "node 'conv1' (Conv)", "'pads' has 3 values");
+  g_assert_cmpint (err.layer, ==, conv);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, conv, "pads", 4, (int64_t[]) { 1, 1, 1, 1 },
+                                           &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_OK);
+  nn_graph_free (g);
+}
+
+static void
+test_infer_errors (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t a[] = { 2, 3 }, b[] = { 4 };
+  nn_error err;
+
+  add_input (g, "a", 2, a);
+  add_input (g, "b", 1, b);
+  node (g, "Add", "residual.add", 2, (const char *const[]) { "a", "b" }, "y");
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_STATUS_SHAPE);
+  assert_message (&err, "node 'residual.add' (Add)", "do not broadcast");
+  nn_graph_free (g);
+}
+
+/* x[N, 3, 8, 8] -> Conv(4, 3x3, stride 2) -> Flatten -> Gemm(transB) gives [N, 5] */
+static void
+test_symbolic_batch (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t xs[] = { NN_DIM_SYMBOLIC, 3, 8, 8 };
+  const nn_type *t;
+  nn_node_cost cost;
+  nn_error err;
+  int conv;
+
+  add_input (g, "x", 4, xs);
+  g_assert_cmpint (nn_graph_add_initializer (g, "w", nn_array_new_f32 (4, (int64_t[]) { 4, 3, 3, 3 },
+                                                                       NULL), &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_initializer (g, "fc", nn_array_new_f32 (2, (int64_t[]) { 5, 36 },
+                                                                        NULL), &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_node (g, "Conv", "conv", NULL, 2,
+                                      (const char *const[]) { "x", "w" }, 1, ONE ("c"), &conv,
+                                      &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, conv, "strides", 2, (int64_t[]) { 2, 2 }, &err),
+                   ==, NN_OK);
+  node (g, "Flatten", "flat", 1, ONE ("c"), "f");
+  g_assert_cmpint (nn_graph_add_node (g, "Gemm", "fc", NULL, 2,
+                                      (const char *const[]) { "f", "fc" }, 1, ONE ("y"), NULL,
+                                      &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_set_attr_int (g, nn_graph_find_node (g, "fc"), "transB", 1, &err),
+                   ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_output (g, "y", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_OK);
+  t = nn_graph_value_type (g, "c");
+  g_assert_cmpint (t->rank, ==, 4);
+  g_assert_cmpint (t->shape[0], ==, NN_DIM_SYMBOLIC);
+  g_assert_cmpint (t->shape[2], ==, 3);
+  t = nn_graph_value_type (g, "f");
+  g_assert_cmpint (t->shape[0], ==, NN_DIM_SYMBOLIC);
+  g_assert_cmpint (t->shape[1], ==, 36);
+  t = nn_graph_value_type (g, "y");
+  g_assert_cmpint (t->shape[0], ==, NN_DIM_SYMBOLIC);
+  g_assert_cmpint (t->shape[1], ==, 5);
+  /* Conv2d(3, 4, 3, bias=False) on 8x8 stride 2: 4*3*3*3 weights, 4*3*3 outputs of 27 MACs */
+  g_assert_cmpint (nn_graph_node_cost (g, conv, &cost, &err), ==, NN_OK);
+  g_assert_cmpint (cost.params, ==, 108);
+  g_assert_cmpint (cost.macs, ==, 36 * 27);
+  g_assert_cmpint (nn_graph_node_cost (g, nn_graph_find_node (g, "fc"), &cost, &err), ==, NN_OK);
+  g_assert_cmpint (cost.macs, ==, 5 * 36);
+  nn_graph_free (g);
+}
+
+static nn_array *
+ramp (int64_t n)
+{
+  nn_array *x = nn_array_new_f32 (1, &n, NULL);
+
+  for (int64_t i = 0; i < n; i++)
+    ((float *) x->data)[i] = (float) (i - n / 2) * 0.25f;
+  return x;
+}
+
+/* a chain of 12 Relus: buffers are reused, the peak is two values, not twelve */
+static void
+test_buffer_reuse (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t n = 1000;
+  nn_array *x = ramp (n), *y = NULL;
+  nn_graph_run_stats stats;
+  nn_error err;
+
+  add_input (g, "v0", 1, &n);
+  for (int i = 0; i < 12; i++)
+    {
+      char in[16], out[16], name[16];
+
+      snprintf (in, sizeof in, "v%d", i);
+      snprintf (out, sizeof out, "v%d", i + 1);
+      snprintf (name, sizeof name, "relu%d", i);
+      node (g, "Relu", name, 1, ONE (in), out);
+    }
+  g_assert_cmpint (nn_graph_add_output (g, "v12", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_run (g, (const nn_array *const[]) { x }, &y, &stats, &err), ==,
+                   NN_OK);
+  for (int64_t i = 0; i < n; i++)
+    g_assert_cmpfloat (((float *) y->data)[i], ==, fmaxf (((float *) x->data)[i], 0.0f));
+  g_assert_cmpuint (stats.total_value_bytes, ==, 12 * n * sizeof (float));
+  g_assert_cmpuint (stats.peak_live_bytes, ==, 2 * n * sizeof (float));
+  g_assert_cmpint (stats.buffers_reused, >=, 10);
+  nn_array_free (x);
+  nn_array_free (y);
+  nn_graph_free (g);
+}
+
+/* fan-out and fan-in: y = relu(x) * sigmoid(x) + x, and a second output; node order
+ * in the file is not the topological one */
+static void
+test_fan_out_in (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t n = 37;
+  nn_array *x = ramp (n), *out[2] = { NULL, NULL };
+  const nn_array *const inputs[] = { x };
+  const int *order;
+  nn_error err;
+
+  add_input (g, "x", 1, &n);
+  node (g, "Add", "sum", 2, (const char *const[]) { "p", "x" }, "y");
+  node (g, "Mul", "prod", 2, (const char *const[]) { "r", "s" }, "p");
+  node (g, "Relu", "relu", 1, ONE ("x"), "r");
+  node (g, "Sigmoid", "gate", 1, ONE ("x"), "s");
+  g_assert_cmpint (nn_graph_add_output (g, "y", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_output (g, "s", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_validate (g, &err), ==, NN_OK);
+  order = nn_graph_order (g);
+  g_assert_cmpstr (nn_graph_node_name (g, order[3]), ==, "sum");
+  g_assert_cmpint (nn_graph_run (g, inputs, out, NULL, &err), ==, NN_OK);
+  for (int64_t i = 0; i < n; i++)
+    {
+      float v = ((float *) x->data)[i], s = 1.0f / (1.0f + expf (-v));
+
+      g_assert_cmpfloat_with_epsilon (((float *) out[0]->data)[i], fmaxf (v, 0.0f) * s + v, 1e-6);
+      g_assert_cmpfloat_with_epsilon (((float *) out[1]->data)[i], s, 1e-7);
+    }
+  nn_array_free (out[0]);
+  nn_array_free (out[1]);
+  nn_array_free (x);
+  nn_graph_free (g);
+}
+
+static void
+test_run_errors (void)
+{
+  nn_graph *g = nn_graph_new ();
+  int64_t decl[] = { NN_DIM_SYMBOLIC, 4 }, have[] = { 3, 5 };
+  nn_array *x = nn_array_new_f32 (2, have, NULL), *y = NULL;
+  nn_error err;
+
+  add_input (g, "x", 2, decl);
+  node (g, "Relu", "r", 1, ONE ("x"), "y");
+  g_assert_cmpint (nn_graph_add_output (g, "y", &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_run (g, (const nn_array *const[]) { x }, &y, NULL, &err), ==,
+                   NN_STATUS_SHAPE);
+  assert_message (&err, "'x' is float32[3, 5]", "float32[N, 4]");
+  g_assert_null (y);
+  nn_array_free (x);
+  nn_graph_free (g);
+}
+
+static void
+test_budget (void)
+{
+  uint64_t old = nn_memory_budget ();
+  nn_graph *g = nn_graph_new ();
+  int64_t huge[] = { 1 << 20, 1 << 20, 1 << 20 }, deep[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+  nn_type t = f32_type (3, huge);
+  nn_error err;
+
+  nn_set_memory_budget (UINT64_C (1) << 20);
+  g_assert_cmpint (nn_graph_add_input (g, "x", &t, &err), ==, NN_STATUS_TOO_LARGE);
+  assert_message (&err, "'x'", "budget");
+  t = f32_type (8, deep);
+  t.rank = 9;
+  g_assert_cmpint (nn_graph_add_input (g, "y", &t, &err), ==, NN_STATUS_UNSUPPORTED);
+  g_assert_null (nn_array_new_f32 (9, deep, &err));
+  nn_set_memory_budget (old);
+  nn_graph_free (g);
+}
+
+static void
+test_broadcast (void)
+{
+  nn_type a = f32_type (3, (int64_t[]) { NN_DIM_SYMBOLIC, 1, 5 });
+  nn_type b = f32_type (2, (int64_t[]) { 4, 1 }), c = f32_type (1, (int64_t[]) { 3 }), out;
+  nn_error err;
+
+  g_assert_cmpint (nn_broadcast_types (2, (const nn_type *const[]) { &a, &b }, &out, &err), ==,
+                   NN_OK);
+  g_assert_cmpint (out.rank, ==, 3);
+  g_assert_cmpint (out.shape[0], ==, NN_DIM_SYMBOLIC);
+  g_assert_cmpint (out.shape[1], ==, 4);
+  g_assert_cmpint (out.shape[2], ==, 5);
+  g_assert_cmpint (nn_broadcast_types (3, (const nn_type *const[]) { &a, &b, &c }, &out, &err),
+                   ==, NN_STATUS_SHAPE);
+  assert_message (&err, "[N, 4, 5]", "[3]");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/graph/table", test_table);
+  g_test_add_func ("/graph/validate/cycle", test_cycle);
+  g_test_add_func ("/graph/validate/dangling", test_dangling);
+  g_test_add_func ("/graph/validate/duplicates", test_duplicates);
+  g_test_add_func ("/graph/validate/counts", test_counts);
+  g_test_add_func ("/graph/attrs", test_attrs);
+  g_test_add_func ("/graph/infer/errors", test_infer_errors);
+  g_test_add_func ("/graph/infer/symbolic-batch", test_symbolic_batch);
+  g_test_add_func ("/graph/run/buffer-reuse", test_buffer_reuse);
+  g_test_add_func ("/graph/run/fan-out-in", test_fan_out_in);
+  g_test_add_func ("/graph/run/errors", test_run_errors);
+  g_test_add_func ("/graph/budget", test_budget);
+  g_test_add_func ("/graph/broadcast", test_broadcast);
+  return g_test_run ();
+}
