@@ -1,10 +1,14 @@
-/* ll-input-source.c - what the network is run on: random, zeros, ones, an image, a .npy
+/* ll-input-source.c - what the network is run on: random, zeros, ones, an image, a .npy,
+ * a drawing
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Files are read once, on the worker, and kept; every forward pass then only copies the
  * kept tensor. An image is converted for one input shape, so when the network's input
  * changes, make() asks for the image to be read again (G_IO_ERROR_PENDING).
+ *
+ * The drawing pad's canvas lives here, not in the pad, so that it survives switching
+ * pages and kinds, and a forward pass copies it like any other input.
  */
 #define G_LOG_DOMAIN "ll-input-source"
 
@@ -14,6 +18,7 @@
 #include <string.h>
 
 #include "ll-input-source.h"
+#include "ll-raster.h"
 #include "ll-runner.h"
 
 #ifdef LL_HAVE_DATASET
@@ -28,6 +33,9 @@ struct _LlInputSource {
   GFile *file;
   nn_tensor *loaded;          /* the file's array (image: [1, C, H, W] for loaded_shape) */
   nn_shape loaded_shape;
+  float *canvas;              /* the drawing: canvas_height × canvas_width */
+  int canvas_height;
+  int canvas_width;
 };
 
 G_DEFINE_FINAL_TYPE (LlInputSource, ll_input_source, G_TYPE_OBJECT)
@@ -43,6 +51,7 @@ enum {
 
 enum {
   CHANGED,
+  CANVAS_CHANGED,
   N_SIGNALS
 };
 
@@ -75,7 +84,8 @@ ll_input_source_set_kind (LlInputSource *self,
                           LlInputKind    kind)
 {
   g_return_if_fail (LL_IS_INPUT_SOURCE (self));
-  g_return_if_fail (kind == LL_INPUT_RANDOM || kind == LL_INPUT_ZEROS || kind == LL_INPUT_ONES);
+  g_return_if_fail (kind == LL_INPUT_RANDOM || kind == LL_INPUT_ZEROS || kind == LL_INPUT_ONES
+                    || kind == LL_INPUT_DRAWING);
 
   if (kind == self->kind)
     return;
@@ -131,6 +141,9 @@ ll_input_source_dup_description (LlInputSource *self)
       return g_strdup (_("Zeros"));
     case LL_INPUT_ONES:
       return g_strdup (_("Ones"));
+    case LL_INPUT_DRAWING:
+      /* Translators: the input drawn on the drawing pad */
+      return g_strdup (_("Drawing"));
     case LL_INPUT_IMAGE:
     case LL_INPUT_NPY:
     default:
@@ -145,7 +158,8 @@ ll_input_source_parse (const char   *spec,
 {
   static const struct { const char *prefix; LlInputKind kind; gboolean file; } kinds[] = {
     { "random", LL_INPUT_RANDOM, FALSE }, { "zeros", LL_INPUT_ZEROS, FALSE },
-    { "ones", LL_INPUT_ONES, FALSE }, { "image:", LL_INPUT_IMAGE, TRUE },
+    { "ones", LL_INPUT_ONES, FALSE }, { "drawing", LL_INPUT_DRAWING, FALSE },
+    { "image:", LL_INPUT_IMAGE, TRUE },
     { "npy:", LL_INPUT_NPY, TRUE },
   };
 
@@ -390,6 +404,39 @@ make_from_file (LlInputSource   *self,
   return input;
 }
 
+/* The canvas in every channel of a C×H×W input. */
+static nn_tensor *
+make_from_canvas (LlInputSource   *self,
+                  const nn_shape  *shape,
+                  GError         **error)
+{
+  size_t plane;
+  nn_tensor *input;
+
+  if (shape->n_dims != 3)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("A drawing needs a network that takes images (C×H×W)"));
+      return NULL;
+    }
+  if (shape->d[1] > 4096 || shape->d[2] > 4096)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The input is too large to draw on"));
+      return NULL;
+    }
+  ll_input_source_set_canvas_size (self, (int) shape->d[1], (int) shape->d[2]);
+  if (!(input = new_input (shape)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, _("The input is too large"));
+      return NULL;
+    }
+  plane = (size_t) self->canvas_height * (size_t) self->canvas_width;
+  for (int64_t c = 0; c < shape->d[0]; c++)
+    memcpy (input->data + c * plane, self->canvas, sizeof (float) * plane);
+  return input;
+}
+
 nn_tensor *
 ll_input_source_make (LlInputSource   *self,
                       const nn_shape  *shape,
@@ -402,6 +449,8 @@ ll_input_source_make (LlInputSource   *self,
 
   if (self->loaded != NULL)
     return make_from_file (self, shape, error);
+  if (self->kind == LL_INPUT_DRAWING)
+    return make_from_canvas (self, shape, error);
   input = new_input (shape);
   if (input == NULL)
     {
@@ -415,6 +464,75 @@ ll_input_source_make (LlInputSource   *self,
   return input;
 }
 
+/* ------------------------------------------------------------ the drawing */
+
+const float *
+ll_input_source_get_canvas (LlInputSource *self,
+                            int           *height,
+                            int           *width)
+{
+  g_return_val_if_fail (LL_IS_INPUT_SOURCE (self), NULL);
+
+  if (height != NULL)
+    *height = self->canvas_height;
+  if (width != NULL)
+    *width = self->canvas_width;
+  return self->canvas;
+}
+
+static void
+canvas_changed (LlInputSource *self)
+{
+  g_signal_emit (self, signals[CANVAS_CHANGED], 0);
+  if (self->kind == LL_INPUT_DRAWING)
+    emit_changed (self);
+}
+
+void
+ll_input_source_set_canvas_size (LlInputSource *self,
+                                 int            height,
+                                 int            width)
+{
+  g_return_if_fail (LL_IS_INPUT_SOURCE (self));
+  g_return_if_fail (height > 0 && width > 0);
+
+  if (height == self->canvas_height && width == self->canvas_width)
+    return;
+  g_free (self->canvas);
+  self->canvas = g_new0 (float, (gsize) height * (gsize) width);
+  self->canvas_height = height;
+  self->canvas_width = width;
+  g_signal_emit (self, signals[CANVAS_CHANGED], 0);
+}
+
+void
+ll_input_source_draw_stroke (LlInputSource *self,
+                             double         x0,
+                             double         y0,
+                             double         x1,
+                             double         y1,
+                             double         stroke_width)
+{
+  g_return_if_fail (LL_IS_INPUT_SOURCE (self));
+
+  if (self->canvas == NULL)
+    return;
+  ll_raster_stroke (self->canvas, self->canvas_height, self->canvas_width,
+                    x0, y0, x1, y1, stroke_width);
+  canvas_changed (self);
+}
+
+void
+ll_input_source_clear_canvas (LlInputSource *self)
+{
+  g_return_if_fail (LL_IS_INPUT_SOURCE (self));
+
+  if (self->canvas == NULL)
+    return;
+  memset (self->canvas, 0, sizeof (float) * (gsize) self->canvas_height * self->canvas_width);
+  canvas_changed (self);
+}
+
 /* ------------------------------------------------------------ GObject */
 
 static void
@@ -424,6 +542,7 @@ ll_input_source_finalize (GObject *object)
 
   g_clear_object (&self->file);
   g_clear_pointer (&self->loaded, nn_tensor_free);
+  g_free (self->canvas);
   G_OBJECT_CLASS (ll_input_source_parent_class)->finalize (object);
 }
 
@@ -482,7 +601,7 @@ ll_input_source_class_init (LlInputSourceClass *klass)
   object_class->set_property = ll_input_source_set_property;
 
   properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL, LL_INPUT_RANDOM, LL_INPUT_NPY, LL_INPUT_RANDOM,
+    g_param_spec_int ("kind", NULL, NULL, LL_INPUT_RANDOM, LL_INPUT_DRAWING, LL_INPUT_RANDOM,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SEED] =
     g_param_spec_uint ("seed", NULL, NULL, 0, G_MAXUINT, 1,
@@ -497,6 +616,9 @@ ll_input_source_class_init (LlInputSourceClass *klass)
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CANVAS_CHANGED] = g_signal_new ("canvas-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 0);
 }
 
 static void

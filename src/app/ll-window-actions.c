@@ -351,7 +351,7 @@ train_discard_action (GtkWidget  *widget,
   ll_training_discard (LL_WINDOW (widget)->training);
 }
 
-/* "random", "zeros", "ones", "image:PATH", "npy:PATH" */
+/* "random", "zeros", "ones", "drawing", "image:PATH", "npy:PATH" */
 static void
 set_input_action (GtkWidget  *widget,
                   const char *name,

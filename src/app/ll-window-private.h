@@ -57,6 +57,8 @@ struct _LlWindow {
   GCancellable *input_cancellable;
   guint forward_timeout;
   gint64 forward_scheduled;     /* monotonic time of the last edit that scheduled a run */
+  guint forwards_running;       /* passes requested whose result (or failure) is not in */
+  gboolean forward_wanted;      /* the drawing changed while a pass ran: run once more */
 
   GCancellable *io_cancellable;   /* the running load/save, for win.cancel */
   LlAutosave *autosave;           /* the document's unsaved work on disk */

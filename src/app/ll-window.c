@@ -266,6 +266,19 @@ set_activations (LlWindow      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_RUN]);
 }
 
+/* A pass's result (or failure) is in: a drawing that changed meanwhile runs now. */
+static void
+forward_ended (LlWindow *self)
+{
+  g_assert (self->forwards_running > 0);
+
+  if (--self->forwards_running == 0 && self->forward_wanted)
+    {
+      self->forward_wanted = FALSE;
+      ll_window_request_forward (self);
+    }
+}
+
 static gpointer
 prepare_job (gpointer      data,
              GCancellable *cancellable,
@@ -294,6 +307,8 @@ prepared_cb (GObject      *source,
     g_clear_pointer (&acts, ll_activations_unref);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self != NULL)
     ll_activations_page_set_message (self->activations_page, error->message);
+  if (self != NULL)
+    forward_ended (self);
 }
 
 static void
@@ -316,6 +331,8 @@ forward_cb (GObject      *source,
           ll_activations_page_set_message (self->activations_page, message);
         }
       forward_data_free (fd);
+      if (self != NULL)
+        forward_ended (self);
       return;
     }
   if (self->prepare_cancellable != NULL)
@@ -358,6 +375,7 @@ ll_window_request_forward (LlWindow *self)
   g_return_if_fail (LL_IS_WINDOW (self));
 
   g_clear_handle_id (&self->forward_timeout, g_source_remove);
+  self->forward_wanted = FALSE;   /* this pass runs on the drawing as it is now */
   net = ll_document_get_net (self->document);
   if (net->first_error < 0 && net->n_layers > 0)
     input = ll_input_source_make (self->input_source, &net->input, &error);
@@ -376,6 +394,7 @@ ll_window_request_forward (LlWindow *self)
   fd = g_new0 (ForwardData, 1);
   g_weak_ref_init (&fd->self, self);
   fd->document = g_object_ref (self->document);
+  self->forwards_running++;
   if (self->training_preview != NULL)
     ll_runner_forward_shared_async (self->runner, self->training_preview, input,
                                     ll_document_get_generation (self->document), forward_cb, fd);
@@ -481,6 +500,23 @@ schedule_forward (LlWindow *self)
   self->forward_scheduled = now;
   g_clear_handle_id (&self->forward_timeout, g_source_remove);
   self->forward_timeout = g_timeout_add (delay, forward_timeout_cb, self);
+}
+
+/* Strokes on the drawing pad come many a second: each would cancel the pass before it,
+ * and none would finish while the pen moves. So at most one pass runs; a stroke during
+ * it asks for one more, which starts when it ends, on the drawing as it is then. */
+static void
+input_changed_cb (LlWindow *self)
+{
+  if (ll_input_source_get_kind (self->input_source) != LL_INPUT_DRAWING)
+    {
+      schedule_forward (self);
+      return;
+    }
+  if (self->forwards_running > 0 || self->forward_timeout != 0)
+    self->forward_wanted = TRUE;
+  else
+    ll_window_request_forward (self);
 }
 
 LlRunResult *
@@ -930,7 +966,7 @@ ll_window_init (LlWindow *self)
   self->autosave = ll_autosave_new ();
   setup_list (self);
   self->input_source = ll_input_source_new ();
-  g_signal_connect_object (self->input_source, "changed", G_CALLBACK (schedule_forward), self,
+  g_signal_connect_object (self->input_source, "changed", G_CALLBACK (input_changed_cb), self,
                            G_CONNECT_SWAPPED);
   ll_activations_page_set_input_source (self->activations_page, self->input_source);
 
