@@ -8,6 +8,9 @@
  * for the last layer. The views come prepared from the worker (ll_activations_prepare)
  * right after each forward pass; cards are reused while the layer count stays.
  *
+ * With the drawing as the input, the drawing pad stands left of the cards, and under it
+ * the top classes again, so that they follow the pen without a scroll.
+ *
  * The cards' box only puts the cards on screen into each frame: with GTK's cairo
  * renderer every node of a frame is walked, and VGG-16's 33 cards made each frame that
  * shows a new picture cost several milliseconds of the main loop. It is snapshotted
@@ -20,6 +23,7 @@
 #include <glib/gi18n.h>
 
 #include "ll-activations-page.h"
+#include "ll-drawing-pad.h"
 #include "ll-format.h"
 #include "ll-reaper.h"
 
@@ -219,6 +223,11 @@ struct _LlActivationsPage {
   GtkLabel *message_label;
   GtkScrolledWindow *scroller;
   GtkBox *cards_box;
+  GtkWidget *drawing_box;
+  LlDrawingPad *pad;
+  GtkSpinButton *stroke_spin;
+  GtkWidget *top_label;
+  LlRenderArea *top_area;
 };
 
 G_DEFINE_FINAL_TYPE (LlActivationsPage, ll_activations_page, GTK_TYPE_WIDGET)
@@ -323,6 +332,20 @@ sync_card (LlActivationsPage *self,
   gtk_widget_set_visible (GTK_WIDGET (card->area), data != NULL);
 }
 
+/* The last card's picture beside the drawing pad, when it shows top classes. */
+static void
+sync_top_classes (LlActivationsPage *self)
+{
+  LlViewData *last = self->acts && self->acts->n_views > 0
+                     ? self->acts->views[self->acts->n_views - 1] : NULL;
+
+  if (last != NULL && last->view.kind != LL_RENDER_TOPK)
+    last = NULL;
+  ll_render_area_set_data (self->top_area, last);
+  gtk_widget_set_visible (self->top_label, last != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->top_area), last != NULL);
+}
+
 static void
 sync_cards (LlActivationsPage *self)
 {
@@ -344,6 +367,7 @@ sync_cards (LlActivationsPage *self)
     }
   for (guint i = 0; i < n; i++)
     sync_card (self, &g_array_index (self->cards, Card, i), i);
+  sync_top_classes (self);
 }
 
 void
@@ -385,6 +409,14 @@ ll_activations_page_get_activations (LlActivationsPage *self)
   return self->acts;
 }
 
+LlDrawingPad *
+ll_activations_page_get_drawing_pad (LlActivationsPage *self)
+{
+  g_return_val_if_fail (LL_IS_ACTIVATIONS_PAGE (self), NULL);
+
+  return self->pad;
+}
+
 LlRenderArea *
 ll_activations_page_get_area (LlActivationsPage *self,
                               guint              i)
@@ -414,6 +446,7 @@ sync_input (LlActivationsPage *self)
   gtk_drop_down_set_selected (self->input_dropdown, kind);
   gtk_spin_button_set_value (self->seed_spin, ll_input_source_get_seed (self->source));
   gtk_widget_set_visible (GTK_WIDGET (self->seed_spin), kind == LL_INPUT_RANDOM);
+  gtk_widget_set_visible (self->drawing_box, kind == LL_INPUT_DRAWING);
   self->syncing = FALSE;
 }
 
@@ -476,6 +509,15 @@ input_selected_cb (LlActivationsPage *self)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.set-input", "s", specs[pos]);
   else if (pos == LL_INPUT_IMAGE || pos == LL_INPUT_NPY)
     choose_file (self, pos == LL_INPUT_IMAGE);
+  else if (pos == LL_INPUT_DRAWING)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.set-input", "s", "drawing");
+}
+
+static void
+clear_cb (LlActivationsPage *self)
+{
+  if (self->source != NULL)
+    ll_input_source_clear_canvas (self->source);
 }
 
 static void
@@ -496,6 +538,7 @@ ll_activations_page_set_input_source (LlActivationsPage *self,
     g_signal_handlers_disconnect_by_data (self->source, self);
   g_set_object (&self->source, source);
   g_signal_connect_object (source, "notify", G_CALLBACK (sync_input), self, G_CONNECT_SWAPPED);
+  ll_drawing_pad_set_source (self->pad, source);
   sync_input (self);
 }
 
@@ -565,6 +608,8 @@ ll_activations_page_class_init (LlActivationsPageClass *klass)
   object_class->finalize = ll_activations_page_finalize;
 
   g_type_ensure (LL_TYPE_CARDS_BOX);
+  g_type_ensure (LL_TYPE_DRAWING_PAD);
+  g_type_ensure (LL_TYPE_RENDER_AREA);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/layerlab/Layerlab/ll-activations-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, box);
@@ -574,6 +619,12 @@ ll_activations_page_class_init (LlActivationsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, message_label);
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, cards_box);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, drawing_box);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, pad);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, stroke_spin);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, top_label);
+  gtk_widget_class_bind_template_child (widget_class, LlActivationsPage, top_area);
+  gtk_widget_class_bind_template_callback (widget_class, clear_cb);
   gtk_widget_class_bind_template_callback (widget_class, zoom_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, zoom_out_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -590,6 +641,10 @@ ll_activations_page_init (LlActivationsPage *self)
   g_signal_connect_swapped (self->input_dropdown, "notify::selected", G_CALLBACK (input_selected_cb), self);
   g_signal_connect_swapped (self->seed_spin, "value-changed", G_CALLBACK (seed_changed_cb), self);
   g_signal_connect_swapped (self->scale_dropdown, "notify::selected", G_CALLBACK (scale_selected_cb), self);
+  g_object_bind_property (gtk_spin_button_get_adjustment (self->stroke_spin), "value",
+                          self->pad, "stroke-width", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  ll_render_area_set_show_title (self->top_area, FALSE);
+  ll_render_area_set_fit_columns (self->top_area, TRUE);
   /* the box leaves out the cards off screen (see the top): a scroll or a taller
    * viewport shows others */
   vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);

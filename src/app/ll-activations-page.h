@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ll-drawing-pad.h"
 #include "ll-input-source.h"
 #include "ll-render-area.h"
 #include "ll-runner.h"
@@ -33,14 +34,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LlActivations, ll_activations_unref)
 #define LL_TYPE_ACTIVATIONS_PAGE (ll_activations_page_get_type ())
 G_DECLARE_FINAL_TYPE (LlActivationsPage, ll_activations_page, LL, ACTIVATIONS_PAGE, GtkWidget)
 
-/* Choosing an input activates win.set-input ("random", "zeros", "ones", "image:PATH",
- * "npy:PATH"); the window runs the network and hands the result back. */
+/* Choosing an input activates win.set-input ("random", "zeros", "ones", "drawing",
+ * "image:PATH", "npy:PATH"); the window runs the network and hands the result back. */
 GtkWidget     *ll_activations_page_new              (void);
 void           ll_activations_page_set_input_source (LlActivationsPage *self, LlInputSource *source);
 /* The result to show (NULL: none); message explains why there is none or what failed. */
 void           ll_activations_page_set_activations  (LlActivationsPage *self, LlActivations *acts);
 void           ll_activations_page_set_message      (LlActivationsPage *self, const char *message);
 LlActivations *ll_activations_page_get_activations  (LlActivationsPage *self);
+/* The pad the drawing input is drawn on (shown while it is the input). */
+LlDrawingPad  *ll_activations_page_get_drawing_pad (LlActivationsPage *self);
 /* The area showing activation i (0 = the input, i + 1 = layer i's output), or NULL. */
 LlRenderArea  *ll_activations_page_get_area         (LlActivationsPage *self, guint i);
 /* The text under activation i's heading (statistics, zeros), for tests. */
