@@ -171,10 +171,10 @@ canvas_changed_cb (LlDrawingPad *self)
 {
   int h = 0, w = 0;
 
-  if (self->surface != NULL && self->source != NULL
-      && ll_input_source_get_canvas (self->source, &h, &w) != NULL
-      && (h != cairo_image_surface_get_height (self->surface)
-          || w != cairo_image_surface_get_width (self->surface)))
+  ll_input_source_get_canvas (self->source, &h, &w);
+  /* a canvas of another size (the first one too) asks for another size */
+  if (self->surface == NULL || h != cairo_image_surface_get_height (self->surface)
+      || w != cairo_image_surface_get_width (self->surface))
     gtk_widget_queue_resize (GTK_WIDGET (self));
   update_surface (self);
 }
