@@ -157,6 +157,31 @@ test_destroy_window (LlWindow *win)
   test_wait_idle ();
 }
 
+GtkWidget *
+test_find_matching (GtkWidget       *widget,
+                    TestWidgetMatch  match,
+                    gconstpointer    data)
+{
+  if (match (widget, data))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = test_find_matching (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+gboolean
+test_widget_is_type (GtkWidget     *widget,
+                     gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, (GType) GPOINTER_TO_SIZE (type));
+}
+
 GtkWindow *
 test_find_toplevel (LlWindow *win,
                     GType     type)
@@ -208,15 +233,5 @@ GtkWidget *
 test_find_descendant (GtkWidget *widget,
                       GType      type)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = test_find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return test_find_matching (widget, test_widget_is_type, GSIZE_TO_POINTER (type));
 }

@@ -41,6 +41,11 @@ LlWindow *test_new_window_for_document (LlDocument *doc);
 void      test_destroy_window (LlWindow *win);
 /* The visible toplevel of type (a dialog, a chooser, an editor) transient for win, or NULL. */
 GtkWindow *test_find_toplevel (LlWindow *win, GType type);
+/* The first widget below widget (widget too, depth first) for which match holds, or NULL. */
+typedef gboolean (*TestWidgetMatch) (GtkWidget *widget, gconstpointer data);
+GtkWidget *test_find_matching (GtkWidget *widget, TestWidgetMatch match, gconstpointer data);
+/* TestWidgetMatch: widget is of type GPOINTER_TO_SIZE (data). */
+gboolean  test_widget_is_type (GtkWidget *widget, gconstpointer type);
 /* Types text into spin and presses Enter (gtk_spin_button_update(), as on focus-out).
  * The field checks, shows its message and commits inside that call. */
 void      test_type_into    (GtkSpinButton *spin, const char *text);
