@@ -28,7 +28,7 @@ find_label (LlWindow   *win,
             const char *text)
 {
   GtkWidget *label = test_find_matching (GTK_WIDGET (win->activations_page), label_reads,
-                                           g_dgettext (GETTEXT_PACKAGE, text));
+                                         g_dgettext (GETTEXT_PACKAGE, text));
 
   g_assert_nonnull (label);
   return label;

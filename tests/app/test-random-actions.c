@@ -4,7 +4,8 @@
  *
  * A seeded RNG drives the window's actions (add-layer::<type>, remove, duplicate, move,
  * apply-fix, undo, redo, edit-tensor) and parameter edits (through the document and the
- * inspector's spin buttons), with valid and absurd arguments. After every step the
+ * inspector's spin buttons), with valid and absurd arguments, and strokes on the drawing
+ * input racing the forward passes. After every step the
  * document must be consistent: the list model mirrors the network, every layer's shape,
  * parameter count and status equal a fresh propagation of a copy, and undo/redo move
  * exactly one recorded state back or forth. At the end, undoing everything gives the
@@ -276,6 +277,24 @@ step_spin (Run *run, const nn_net *net)
                                gtk_spin_button_get_value (GTK_SPIN_BUTTON (editor)) + rand_int (run, -2, 2));
 }
 
+/* The drawing as the input now and then, and strokes on it (off the canvas too), which
+ * race the edits' forward passes. */
+static void
+step_draw (Run *run)
+{
+  LlInputSource *source = run->win->input_source;
+
+  if (rand_int (run, 0, 4) == 0)
+    test_activate (run->win, "win.set-input",
+                   g_variant_new_string (rand_int (run, 0, 2) == 0 ? "ones" : "drawing"));
+  if (rand_int (run, 0, 9) == 0)
+    ll_input_source_clear_canvas (source);
+  for (int k = rand_int (run, 1, 3); k > 0; k--)
+    ll_input_source_draw_stroke (source, rand_int (run, -5, 40), rand_int (run, -5, 40),
+                                 rand_int (run, -5, 40), rand_int (run, -5, 40),
+                                 g_rand_double_range (run->rand, 0.1, 8));
+}
+
 static void
 step_input (Run *run)
 {
@@ -375,7 +394,12 @@ do_step (Run *run)
     case K_REDO: action = "win.redo"; break;
     case K_CONFIG: step_config (run, net); break;
     case K_SPIN: step_spin (run, net); break;
-    case K_INPUT: step_input (run); break;
+    case K_INPUT:
+      if (rand_int (run, 0, 3) == 0)
+        step_draw (run);
+      else
+        step_input (run);
+      break;
     case K_TENSOR: step_tensor (run, net); break;
     case K_SHRINK: ll_window_select (run->win, largest_layer (net)); action = "win.remove-layer"; break;
     default: g_assert_not_reached ();
