@@ -13,6 +13,9 @@ pkgs=(
   # libraries
   libgtk-4-dev libadwaita-1-dev libcairo2-dev libepoxy-dev
   libopenblas-dev libhdf5-dev zlib1g-dev libzip-dev libpng-dev libjpeg-dev
+  # ONNX: protobuf-c and its compiler, and the official onnx.proto the reader is
+  # generated from
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   # desktop integration: validators, schema compiler, icon cache, SVG icons, fonts
   desktop-file-utils appstream libglib2.0-bin gtk-update-icon-cache
   shared-mime-info hicolor-icon-theme adwaita-icon-theme librsvg2-common
@@ -28,7 +31,7 @@ if [ "${1:-}" = "--test" ]; then
     # screenshots (build-aux/screenshot.sh)
     imagemagick xdotool
     # reference numbers and HDF5 cross-checks
-    python3 python3-numpy python3-h5py python3-torch
+    python3 python3-numpy python3-h5py python3-torch python3-torchvision python3-onnx
     # sanitizers (gcc's come with build-essential) and fuzzing, profiling, timing
     clang libclang-rt-14-dev valgrind hyperfine
   )
