@@ -20,7 +20,7 @@
 #include "fuzz-entry.h"
 #include "nn-private.h"
 
-static const char *const targets[] = { "h5model", "npy", "pt", "propagate" };
+static const char *const targets[] = { "h5model", "npy", "onnx", "pt", "propagate" };
 
 /* libFuzzer stops at a 2 GiB malloc; without it a file that makes the reader (or
  * libhdf5 on its behalf) allocate a size from the file goes unnoticed when the machine

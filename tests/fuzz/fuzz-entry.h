@@ -21,10 +21,12 @@ int fuzz_h5model (const uint8_t *data, size_t size);
 /* The same file checked through nn_model_validate_isolated() (a forked child). */
 int fuzz_h5model_isolated (const uint8_t *data, size_t size);
 int fuzz_npy (const uint8_t *data, size_t size);
+/* An ONNX file checked and unpacked from memory, and its small tensors read. */
+int fuzz_onnx (const uint8_t *data, size_t size);
 int fuzz_pt (const uint8_t *data, size_t size);
 int fuzz_propagate (const uint8_t *data, size_t size);
 
-/* Entry for a target name ("h5model", "npy", "pt", "propagate"), NULL if unknown. */
+/* Entry for a target name ("h5model", "npy", "onnx", "pt", "propagate"), NULL if unknown. */
 typedef int (*fuzz_entry_fn) (const uint8_t *data, size_t size);
 fuzz_entry_fn fuzz_entry_lookup (const char *target);
 
