@@ -73,6 +73,8 @@ const char *nn_graph_node_torch (const nn_graph *g, int node);   /* "Conv2d" */
 int nn_graph_find_node (const nn_graph *g, const char *name);
 /* the topological order after a successful validate (n_nodes entries), else NULL */
 const int *nn_graph_order (const nn_graph *g);
+/* the initializer (weight) called name, NULL if none */
+const nn_array *nn_graph_initializer (const nn_graph *g, const char *name);
 /* the inferred type of a value after nn_graph_infer, NULL if none */
 const nn_type *nn_graph_value_type (const nn_graph *g, const char *name);
 
@@ -100,6 +102,21 @@ typedef struct nn_graph_run_stats {
  * may be NULL. */
 nn_status nn_graph_run (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
                         nn_graph_run_stats *stats, nn_error *err);
+
+/* ---- ONNX files ---- */
+
+typedef struct nn_onnx_save_opts {
+  int64_t opset;            /* the default-domain opset declared; 0: 17 */
+  bool external_data;       /* weights of 1 KiB or more to "FILE.data" beside the model
+                             * (also chosen when they would not fit in 2 GiB) */
+  const char *graph_name;   /* NULL: "layerlab" */
+} nn_onnx_save_opts;
+
+/* Saves g as an ONNX model at path, atomically (a temporary beside it, then rename):
+ * nodes in topological order, every inferred value type in value_info (a symbolic dim
+ * as dim_param "N"), weights as raw_data or external data. opts may be NULL. */
+nn_status nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts,
+                              nn_error *err);
 
 /* ---- the operator table, read-only ---- */
 int nn_op_count (void);

@@ -510,3 +510,11 @@ nn_graph_value_type (const nn_graph *g, const char *name)
 
   return v >= 0 && g->values[v].typed && g->inferred ? &g->values[v].type : NULL;
 }
+
+const nn_array *
+nn_graph_initializer (const nn_graph *g, const char *name)
+{
+  int v = find_value (g, name);
+
+  return v >= 0 ? g->values[v].init : NULL;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""TAP test: ONNX files the engine writes, checked by the onnx package and PyTorch.
+
+argv[1] is tests/test-onnx-write. It runs with LAYERLAB_ONNX_WRITE_DIR set, which makes
+its /onnx-write/sample case save a small residual network (inline weights, and external
+data), an input x.npy and the engine's output y.npy. Then each file must pass
+onnx.checker.check_model with full_check (which runs ONNX's shape inference, so a wrong
+type or shape in value_info fails), its weights must read with onnx's own external-data
+loader, and the same network rebuilt in PyTorch from the file's weights must compute
+y.npy from x.npy. Where python3-onnx or python3-torch is missing, reports a skip.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import onnx
+    import torch
+    import torch.nn.functional as F
+    from onnx import numpy_helper
+except ImportError as e:  # pragma: no cover - depends on the machine
+    print("1..1")
+    print("ok 1 # SKIP python3-onnx or python3-torch not installed (%s)" % e)
+    sys.exit(0)
+
+base = os.environ.get("G_TEST_BUILDDIR") or None
+tmp = tempfile.mkdtemp(prefix="onnx-write-", dir=base)
+results = []
+
+
+def check(name, fn):
+    try:
+        fn()
+        results.append((True, name, ""))
+    except Exception as e:  # a failed check, reported as TAP
+        results.append((False, name, "%s: %s" % (type(e).__name__, e)))
+
+
+def torch_forward(model, x):
+    """The residual network of test-onnx-write.c, from the file's weights."""
+    w = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
+         for t in model.graph.initializer}
+    c1 = F.conv2d(x, w["conv1.weight"], w["conv1.bias"], padding=1)
+    r1 = F.relu(c1)
+    c2 = F.conv2d(r1, w["conv2.weight"], None, padding=1)
+    pooled = (r1 + c2).mean(dim=(2, 3))
+    return F.linear(pooled, w["fc.weight"], w["fc.bias"])
+
+
+try:
+    run = subprocess.run([sys.argv[1], "-p", "/onnx-write/sample"],
+                         env=dict(os.environ, LAYERLAB_ONNX_WRITE_DIR=tmp),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if run.returncode != 0:
+        print("1..1")
+        print("not ok 1 - test-onnx-write /onnx-write/sample failed")
+        for line in run.stdout.splitlines():
+            print("# " + line)
+        sys.exit(1)
+    x = torch.from_numpy(np.load(os.path.join(tmp, "x.npy")))
+    want = np.load(os.path.join(tmp, "y.npy"))
+    for label, path in (("inline", os.path.join(tmp, "residual.onnx")),
+                        ("external data", os.path.join(tmp, "external", "residual.onnx"))):
+        check("%s: onnx.checker (full check)" % label,
+              lambda p=path: onnx.checker.check_model(onnx.load(p), full_check=True))
+
+        def same_output(p=path):
+            model = onnx.load(p)   # loads external data from the model's folder
+            got = torch_forward(model, x).numpy()
+            err = float(np.max(np.abs(got - want)))
+            scale = float(np.max(np.abs(want)))
+            assert err <= 1e-5 * (1 + scale), "max error %g (scale %g)" % (err, scale)
+        check("%s: PyTorch on the file's weights computes the engine's output" % label,
+              same_output)
+
+        def header(p=path):
+            model = onnx.load(p, load_external_data=False)
+            assert model.opset_import[0].version == 17 and model.ir_version == 8
+            assert [n.op_type for n in model.graph.node] == [
+                "Conv", "Relu", "Conv", "Add", "GlobalAveragePool", "Flatten", "Gemm"]
+            dim = model.graph.input[0].type.tensor_type.shape.dim[0]
+            assert dim.dim_param == "N", dim
+        check("%s: header, node order, symbolic batch" % label, header)
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+print("1..%d" % len(results))
+for i, (good, name, why) in enumerate(results, 1):
+    print("%s %d - %s" % ("ok" if good else "not ok", i, name))
+    if why:
+        print("# " + why)
+sys.exit(0 if all(r[0] for r in results) else 1)
