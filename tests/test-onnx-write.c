@@ -86,6 +86,65 @@ residual_graph (void)
   return g;
 }
 
+static nn_array *
+ints (int n, const int64_t *v)
+{
+  nn_type t = { .dtype = NN_DTYPE_INT64, .rank = 1, .shape = { n } };
+  nn_error err;
+  nn_array *a = nn_array_new (&t, &err);
+
+  g_assert_nonnull (a);
+  memcpy (a->data, v, (size_t) n * sizeof *v);
+  return a;
+}
+
+/* Operators whose form changed between opsets, in their latest forms:
+ * x[N,7,4] -> Clip(max only) -> Unsqueeze(1) -> Squeeze(1) -> Split(axis 1, 4 outputs:
+ * 2,2,2,1) -> ReduceMean(axes input [2], keepdims 0) -> Softmax(axis -1). */
+static nn_graph *
+lowering_graph (void)
+{
+  nn_graph *g = nn_graph_new ();
+  nn_type x = { .dtype = NN_DTYPE_FLOAT32, .rank = 3, .shape = { NN_DIM_SYMBOLIC, 7, 4 } };
+  nn_type scalar = { .dtype = NN_DTYPE_FLOAT32 };
+  nn_array *six;
+  const int64_t one[] = { 1 }, two[] = { 2 };
+  int k;
+  nn_error err;
+
+  ok (nn_graph_add_input (g, "x", &x, &err), &err);
+  six = nn_array_new (&scalar, &err);
+  *(float *) six->data = 6.0f;
+  ok (nn_graph_add_initializer (g, "six", six, &err), &err);
+  ok (nn_graph_add_initializer (g, "axis1", ints (1, one), &err), &err);
+  ok (nn_graph_add_initializer (g, "axis2", ints (1, two), &err), &err);
+  ok (nn_graph_add_node (g, "Clip", "clip", NULL, 3, (const char *const[]) { "x", "", "six" },
+                         1, ONE ("c"), NULL, &err), &err);
+  ok (nn_graph_add_node (g, "Unsqueeze", "unsqueeze", NULL, 2,
+                         (const char *const[]) { "c", "axis1" }, 1, ONE ("u"), NULL, &err), &err);
+  ok (nn_graph_add_node (g, "Squeeze", "squeeze", NULL, 2,
+                         (const char *const[]) { "u", "axis1" }, 1, ONE ("s"), NULL, &err), &err);
+  ok (nn_graph_add_node (g, "Split", "split", NULL, 1, ONE ("s"), 4,
+                         (const char *const[]) { "p0", "p1", "p2", "p3" }, &k, &err), &err);
+  ok (nn_graph_set_attr_int (g, k, "axis", 1, &err), &err);
+  ok (nn_graph_set_attr_int (g, k, "num_outputs", 4, &err), &err);
+  ok (nn_graph_add_node (g, "ReduceMean", "mean", NULL, 2,
+                         (const char *const[]) { "p0", "axis2" }, 1, ONE ("m"), &k, &err), &err);
+  ok (nn_graph_set_attr_int (g, k, "keepdims", 0, &err), &err);
+  ok (nn_graph_add_node (g, "Softmax", "softmax", NULL, 1, ONE ("m"), 1, ONE ("y"), NULL,
+                         &err), &err);
+  ok (nn_graph_add_output (g, "y", &err), &err);
+  for (int i = 1; i < 4; i++)
+    {
+      char name[4];
+
+      snprintf (name, sizeof name, "p%d", i);
+      ok (nn_graph_add_output (g, name, &err), &err);
+    }
+  ok (nn_graph_infer (g, &err), &err);
+  return g;
+}
+
 static char *
 temp_dir (void)
 {
@@ -154,8 +213,7 @@ assert_file_is_graph (const char *path, nn_graph *g, bool external)
   for (size_t i = 0; i < G_N_ELEMENTS (order); i++)
     g_assert_cmpstr (gp->node[i]->name, ==, order[i]);
   g_assert_cmpstr (gp->node[2]->op_type, ==, "Conv");
-  g_assert_cmpuint (gp->node[2]->n_input, ==, 3);
-  g_assert_cmpstr (gp->node[2]->input[2], ==, "");    /* the omitted bias */
+  g_assert_cmpuint (gp->node[2]->n_input, ==, 2);     /* the omitted bias left out */
   g_assert_cmpuint (find_attr (gp->node[2], "pads")->n_ints, ==, 4);
   g_assert_null (find_attr (gp->node[2], "strides"));   /* defaults stay implicit */
   g_assert_cmpint (find_attr (gp->node[6], "transB")->i, ==, 1);
@@ -244,6 +302,116 @@ test_external (void)
   remove_dir (dir);
 }
 
+static const Onnx__NodeProto *
+find_node (const Onnx__GraphProto *g, const char *name)
+{
+  for (size_t i = 0; i < g->n_node; i++)
+    if (strcmp (g->node[i]->name, name) == 0)
+      return g->node[i];
+  g_error ("no node '%s'", name);
+}
+
+static void
+assert_ints (const Onnx__AttributeProto *a, int n, const int64_t *want)
+{
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->type, ==, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  g_assert_cmpmem (a->ints, a->n_ints * sizeof (int64_t), want, (size_t) n * sizeof (int64_t));
+}
+
+/* Each opset gets its own form of Clip, Squeeze, Unsqueeze, Split, ReduceMean and
+ * Softmax (the interop check runs onnx.checker on the same files). */
+static void
+test_older_opsets (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "lowered.onnx", NULL);
+  const int64_t one[] = { 1 }, two[] = { 2 }, sizes[] = { 2, 2, 2, 1 };
+  nn_graph *g = lowering_graph ();
+  nn_onnx_file *file;
+  const Onnx__GraphProto *gp;
+  const Onnx__NodeProto *n;
+  nn_error err;
+
+  /* opset 17: Clip, Squeeze, Unsqueeze take inputs; Split's unequal parts become a
+   * sizes input (num_outputs is opset 18); ReduceMean's axes an attribute */
+  ok (nn_graph_save_onnx (g, path, &(nn_onnx_save_opts) { .opset = 17 }, &err), &err);
+  ok (nn_onnx_file_open (path, &file, &err), &err);
+  gp = file->model->graph;
+  n = find_node (gp, "clip");
+  g_assert_cmpuint (n->n_input, ==, 3);
+  g_assert_cmpstr (n->input[1], ==, "");
+  n = find_node (gp, "split");
+  g_assert_null (find_attr (n, "num_outputs"));
+  g_assert_cmpuint (n->n_input, ==, 2);
+  {
+    const Onnx__TensorProto *t = find_initializer (gp, n->input[1]);
+    int64_t got[4];
+
+    g_assert_nonnull (t);
+    ok (nn_onnx_tensor_read (file, t, got, sizeof got, &err), &err);
+    g_assert_cmpmem (got, sizeof got, sizes, sizeof sizes);
+  }
+  n = find_node (gp, "mean");
+  g_assert_cmpuint (n->n_input, ==, 1);
+  assert_ints (find_attr (n, "axes"), 1, two);
+  g_assert_cmpint (find_attr (n, "keepdims")->i, ==, 0);
+  nn_onnx_file_free (file);
+
+  /* opset 11: axes and split sizes as attributes, Softmax's axis the last, explicitly */
+  ok (nn_graph_save_onnx (g, path, &(nn_onnx_save_opts) { .opset = 11 }, &err), &err);
+  ok (nn_onnx_file_open (path, &file, &err), &err);
+  gp = file->model->graph;
+  g_assert_cmpint (file->model->ir_version, ==, 6);
+  g_assert_cmpuint (find_node (gp, "clip")->n_input, ==, 3);
+  n = find_node (gp, "unsqueeze");
+  g_assert_cmpuint (n->n_input, ==, 1);
+  assert_ints (find_attr (n, "axes"), 1, one);
+  assert_ints (find_attr (find_node (gp, "squeeze"), "axes"), 1, one);
+  n = find_node (gp, "split");
+  g_assert_cmpuint (n->n_input, ==, 1);
+  assert_ints (find_attr (n, "split"), 4, sizes);
+  g_assert_cmpint (find_attr (find_node (gp, "softmax"), "axis")->i, ==, 1);
+  nn_onnx_file_free (file);
+
+  /* opset 7: Clip's max an attribute, no min */
+  ok (nn_graph_save_onnx (g, path, &(nn_onnx_save_opts) { .opset = 7 }, &err), &err);
+  ok (nn_onnx_file_open (path, &file, &err), &err);
+  n = find_node (file->model->graph, "clip");
+  g_assert_cmpuint (n->n_input, ==, 1);
+  g_assert_null (find_attr (n, "min"));
+  g_assert_cmpfloat (find_attr (n, "max")->f, ==, 6.0f);
+  nn_onnx_file_free (file);
+  nn_graph_free (g);
+  remove_dir (dir);
+}
+
+/* An operator or a form an older opset lacks is refused, naming the node. */
+static void
+test_opset_refusals (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "new.onnx", NULL);
+  nn_graph *g = nn_graph_new ();
+  nn_type x = { .dtype = NN_DTYPE_FLOAT32, .rank = 2, .shape = { 2, 3 } };
+  nn_error err;
+
+  ok (nn_graph_add_input (g, "x", &x, &err), &err);
+  ok (nn_graph_add_node (g, "HardSwish", "/act/HardSwish", NULL, 1, ONE ("x"), 1, ONE ("h"),
+                         NULL, &err), &err);
+  ok (nn_graph_add_node (g, "Softmax", "/softmax", NULL, 1, ONE ("h"), 1, ONE ("y"), NULL,
+                         &err), &err);
+  ok (nn_graph_set_attr_int (g, 1, "axis", 0, &err), &err);
+  ok (nn_graph_add_output (g, "y", &err), &err);
+  g_assert_cmpint (nn_graph_save_onnx (g, path, &(nn_onnx_save_opts) { .opset = 13 }, &err),
+                   ==, NN_STATUS_UNSUPPORTED);
+  g_assert_nonnull (strstr (err.message, "node '/act/HardSwish' (HardSwish) needs opset 14"));
+  ok (nn_graph_save_onnx (g, path, &(nn_onnx_save_opts) { .opset = 14 }, &err), &err);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  nn_graph_free (g);
+  remove_dir (dir);
+}
+
 /* A save that cannot happen leaves the old file as it was; a graph that is not valid is
  * not written; an opset outside 7-17 is refused. */
 static void
@@ -316,6 +484,17 @@ test_sample (void)
   g_assert_cmpint (g_mkdir_with_parents (ext_dir, 0755), ==, 0);
   ok (nn_graph_save_onnx (g, inline_path, NULL, &err), &err);
   ok (nn_graph_save_onnx (g, ext_path, &opts, &err), &err);
+  nn_graph_free (g);
+  g = lowering_graph ();
+  for (int64_t opset = 7; opset <= 17; opset++)
+    {
+      g_autofree char *name = g_strdup_printf ("lowered-%d.onnx", (int) opset);
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+
+      ok (nn_graph_save_onnx (g, p, &(nn_onnx_save_opts) { .opset = opset }, &err), &err);
+    }
+  nn_graph_free (g);
+  g = residual_graph ();
   x = weights (4, shape, 1.0f);
   ok (nn_graph_run (g, (const nn_array *const[]) { x }, &y, NULL, &err), &err);
   save_npy (dir, "x.npy", x);
@@ -333,6 +512,8 @@ main (int    argc,
   g_test_add_func ("/onnx-write/inline", test_inline);
   g_test_add_func ("/onnx-write/external", test_external);
   g_test_add_func ("/onnx-write/refusals", test_refusals);
+  g_test_add_func ("/onnx-write/older-opsets", test_older_opsets);
+  g_test_add_func ("/onnx-write/opset-refusals", test_opset_refusals);
   g_test_add_func ("/onnx-write/sample", test_sample);
   return g_test_run ();
 }

@@ -84,6 +84,21 @@ try:
             dim = model.graph.input[0].type.tensor_type.shape.dim[0]
             assert dim.dim_param == "N", dim
         check("%s: header, node order, symbolic batch" % label, header)
+    # the same operators in the form of each opset 7-17 (Clip, Squeeze, Unsqueeze,
+    # Split, ReduceMean, Softmax changed forms over them)
+    for opset in range(7, 18):
+        path = os.path.join(tmp, "lowered-%d.onnx" % opset)
+
+        def lowered(p=path, v=opset):
+            model = onnx.load(p)
+            assert model.opset_import[0].version == v
+            onnx.checker.check_model(model, full_check=True)
+            inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+            dims = {vi.name: [d.dim_value or d.dim_param for d in vi.type.tensor_type.shape.dim]
+                    for vi in list(inferred.graph.value_info) + list(inferred.graph.output)}
+            assert dims["p3"] == ["N", 1, 4], dims["p3"]
+            assert dims["y"] == ["N", 2], dims["y"]
+        check("opset %d form: onnx.checker and strict shape inference" % opset, lowered)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 

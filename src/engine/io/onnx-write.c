@@ -300,13 +300,304 @@ attribute (arena *a, const nn_attr_schema *s, const nn_attr_value *v)
   return at;
 }
 
-static Onnx__NodeProto *
-node_proto (arena *a, const nn_graph *g, const nn_node *n)
+/* ------------------------------------------------------------------ older opsets */
+
+/* The table's operators take the latest forms (opset 17, some 18); a file declaring an
+ * older opset gets the form of that opset. Inputs that older opsets took as
+ * attributes: below opset `until`, constant input k is written as attribute attr. */
+static const struct input_as_attr {
+  const char *op;
+  int input;
+  const char *attr;
+  nn_attr_kind kind;
+  int64_t until;
+} inputs_as_attrs[] = {
+  { "Clip", 1, "min", NN_ATTR_FLOAT, 11 },
+  { "Clip", 2, "max", NN_ATTR_FLOAT, 11 },
+  { "Dropout", 1, "ratio", NN_ATTR_FLOAT, 12 },
+  { "Pad", 1, "pads", NN_ATTR_INTS, 11 },
+  { "Pad", 2, "value", NN_ATTR_FLOAT, 11 },
+  { "Slice", 1, "starts", NN_ATTR_INTS, 10 },
+  { "Slice", 2, "ends", NN_ATTR_INTS, 10 },
+  { "Slice", 3, "axes", NN_ATTR_INTS, 10 },
+  { "Split", 1, "split", NN_ATTR_INTS, 13 },
+  { "Squeeze", 1, "axes", NN_ATTR_INTS, 13 },
+  { "Unsqueeze", 1, "axes", NN_ATTR_INTS, 13 },
+  { "ReduceSum", 1, "axes", NN_ATTR_INTS, 13 },
+  { "ReduceMean", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceMax", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceMin", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceProd", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceL1", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceL2", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceLogSumExp", 1, "axes", NN_ATTR_INTS, 18 },
+  { "ReduceSumSquare", 1, "axes", NN_ATTR_INTS, 18 },
+};
+
+/* Attributes added in opset `since`: below it one that differs from its default
+ * cannot be written (num_outputs is turned into split sizes instead). */
+static const struct attr_since {
+  const char *op;
+  const char *attr;
+  int64_t since;
+} attrs_since[] = {
+  { "Split", "num_outputs", 18 },
+  { "ReduceSum", "noop_with_empty_axes", 13 },
+  { "ReduceMean", "noop_with_empty_axes", 18 },
+  { "ReduceMax", "noop_with_empty_axes", 18 },
+  { "ReduceMin", "noop_with_empty_axes", 18 },
+  { "ReduceProd", "noop_with_empty_axes", 18 },
+  { "ReduceL2", "noop_with_empty_axes", 18 },
+  { "Reshape", "allowzero", 14 },
+  { "BatchNormalization", "training_mode", 14 },
+};
+
+/* Operators newer than opset 7: the first opset that has them. */
+static const struct op_since {
+  const char *op;
+  int64_t since;
+} ops_since[] = {
+  { "Expand", 8 }, { "Max", 8 }, { "Min", 8 }, { "Mean", 8 }, { "Sum", 8 },
+  { "ConstantOfShape", 9 }, { "Erf", 9 }, { "Where", 9 }, { "Sign", 9 },
+  { "Mod", 10 }, { "Resize", 10 }, { "Range", 11 }, { "ScatterND", 11 },
+  { "Celu", 12 }, { "GreaterOrEqual", 12 }, { "LessOrEqual", 12 },
+  { "HardSwish", 14 }, { "LayerNormalization", 17 },
+};
+
+typedef struct writer {
+  arena a;
+  nn_graph *g;
+  const char *path;
+  int64_t opset;
+  bool typed;
+  /* initializers the older forms need (Split's sizes as an input) */
+  Onnx__TensorProto **extra;
+  size_t n_extra, cap_extra;
+  nn_error *err;
+} writer;
+
+static nn_status
+cannot_write (writer *w, const nn_node *n, const char *what)
 {
+  return nn_error_set (w->err, NN_STATUS_UNSUPPORTED, (int) (n - w->g->nodes), "%s: node '%s' "
+                       "(%s) %s, which opset %lld cannot express; save with a newer opset",
+                       w->path, n->name, nn_ops[n->op]->name, what, (long long) w->opset);
+}
+
+/* The values of node n's input k when it is a constant (an initializer), as int64 or
+ * as float; false when it is not one. */
+static bool
+const_input (const writer *w, const nn_node *n, int k, const nn_array **value)
+{
+  *value = k < n->n_in && n->in[k] >= 0 ? w->g->values[n->in[k]].init : NULL;
+  return *value != NULL;
+}
+
+static Onnx__AttributeProto *
+attribute_from_input (writer *w, const char *name, nn_attr_kind kind, const nn_array *v)
+{
+  Onnx__AttributeProto *at = ARENA_NEW (&w->a, Onnx__AttributeProto,
+                                        ONNX__ATTRIBUTE_PROTO__INIT);
+  int64_t numel = nn_array_numel (v);
+
+  if (at == NULL)
+    return NULL;
+  at->name = (char *) name;
+  at->has_type = true;
+  if (kind == NN_ATTR_FLOAT)
+    {
+      at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+      at->has_f = true;
+      at->f = (float) nn_array_get_f64 (v, 0);
+      return at;
+    }
+  at->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+  at->n_ints = (size_t) numel;
+  at->ints = arena_alloc (&w->a, (size_t) numel, sizeof *at->ints);
+  for (int64_t i = 0; at->ints != NULL && i < numel; i++)
+    at->ints[i] = nn_array_get_i64 (v, i);
+  return w->a.failed ? NULL : at;
+}
+
+/* An int64 initializer for Split's sizes (opset 13-17 take them as an input). */
+static char *
+add_split_sizes (writer *w, const nn_node *n, const int64_t *sizes, int count)
+{
+  Onnx__TensorProto *t = ARENA_NEW (&w->a, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT);
+  int64_t *dims = arena_alloc (&w->a, 1, sizeof *dims);
+  int64_t *data = arena_alloc (&w->a, (size_t) count, sizeof *data);
+
+  if (t == NULL || dims == NULL || data == NULL)
+    return NULL;
+  if (w->n_extra == w->cap_extra)
+    {
+      size_t cap = w->cap_extra ? w->cap_extra * 2 : 8;
+      Onnx__TensorProto **extra = arena_alloc (&w->a, cap, sizeof *extra);
+
+      if (extra == NULL)
+        return NULL;
+      if (w->n_extra > 0)
+        memcpy (extra, w->extra, w->n_extra * sizeof *extra);
+      w->extra = extra;
+      w->cap_extra = cap;
+    }
+  memcpy (data, sizes, (size_t) count * sizeof *data);
+  dims[0] = count;
+  t->name = arena_printf (&w->a, "%s/split", n->name);
+  t->has_data_type = true;
+  t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+  t->n_dims = 1;
+  t->dims = dims;
+  t->has_raw_data = true;
+  t->raw_data.len = (size_t) count * sizeof *data;
+  t->raw_data.data = (uint8_t *) data;
+  w->extra[w->n_extra++] = t;
+  return t->name;
+}
+
+/* Split's num_outputs (opset 18) below 18: equal parts need nothing (they are what the
+ * output count implies); unequal ones become explicit sizes. */
+static nn_status
+lower_split (writer *w, const nn_node *n, Onnx__NodeProto *np)
+{
+  const nn_op *op = nn_ops[n->op];
+  int k_axis = nn_attr_find (op, "axis");
+  const nn_type *t = w->typed && n->in[0] >= 0 ? &w->g->values[n->in[0]].type : NULL;
+  int64_t axis = n->attrs[k_axis].i, dim, part, sizes[NN_NODE_MAX_IO];
+
+  if (t == NULL || n->n_in > 1)
+    return NN_OK;
+  if (axis < 0)
+    axis += t->rank;
+  dim = axis >= 0 && axis < t->rank ? t->shape[axis] : NN_DIM_SYMBOLIC;
+  if (dim == NN_DIM_SYMBOLIC || dim % n->n_out == 0)
+    return NN_OK;
+  part = (dim + n->n_out - 1) / n->n_out;
+  for (int i = 0; i < n->n_out; i++)
+    sizes[i] = i < n->n_out - 1 ? part : dim - part * (n->n_out - 1);
+  if (w->opset < 13)
+    {
+      nn_array v = { .type = { .dtype = NN_DTYPE_INT64, .rank = 1, .shape = { n->n_out } },
+                     .data = sizes };
+
+      np->attribute[np->n_attribute++] = attribute_from_input (w, "split", NN_ATTR_INTS, &v);
+      return w->a.failed ? NN_STATUS_NOMEM : NN_OK;
+    }
+  np->n_input = 2;
+  if ((np->input = arena_alloc (&w->a, 2, sizeof *np->input)) == NULL)
+    return NN_STATUS_NOMEM;
+  np->input[0] = w->g->values[n->in[0]].name;
+  np->input[1] = add_split_sizes (w, n, sizes, n->n_out);
+  return w->a.failed ? NN_STATUS_NOMEM : NN_OK;
+}
+
+/* Rewrites np, the latest form of node n, into the form of w->opset. */
+static nn_status
+lower_node (writer *w, const nn_node *n, Onnx__NodeProto *np)
+{
+  const char *name = nn_ops[n->op]->name;
+  int last_input = n->n_in;   /* inputs from here on are not written */
+
+  for (size_t i = 0; i < NN_N_ELEMENTS (ops_since); i++)
+    if (strcmp (ops_since[i].op, name) == 0 && w->opset < ops_since[i].since)
+      {
+        char what[64];
+
+        snprintf (what, sizeof what, "needs opset %lld", (long long) ops_since[i].since);
+        return cannot_write (w, n, what);
+      }
+  for (size_t i = 0; i < NN_N_ELEMENTS (attrs_since); i++)
+    if (strcmp (attrs_since[i].op, name) == 0 && w->opset < attrs_since[i].since)
+      for (size_t j = 0; j < np->n_attribute; j++)
+        if (strcmp (np->attribute[j]->name, attrs_since[i].attr) == 0)
+          {
+            bool split = strcmp (attrs_since[i].attr, "num_outputs") == 0;
+            char what[96];
+
+            if (!split && np->attribute[j]->i != 0)
+              {
+                snprintf (what, sizeof what, "sets %s", attrs_since[i].attr);
+                return cannot_write (w, n, what);
+              }
+            np->attribute[j--] = np->attribute[--np->n_attribute];   /* the default */
+            if (split && lower_split (w, n, np) != NN_OK)
+              return NN_STATUS_NOMEM;
+          }
+  for (size_t i = 0; i < NN_N_ELEMENTS (inputs_as_attrs); i++)
+    {
+      const struct input_as_attr *r = &inputs_as_attrs[i];
+      const nn_array *v;
+
+      if (strcmp (r->op, name) != 0 || w->opset >= r->until || r->input >= n->n_in)
+        continue;
+      if (last_input > r->input)
+        last_input = r->input;
+      if (n->in[r->input] < 0)
+        continue;
+      if (!const_input (w, n, r->input, &v))
+        {
+          char what[96];
+
+          snprintf (what, sizeof what, "takes its %s from a computed value", r->attr);
+          return cannot_write (w, n, what);
+        }
+      if ((np->attribute[np->n_attribute++] = attribute_from_input (w, r->attr, r->kind, v))
+          == NULL)
+        return NN_STATUS_NOMEM;
+    }
+  if (last_input < n->n_in)
+    {
+      const nn_array *steps;
+
+      /* the inputs after the first converted one: only Slice's steps and Dropout's
+       * training_mode are left, and an older form can drop them only when they change
+       * nothing */
+      if (strcmp (name, "Slice") == 0 && const_input (w, n, 4, &steps))
+        for (int64_t i = 0; i < nn_array_numel (steps); i++)
+          if (nn_array_get_i64 (steps, i) != 1)
+            return cannot_write (w, n, "has steps other than 1");
+      np->n_input = (size_t) last_input;
+    }
+  if ((strcmp (name, "Softmax") == 0 || strcmp (name, "LogSoftmax") == 0) && w->opset < 13)
+    {
+      /* before 13 the input is flattened to 2-D at axis: the same only for the last */
+      const nn_type *t = w->typed ? &w->g->values[n->in[0]].type : NULL;
+      int k = nn_attr_find (nn_ops[n->op], "axis");
+      int64_t axis = n->attrs[k].i;
+
+      if (t == NULL)
+        return cannot_write (w, n, "has no known rank");
+      if (axis < 0)
+        axis += t->rank;
+      if (axis != t->rank - 1)
+        return cannot_write (w, n, "normalises along an axis other than the last");
+      for (size_t j = 0; j < np->n_attribute; j++)
+        if (strcmp (np->attribute[j]->name, "axis") == 0)
+          np->attribute[j--] = np->attribute[--np->n_attribute];
+      np->attribute[np->n_attribute] = ARENA_NEW (&w->a, Onnx__AttributeProto,
+                                                  ONNX__ATTRIBUTE_PROTO__INIT);
+      if (np->attribute[np->n_attribute] == NULL)
+        return NN_STATUS_NOMEM;
+      np->attribute[np->n_attribute]->name = "axis";
+      np->attribute[np->n_attribute]->has_type = true;
+      np->attribute[np->n_attribute]->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+      np->attribute[np->n_attribute]->has_i = true;
+      np->attribute[np->n_attribute]->i = axis;
+      np->n_attribute++;
+    }
+  return NN_OK;
+}
+
+static Onnx__NodeProto *
+node_proto (writer *w, const nn_node *n, nn_status *st)
+{
+  const nn_graph *g = w->g;
+  arena *a = &w->a;
   Onnx__NodeProto *np = ARENA_NEW (a, Onnx__NodeProto, ONNX__NODE_PROTO__INIT);
   const nn_op *op = nn_ops[n->op];
   size_t n_attrs = 0;
 
+  *st = NN_STATUS_NOMEM;
   if (np == NULL)
     return NULL;
   np->op_type = (char *) op->name;
@@ -315,7 +606,9 @@ node_proto (arena *a, const nn_graph *g, const nn_node *n)
   np->input = arena_alloc (a, np->n_input, sizeof *np->input);
   np->n_output = (size_t) n->n_out;
   np->output = arena_alloc (a, np->n_output, sizeof *np->output);
-  np->attribute = arena_alloc (a, (size_t) op->n_attrs, sizeof *np->attribute);
+  /* room for the attributes, the inputs turned into attributes and Softmax's axis */
+  np->attribute = arena_alloc (a, (size_t) op->n_attrs + NN_NODE_MAX_IO + 1,
+                               sizeof *np->attribute);
   if (a->failed)
     return NULL;
   for (int i = 0; i < n->n_in; i++)
@@ -327,6 +620,13 @@ node_proto (arena *a, const nn_graph *g, const nn_node *n)
     if (n->attrs[k].set)
       np->attribute[n_attrs++] = attribute (a, &op->attrs[k], &n->attrs[k]);
   np->n_attribute = n_attrs;
+  if (a->failed)
+    return NULL;
+  /* trailing omitted inputs are left out, as exporters do */
+  while (np->n_input > 0 && np->input[np->n_input - 1][0] == '\0')
+    np->n_input--;
+  if ((*st = lower_node (w, n, np)) != NN_OK)
+    return NULL;
   return a->failed ? NULL : np;
 }
 
@@ -476,20 +776,21 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
                     nn_error *err)
 {
   static const nn_onnx_save_opts defaults = { 0 };
-  arena a = { 0 };
+  writer w = { .g = g, .path = path, .err = err };
+  arena *a = &w.a;
   Onnx__ModelProto model = ONNX__MODEL_PROTO__INIT;
   Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
   Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
   Onnx__OperatorSetIdProto *opsets[1] = { &opset };
   nn_error infer_err;
-  bool typed, external;
+  bool external;
   uint64_t weight_bytes = 0;
-  int64_t *offsets = NULL;
+  int64_t *offsets;
   ext_plan ext = { 0 };
   const int *order;
   nn_save_temp t;
   fd_sink *sink = NULL;
-  nn_status st;
+  nn_status st = NN_OK;
 
   if (opts == NULL)
     opts = &defaults;
@@ -497,18 +798,19 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
     return nn_error_set (err, st, infer_err.layer, "%s: cannot save: %s", path,
                          infer_err.message);
   /* a graph being edited may not infer; it is saved all the same, without shapes */
-  typed = nn_graph_infer (g, &infer_err) == NN_OK;
+  w.typed = nn_graph_infer (g, &infer_err) == NN_OK;
   order = nn_graph_order (g);
+  w.opset = opts->opset > 0 ? opts->opset : NN_ONNX_MAX_OPSET;
+  if (w.opset < NN_ONNX_MIN_OPSET || w.opset > NN_ONNX_MAX_OPSET)
+    return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: opset %lld; Layerlab writes "
+                         "opsets %d to %d", path, (long long) w.opset, NN_ONNX_MIN_OPSET,
+                         NN_ONNX_MAX_OPSET);
 
   opset.domain = "";
   opset.has_version = true;
-  opset.version = opts->opset > 0 ? opts->opset : NN_ONNX_MAX_OPSET;
-  if (opset.version < NN_ONNX_MIN_OPSET || opset.version > NN_ONNX_MAX_OPSET)
-    return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: opset %lld; Layerlab writes "
-                         "opsets %d to %d", path, (long long) opset.version, NN_ONNX_MIN_OPSET,
-                         NN_ONNX_MAX_OPSET);
+  opset.version = w.opset;
   model.has_ir_version = true;
-  model.ir_version = ir_version_for_opset (opset.version);
+  model.ir_version = ir_version_for_opset (w.opset);
   model.n_opset_import = 1;
   model.opset_import = opsets;
   model.producer_name = "Layerlab";
@@ -521,58 +823,71 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
       weight_bytes += nn_array_bytes (g->values[i].init);
   external = opts->external_data || weight_bytes > INLINE_LIMIT;
 
-  offsets = arena_alloc (&a, (size_t) g->n_values, sizeof *offsets);
-  graph.node = arena_alloc (&a, (size_t) g->n_nodes, sizeof *graph.node);
-  graph.input = arena_alloc (&a, (size_t) g->n_inputs, sizeof *graph.input);
-  graph.output = arena_alloc (&a, (size_t) g->n_outputs, sizeof *graph.output);
-  graph.initializer = arena_alloc (&a, (size_t) g->n_values, sizeof *graph.initializer);
-  graph.value_info = arena_alloc (&a, (size_t) g->n_values, sizeof *graph.value_info);
+  offsets = arena_alloc (a, (size_t) g->n_values, sizeof *offsets);
+  graph.node = arena_alloc (a, (size_t) g->n_nodes, sizeof *graph.node);
+  /* before IR 4 every initializer is also a graph input */
+  graph.input = arena_alloc (a, (size_t) (g->n_inputs + g->n_values), sizeof *graph.input);
+  graph.output = arena_alloc (a, (size_t) g->n_outputs, sizeof *graph.output);
+  graph.value_info = arena_alloc (a, (size_t) g->n_values, sizeof *graph.value_info);
   if (external)
-    ext.location = data_file_name (&a, path);
-  for (int k = 0; !a.failed && k < g->n_nodes; k++)
-    graph.node[graph.n_node++] = node_proto (&a, g, &g->nodes[order[k]]);
-  for (int k = 0; !a.failed && k < g->n_inputs; k++)
-    graph.input[graph.n_input++] = value_info (&a, &g->values[g->inputs[k]], true);
-  for (int k = 0; !a.failed && k < g->n_outputs; k++)
-    graph.output[graph.n_output++] = value_info (&a, &g->values[g->outputs[k]], typed);
-  for (int i = 0; !a.failed && i < g->n_values; i++)
+    ext.location = data_file_name (a, path);
+  for (int k = 0; st == NN_OK && !a->failed && k < g->n_nodes; k++)
+    graph.node[graph.n_node++] = node_proto (&w, &g->nodes[order[k]], &st);
+  if (st != NN_OK && st != NN_STATUS_NOMEM)
+    {
+      arena_free (a);
+      return st;    /* cannot_write() said why */
+    }
+  graph.initializer = arena_alloc (a, (size_t) g->n_values + w.n_extra,
+                                   sizeof *graph.initializer);
+  for (int k = 0; !a->failed && k < g->n_inputs; k++)
+    graph.input[graph.n_input++] = value_info (a, &g->values[g->inputs[k]], true);
+  for (int k = 0; !a->failed && k < g->n_outputs; k++)
+    graph.output[graph.n_output++] = value_info (a, &g->values[g->outputs[k]], w.typed);
+  for (int i = 0; !a->failed && i < g->n_values; i++)
     {
       const nn_value *v = &g->values[i];
 
       offsets[i] = -1;
       if (v->init != NULL)
-        graph.initializer[graph.n_initializer++]
-          = tensor_proto (&a, v, external ? &ext : NULL, &offsets[i]);
-      else if (typed && v->input < 0 && v->producer >= 0 && v->typed)
+        {
+          graph.initializer[graph.n_initializer++]
+            = tensor_proto (a, v, external ? &ext : NULL, &offsets[i]);
+          if (model.ir_version < 4)
+            graph.input[graph.n_input++] = value_info (a, v, true);
+        }
+      else if (w.typed && v->input < 0 && v->producer >= 0 && v->typed)
         {
           bool is_output = false;
 
           for (int k = 0; k < g->n_outputs; k++)
             is_output |= g->outputs[k] == i;
           if (!is_output)
-            graph.value_info[graph.n_value_info++] = value_info (&a, v, true);
+            graph.value_info[graph.n_value_info++] = value_info (a, v, true);
         }
     }
-  if (a.failed)
+  for (size_t i = 0; !a->failed && i < w.n_extra; i++)
+    graph.initializer[graph.n_initializer++] = w.extra[i];
+  if (a->failed || st != NN_OK)
     {
-      arena_free (&a);
+      arena_free (a);
       return nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
     }
   if (protobuf_c_message_get_packed_size (&model.base) > NN_ONNX_MAX_FILE_BYTES)
     {
-      arena_free (&a);
+      arena_free (a);
       return nn_error_set (err, NN_STATUS_TOO_LARGE, -1, "%s: the model's structure alone "
                            "takes more than the 2 GiB an ONNX file can hold", path);
     }
 
   if (external && (st = write_external (g, path, ext.location, offsets, err)) != NN_OK)
     {
-      arena_free (&a);
+      arena_free (a);
       return st;
     }
   if ((sink = malloc (sizeof *sink)) == NULL)
     {
-      arena_free (&a);
+      arena_free (a);
       return nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
     }
   if ((st = nn_save_temp_open (&t, path, err)) == NN_OK)
@@ -590,6 +905,6 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
         st = nn_save_temp_commit (&t, err);
     }
   free (sink);
-  arena_free (&a);
+  arena_free (a);
   return st;
 }
