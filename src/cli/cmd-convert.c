@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * convert moves a network between Layerlab's HDF5 files and PyTorch's .pt files, by
- * extension; export-pytorch writes a Python script that rebuilds the network in PyTorch.
+ * convert moves a network between Layerlab's HDF5 files, PyTorch's .pt files and ONNX,
+ * by extension; export-pytorch writes a Python script that rebuilds the network in
+ * PyTorch.
  */
 #include "config.h"
 
@@ -16,19 +17,24 @@
 
 static const char convert_help[] =
   "Usage: layerlab-cli convert IN OUT [--model MODEL] [--weights-only]\n"
+  "                                   [--input-shape C,H,W]\n"
   "\n"
-  "Convert between Layerlab model files (.h5, .hdf5) and PyTorch files (.pt, .pth),\n"
-  "choosing the formats by the file extensions.\n"
+  "Convert between Layerlab model files (.h5, .hdf5), PyTorch files (.pt, .pth) and\n"
+  "ONNX (.onnx, written), choosing the formats by the file extensions.\n"
   "\n"
   "  IN holds a whole model        .h5 -> .pt   the whole torch.nn.Sequential, as\n"
   "                                             torch.save(network) writes it: torch.load()\n"
   "                                             returns the network (in eval mode)\n"
   "                                .pt -> .h5   a Layerlab model (architecture + weights)\n"
+  "                                any -> .onnx the network as ONNX (opset 17, a symbolic\n"
+  "                                             batch), the nodes torch.onnx.export writes\n"
   "  IN holds only weights         give --model MODEL: the weights are loaded into MODEL\n"
   "                                (strictly, like load_state_dict) and written to OUT\n"
   "\n"
   "Options:\n"
   "      --model MODEL    the architecture for a weights-only IN\n"
+  "      --input-shape C,H,W  the input of one sample (or F) for a .pt IN, which does\n"
+  "                       not store it (default: the smallest the layers accept)\n"
   "      --weights-only   write OUT as weights only: for .pt a state_dict that\n"
   "                       load_state_dict() accepts unchanged\n"
   "  -h, --help           show this help\n";
@@ -46,9 +52,34 @@ static const char export_help[] =
   "  -h, --help               show this help\n";
 
 
+/* "C,H,W" or "F" into shape */
+static bool
+parse_input_shape (const char *text, nn_shape *shape)
+{
+  char *copy = strdup (text), *save = NULL;
+  int n = 0;
+  long long v;
+
+  if (copy == NULL)
+    return false;
+  shape->n_dims = 0;
+  for (char *p = strtok_r (copy, ",", &save); p != NULL; p = strtok_r (NULL, ",", &save))
+    {
+      if (n == 3 || !cli_parse_int (p, 1, INT64_C (1) << 31, &v))
+        {
+          free (copy);
+          return false;
+        }
+      shape->d[n++] = v;
+    }
+  free (copy);
+  shape->n_dims = n;
+  return n == 1 || n == 3;
+}
+
 /* Opens IN as a network: a model directly, weights through --model. */
 static int
-open_input (const char *in, const char *model, nn_net **net)
+open_input (const char *in, const char *model, const nn_shape *input, nn_net **net)
 {
   nn_error err = { 0 };
   nn_file_kind kind = NN_FILE_UNKNOWN;
@@ -67,7 +98,7 @@ open_input (const char *in, const char *model, nn_net **net)
         }
       return CLI_EXIT_OK;
     }
-  if (cli_open_model (in, net, &err) != NN_OK)
+  if (cli_open_model_for_input (in, input, net, &err) != NN_OK)
     return cli_nn_error (&err);
   return CLI_EXIT_OK;
 }
@@ -76,10 +107,12 @@ int
 cli_cmd_convert (int argc, char **argv)
 {
   const char *paths[2] = { NULL, NULL };
-  const char *model = NULL;
+  const char *model = NULL, *input_shape = NULL;
   bool weights = false;
+  nn_shape input;
   const cli_option options[] = {
     { "model", '\0', &model },
+    { "input-shape", '\0', &input_shape },
     { "weights-only", '\0', NULL, &weights },
     { NULL, '\0', NULL },
   };
@@ -95,7 +128,10 @@ cli_cmd_convert (int argc, char **argv)
   if (cmd.n_positional != 2)
     return cli_usage_error ("convert", "needs IN and OUT");
 
-  ret = open_input (paths[0], model, &net);
+  if (input_shape != NULL && !parse_input_shape (input_shape, &input))
+    return cli_usage_error ("convert", "--input-shape takes C,H,W or F (positive integers), "
+                            "not '%s'", input_shape);
+  ret = open_input (paths[0], model, input_shape != NULL ? &input : NULL, &net);
   if (ret != CLI_EXIT_OK)
     return ret;
   nn_status st = nn_file_save (paths[1], net, weights, &err);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nn-graph.h"
 #include "nn-private.h"
 
 bool
@@ -102,9 +103,37 @@ nn_file_load_weights (const char *path, nn_net *net, nn_error *err)
   return nn_weights_load (path, net, err);
 }
 
+bool
+nn_path_is_onnx (const char *path)
+{
+  return nn_path_has_suffix (path, ".onnx");
+}
+
+/* The network as an ONNX model: its graph (the nodes torch.onnx.export writes for the
+ * same Sequential), opset 17. */
+static nn_status
+onnx_save_net (const char *path, const nn_net *net, nn_error *err)
+{
+  nn_graph *g = NULL;
+  nn_status st;
+
+  nn_error why;
+
+  if ((st = nn_graph_from_net (net, &g, &why)) != NN_OK)
+    return nn_error_set (err, st, why.layer, "%s: cannot save: %s", path, why.message);
+  st = nn_graph_save_onnx (g, path, NULL, err);
+  nn_graph_free (g);
+  return st;
+}
+
 nn_status
 nn_file_save (const char *path, const nn_net *net, bool weights_only, nn_error *err)
 {
+  if (nn_path_is_onnx (path))
+    return weights_only
+           ? nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: an ONNX file holds the whole "
+                           "model; save weights alone as .pt (a state_dict) or .h5", path)
+           : onnx_save_net (path, net, err);
   if (nn_path_is_pytorch (path))
     return weights_only ? nn_pt_save_state_dict (path, net, err) : nn_pt_save_model (path, net, err);
   return weights_only ? nn_weights_save (path, net, err) : nn_model_save (path, net, err);

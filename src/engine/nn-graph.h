@@ -103,6 +103,18 @@ typedef struct nn_graph_run_stats {
 nn_status nn_graph_run (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
                         nn_graph_run_stats *stats, nn_error *err);
 
+/* ---- the chain engine's networks (nn.h) ---- */
+
+/* The graph of a propagated chain network without shape errors: each layer as the
+ * nodes torch.onnx.export writes for the same torch.nn.Sequential, with its names
+ * (node "/3/Conv", value "/3/Conv_output_0", weights "3.weight", scope "3"), input
+ * "input" [N, ...] and output "output"; weights copied. Inferred on return. */
+nn_status nn_graph_from_net (const nn_net *net, nn_graph **out, nn_error *err);
+/* The chain network of a graph that is one path from its input to its output through
+ * nodes the list view has layers for (Identity nodes are dropped); otherwise the error
+ * names the node that stops it and why. Weights copied. */
+nn_status nn_net_from_graph (nn_graph *g, nn_net **out, nn_error *err);
+
 /* ---- ONNX files ---- */
 
 typedef struct nn_onnx_save_opts {

@@ -536,6 +536,8 @@ bool nn_file_reads_as_pytorch (const char *path);
  * opened as a model gets a message that says what to do with it. Saving a whole model
  * to .pt is refused (Layerlab writes PyTorch state_dicts). */
 bool nn_path_is_pytorch (const char *path);
+/* By file name: .onnx. Saving there writes the network's graph as ONNX (opset 17). */
+bool nn_path_is_onnx (const char *path);
 nn_status nn_file_probe_any (const char *path, nn_file_kind *kind, nn_error *err);
 /* input: for .pt files (which store no input shape) the shape to use, or NULL to infer it */
 nn_status nn_file_open_model (const char *path, const nn_shape *input, nn_net **out,

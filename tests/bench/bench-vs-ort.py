@@ -26,7 +26,8 @@ import tempfile
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORT_PACKAGE = "onnxruntime-node@1.31.1"
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import ortref  # noqa: E402  (ONNX Runtime from npm, shared with the interop tests)
 
 
 def load_sibling(name):
@@ -38,23 +39,6 @@ def load_sibling(name):
 
 
 vs_pytorch = load_sibling("bench-vs-pytorch")
-
-
-def ort_folder(cache):
-    """The folder whose node_modules holds onnxruntime-node, installed on first use."""
-    folder = os.path.join(cache, "layerlab-ort")
-    if not os.path.isdir(os.path.join(folder, "node_modules", "onnxruntime-node")):
-        os.makedirs(folder, exist_ok=True)
-        print(f"installing {ORT_PACKAGE} into {folder}", file=sys.stderr)
-        subprocess.run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund",
-                        "--prefix", folder, ORT_PACKAGE], check=True,
-                       stdout=sys.stderr)
-    return folder
-
-
-def ort_version(folder):
-    with open(os.path.join(folder, "node_modules", "onnxruntime-node", "package.json")) as f:
-        return json.load(f)["version"]
 
 
 def export_onnx(network, input_shape, path):
@@ -119,7 +103,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    folder = ort_folder(args.cache)
+    folder = ortref.folder(args.cache)
     load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-vs-ort-") as tmp:
@@ -134,7 +118,7 @@ def main():
                                 max(1, args.repeat // 4)))
     load_after = os.getloadavg()
     print(f"Machine: {vs_pytorch.cpu_name()}, {os.cpu_count()} CPUs (nproc); "
-          f"PyTorch {torch.__version__}, ONNX Runtime {ort_version(folder)} (npm); "
+          f"PyTorch {torch.__version__}, ONNX Runtime {ortref.version(folder)} (npm); "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')}; load average "
           f"{' '.join(f'{v:.2f}' for v in load_before)} before, "
           f"{' '.join(f'{v:.2f}' for v in load_after)} after; "
