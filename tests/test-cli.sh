@@ -107,6 +107,23 @@ unknown_template () {
   usage_error new --template nope -o "$TMP/nope.h5" && err_has "lenet5"
 }
 check "unknown template exits 2 and lists the templates" unknown_template
+graph_template_lists () {
+  usage_error new --template nope -o "$TMP/nope.h5" && err_has "resnet18" && err_has "resnet-mini"
+}
+check "the template list names the graph templates" graph_template_lists
+graph_template_h5 () {
+  cli 1 new --template resnet-mini -o "$TMP/mini.h5" && err_has "save it as .onnx" &&
+    [ ! -e "$TMP/mini.h5" ]
+}
+check "a graph template to .h5 is refused, nothing written" graph_template_h5
+graph_template_onnx () {
+  cli 0 new --template resnet-mini -o "$TMP/mini.onnx" && [ -s "$TMP/mini.onnx" ]
+}
+check "a graph template writes .onnx" graph_template_onnx
+convert_shape_usage () {
+  usage_error convert "$TMP/a.pt" "$TMP/a.onnx" --input-shape 3,x,4 && err_has "C,H,W or F"
+}
+check "convert --input-shape takes C,H,W or F" convert_shape_usage
 
 # ---------------------------------------------------------------- new and summary
 

@@ -115,6 +115,15 @@ nn_status nn_graph_from_net (const nn_net *net, nn_graph **out, nn_error *err);
  * names the node that stops it and why. Weights copied. */
 nn_status nn_net_from_graph (nn_graph *g, nn_net **out, nn_error *err);
 
+/* ---- templates ---- */
+
+/* NULL-terminated: "resnet18", "mobilenet_v2" (torchvision's, 3x224x224, 1000 classes)
+ * and "resnet-mini" (1x28x28, 10 classes). */
+const char *const *nn_graph_template_names (void);
+/* A new graph of the template, with torchvision's state_dict names and initialisation
+ * (seeded); inferred. NULL and err for an unknown name. */
+nn_graph *nn_graph_new_template (const char *name, uint64_t seed, nn_error *err);
+
 /* ---- ONNX files ---- */
 
 typedef struct nn_onnx_save_opts {
