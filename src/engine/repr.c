@@ -18,66 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "nn-private.h"
-
-/* ---------------------------------------------------------------- string builder */
-
-typedef struct {
-  char *data;
-  size_t len, cap;
-  bool failed;
-} strbuf;
-
-static void __attribute__ ((format (printf, 2, 3)))
-sb_printf (strbuf *sb, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-
-  if (sb->failed)
-    return;
-  for (;;)
-    {
-      size_t room = sb->cap - sb->len;
-
-      va_start (ap, fmt);
-      n = vsnprintf (sb->data ? sb->data + sb->len : NULL, sb->data ? room : 0, fmt, ap);
-      va_end (ap);
-      if (n < 0)
-        {
-          sb->failed = true;
-          return;
-        }
-      if (sb->data != NULL && (size_t) n < room)
-        {
-          sb->len += (size_t) n;
-          return;
-        }
-      size_t cap = sb->cap ? sb->cap * 2 : 256;
-      while (cap < sb->len + (size_t) n + 1)
-        cap *= 2;
-      char *data = realloc (sb->data, cap);
-      if (data == NULL)
-        {
-          sb->failed = true;
-          return;
-        }
-      sb->data = data;
-      sb->cap = cap;
-    }
-}
-
-/* The finished string (malloc'd), or NULL if memory ran out. */
-static char *
-sb_finish (strbuf *sb)
-{
-  if (sb->failed || sb->data == NULL)
-    {
-      free (sb->data);
-      return sb->failed ? NULL : strdup ("");
-    }
-  return sb->data;
-}
 
 /* ---------------------------------------------------------------- float repr */
 
@@ -139,22 +81,22 @@ nn_format_float (double v, char *buf, size_t size)
 /* ---------------------------------------------------------------- layer repr */
 
 static void
-sb_pair (strbuf *sb, const int64_t p[2])
+sb_pair (nn_strbuf *sb, const int64_t p[2])
 {
-  sb_printf (sb, "(%" PRId64 ", %" PRId64 ")", p[0], p[1]);
+  nn_strbuf_printf (sb, "(%" PRId64 ", %" PRId64 ")", p[0], p[1]);
 }
 
 /* pools print what the user passed: an int stays an int, a tuple a tuple */
 static void
-sb_pool_param (strbuf *sb, const nn_layer_config *c, nn_pair_param which)
+sb_pool_param (nn_strbuf *sb, const nn_layer_config *c, nn_pair_param which)
 {
   const int64_t *p = nn_layer_config_pair (c, which);
 
-  sb_printf (sb, "%s=", nn_pair_param_name (which));
+  nn_strbuf_printf (sb, "%s=", nn_pair_param_name (which));
   if (nn_layer_config_is_tuple (c, which))
     sb_pair (sb, p);
   else
-    sb_printf (sb, "%" PRId64, p[0]);
+    nn_strbuf_printf (sb, "%" PRId64, p[0]);
 }
 
 static const char *
@@ -164,59 +106,59 @@ py_bool (bool b)
 }
 
 static void
-repr_conv (strbuf *sb, const nn_layer *layer)
+repr_conv (nn_strbuf *sb, const nn_layer *layer)
 {
   const nn_layer_config *c = &layer->cfg;
 
-  sb_printf (sb, "%s(%" PRId64 ", %" PRId64 ", kernel_size=", layer->in_channels ? "Conv2d"
+  nn_strbuf_printf (sb, "%s(%" PRId64 ", %" PRId64 ", kernel_size=", layer->in_channels ? "Conv2d"
              : "LazyConv2d", layer->in_channels, c->out_channels);
   sb_pair (sb, c->kernel_size);
-  sb_printf (sb, ", stride=");
+  nn_strbuf_printf (sb, ", stride=");
   sb_pair (sb, c->stride);
   if (c->padding[0] != 0 || c->padding[1] != 0)
     {
-      sb_printf (sb, ", padding=");
+      nn_strbuf_printf (sb, ", padding=");
       sb_pair (sb, c->padding);
     }
   if (c->dilation[0] != 1 || c->dilation[1] != 1)
     {
-      sb_printf (sb, ", dilation=");
+      nn_strbuf_printf (sb, ", dilation=");
       sb_pair (sb, c->dilation);
     }
   if (c->groups != 1)
-    sb_printf (sb, ", groups=%" PRId64, c->groups);
+    nn_strbuf_printf (sb, ", groups=%" PRId64, c->groups);
   if (!c->bias)
-    sb_printf (sb, ", bias=False");
-  sb_printf (sb, ")");
+    nn_strbuf_printf (sb, ", bias=False");
+  nn_strbuf_printf (sb, ")");
 }
 
 static void
-repr_pool (strbuf *sb, const nn_layer_config *c)
+repr_pool (nn_strbuf *sb, const nn_layer_config *c)
 {
   bool max = c->type == NN_LAYER_MAXPOOL2D;
 
-  sb_printf (sb, "%s(", max ? "MaxPool2d" : "AvgPool2d");
+  nn_strbuf_printf (sb, "%s(", max ? "MaxPool2d" : "AvgPool2d");
   sb_pool_param (sb, c, NN_PAIR_KERNEL_SIZE);
-  sb_printf (sb, ", ");
+  nn_strbuf_printf (sb, ", ");
   sb_pool_param (sb, c, NN_PAIR_STRIDE);
-  sb_printf (sb, ", ");
+  nn_strbuf_printf (sb, ", ");
   sb_pool_param (sb, c, NN_PAIR_PADDING);
   if (max)
     {
-      sb_printf (sb, ", ");
+      nn_strbuf_printf (sb, ", ");
       sb_pool_param (sb, c, NN_PAIR_DILATION);
-      sb_printf (sb, ", ceil_mode=%s", py_bool (c->ceil_mode));
+      nn_strbuf_printf (sb, ", ceil_mode=%s", py_bool (c->ceil_mode));
     }
-  sb_printf (sb, ")");
+  nn_strbuf_printf (sb, ")");
 }
 
 static void
-repr_batchnorm (strbuf *sb, const nn_layer *layer)
+repr_batchnorm (nn_strbuf *sb, const nn_layer *layer)
 {
   const nn_layer_config *c = &layer->cfg;
   char eps[32], momentum[32];
 
-  sb_printf (sb, "%s(%" PRId64 ", eps=%s, momentum=%s, affine=%s, track_running_stats=%s)",
+  nn_strbuf_printf (sb, "%s(%" PRId64 ", eps=%s, momentum=%s, affine=%s, track_running_stats=%s)",
              layer->num_features ? "BatchNorm2d" : "LazyBatchNorm2d", layer->num_features,
              nn_format_float (c->eps, eps, sizeof eps),
              nn_format_float (c->momentum, momentum, sizeof momentum), py_bool (c->affine),
@@ -224,7 +166,7 @@ repr_batchnorm (strbuf *sb, const nn_layer *layer)
 }
 
 static void
-repr_layer (strbuf *sb, const nn_layer *layer)
+repr_layer (nn_strbuf *sb, const nn_layer *layer)
 {
   const nn_layer_config *c = &layer->cfg;
   char fbuf[32];
@@ -242,32 +184,32 @@ repr_layer (strbuf *sb, const nn_layer *layer)
       repr_batchnorm (sb, layer);
       break;
     case NN_LAYER_LINEAR:
-      sb_printf (sb, "%s(in_features=%" PRId64 ", out_features=%" PRId64 ", bias=%s)",
+      nn_strbuf_printf (sb, "%s(in_features=%" PRId64 ", out_features=%" PRId64 ", bias=%s)",
                  layer->in_features ? "Linear" : "LazyLinear", layer->in_features,
                  c->out_features, py_bool (c->bias));
       break;
     case NN_LAYER_FLATTEN:
-      sb_printf (sb, "Flatten(start_dim=%" PRId64 ", end_dim=%" PRId64 ")", c->start_dim,
+      nn_strbuf_printf (sb, "Flatten(start_dim=%" PRId64 ", end_dim=%" PRId64 ")", c->start_dim,
                  c->end_dim);
       break;
     case NN_LAYER_DROPOUT:
-      sb_printf (sb, "Dropout(p=%s, inplace=False)", nn_format_float (c->p, fbuf, sizeof fbuf));
+      nn_strbuf_printf (sb, "Dropout(p=%s, inplace=False)", nn_format_float (c->p, fbuf, sizeof fbuf));
       break;
     case NN_LAYER_LEAKYRELU:
-      sb_printf (sb, "LeakyReLU(negative_slope=%s)",
+      nn_strbuf_printf (sb, "LeakyReLU(negative_slope=%s)",
                  nn_format_float (c->negative_slope, fbuf, sizeof fbuf));
       break;
     case NN_LAYER_SOFTMAX:
-      sb_printf (sb, "Softmax(dim=%" PRId64 ")", c->dim);
+      nn_strbuf_printf (sb, "Softmax(dim=%" PRId64 ")", c->dim);
       break;
     case NN_LAYER_RELU:
     case NN_LAYER_SIGMOID:
     case NN_LAYER_TANH:
-      sb_printf (sb, "%s()", nn_layer_type_name (c->type));
+      nn_strbuf_printf (sb, "%s()", nn_layer_type_name (c->type));
       break;
     case NN_LAYER_N_TYPES:
     default:
-      sb_printf (sb, "Unknown()");
+      nn_strbuf_printf (sb, "Unknown()");
       break;
     }
 }
@@ -275,33 +217,33 @@ repr_layer (strbuf *sb, const nn_layer *layer)
 char *
 nn_layer_repr (const nn_net *net, int index)
 {
-  strbuf sb = { 0 };
+  nn_strbuf sb = { 0 };
 
   if (index < 0 || index >= net->n_layers)
     return NULL;
   repr_layer (&sb, &net->layers[index]);
-  return sb_finish (&sb);
+  return nn_strbuf_finish (&sb);
 }
 
 char *
 nn_net_repr (const nn_net *net)
 {
-  strbuf sb = { 0 };
+  nn_strbuf sb = { 0 };
 
   if (net->n_layers == 0)
     {
-      sb_printf (&sb, "Sequential()");
-      return sb_finish (&sb);
+      nn_strbuf_printf (&sb, "Sequential()");
+      return nn_strbuf_finish (&sb);
     }
-  sb_printf (&sb, "Sequential(\n");
+  nn_strbuf_printf (&sb, "Sequential(\n");
   for (int i = 0; i < net->n_layers; i++)
     {
-      sb_printf (&sb, "  (%d): ", i);
+      nn_strbuf_printf (&sb, "  (%d): ", i);
       repr_layer (&sb, &net->layers[i]);
-      sb_printf (&sb, "\n");
+      nn_strbuf_printf (&sb, "\n");
     }
-  sb_printf (&sb, ")");
-  return sb_finish (&sb);
+  nn_strbuf_printf (&sb, ")");
+  return nn_strbuf_finish (&sb);
 }
 
 /* ---------------------------------------------------------------- summary */
@@ -334,15 +276,15 @@ thousands (int64_t v, char *buf, size_t size)
 }
 
 static void
-sb_rule (strbuf *sb, char c)
+sb_rule (nn_strbuf *sb, char c)
 {
   for (int i = 0; i < W_TOTAL; i++)
-    sb_printf (sb, "%c", c);
-  sb_printf (sb, "\n");
+    nn_strbuf_printf (sb, "%c", c);
+  nn_strbuf_printf (sb, "\n");
 }
 
 static void
-summary_row (strbuf *sb, const nn_net *net, int i)
+summary_row (nn_strbuf *sb, const nn_net *net, int i)
 {
   const nn_layer_info *info = &net->info[i];
   char idx[16], shape[64], params[32], macs[32];
@@ -360,15 +302,15 @@ summary_row (strbuf *sb, const nn_net *net, int i)
       snprintf (params, sizeof params, "-");
       snprintf (macs, sizeof macs, "-");
     }
-  sb_printf (sb, "%-*s%-*s%-*s%*s%*s\n", W_INDEX, idx, W_TYPE,
+  nn_strbuf_printf (sb, "%-*s%-*s%-*s%*s%*s\n", W_INDEX, idx, W_TYPE,
              nn_layer_type_name (net->layers[i].cfg.type), W_SHAPE, shape, W_PARAMS, params,
              W_MACS, macs);
   if (info->status != NN_OK && info->status != NN_STATUS_ABORTED)
-    sb_printf (sb, "        ! %s\n", info->message);
+    nn_strbuf_printf (sb, "        ! %s\n", info->message);
 }
 
 static void
-summary_totals (strbuf *sb, const nn_net *net)
+summary_totals (nn_strbuf *sb, const nn_net *net)
 {
   char buf[32], shape[64];
   nn_shape out = nn_net_output_shape (net);
@@ -380,40 +322,40 @@ summary_totals (strbuf *sb, const nn_net *net)
     if (params[i].trainable)
       trainable += nn_tensor_numel (params[i].tensor);
   free (params);
-  sb_printf (sb, "Input shape: %s\n", nn_shape_to_batch_string (&net->input, shape, sizeof shape));
+  nn_strbuf_printf (sb, "Input shape: %s\n", nn_shape_to_batch_string (&net->input, shape, sizeof shape));
   if (net->first_error < 0)
-    sb_printf (sb, "Output shape: %s\n",
+    nn_strbuf_printf (sb, "Output shape: %s\n",
                nn_shape_to_batch_string (&out, shape, sizeof shape));
-  sb_printf (sb, "Total params: %s\n", thousands (nn_net_total_params (net), buf, sizeof buf));
-  sb_printf (sb, "Trainable params: %s\n", thousands (trainable, buf, sizeof buf));
-  sb_printf (sb, "Mult-adds (batch 1): %s\n", thousands (nn_net_total_macs (net), buf,
+  nn_strbuf_printf (sb, "Total params: %s\n", thousands (nn_net_total_params (net), buf, sizeof buf));
+  nn_strbuf_printf (sb, "Trainable params: %s\n", thousands (trainable, buf, sizeof buf));
+  nn_strbuf_printf (sb, "Mult-adds (batch 1): %s\n", thousands (nn_net_total_macs (net), buf,
                                                           sizeof buf));
-  sb_printf (sb, "Activation memory (batch 1): %.2f MB\n",
+  nn_strbuf_printf (sb, "Activation memory (batch 1): %.2f MB\n",
              (double) nn_net_activation_numel (net) * sizeof (float) / 1e6);
-  sb_printf (sb, "Parameter memory: %.2f MB",
+  nn_strbuf_printf (sb, "Parameter memory: %.2f MB",
              (double) nn_net_total_params (net) * sizeof (float) / 1e6);
   if (net->first_error > 0)
-    sb_printf (sb, "\nTotals cover layers 0 to %d only: layer %d has an error.",
+    nn_strbuf_printf (sb, "\nTotals cover layers 0 to %d only: layer %d has an error.",
                net->first_error - 1, net->first_error);
   else if (net->first_error == 0)
-    sb_printf (sb, "\nTotals cover no layer: layer 0 has an error.");
+    nn_strbuf_printf (sb, "\nTotals cover no layer: layer 0 has an error.");
 }
 
 /* A fixed-width table in the spirit of torchinfo's summary(); shapes include batch 1. */
 char *
 nn_net_summary (const nn_net *net)
 {
-  strbuf sb = { 0 };
+  nn_strbuf sb = { 0 };
 
   sb_rule (&sb, '=');
-  sb_printf (&sb, "%-*s%-*s%-*s%*s%*s\n", W_INDEX, "Layer", W_TYPE, "Type", W_SHAPE,
+  nn_strbuf_printf (&sb, "%-*s%-*s%-*s%*s%*s\n", W_INDEX, "Layer", W_TYPE, "Type", W_SHAPE,
              "Output shape", W_PARAMS, "Param #", W_MACS, "Mult-adds");
   sb_rule (&sb, '=');
   for (int i = 0; i < net->n_layers; i++)
     summary_row (&sb, net, i);
   if (net->n_layers == 0)
-    sb_printf (&sb, "(no layers)\n");
+    nn_strbuf_printf (&sb, "(no layers)\n");
   sb_rule (&sb, '=');
   summary_totals (&sb, net);
-  return sb_finish (&sb);
+  return nn_strbuf_finish (&sb);
 }
