@@ -115,6 +115,13 @@ nn_status nn_graph_from_net (const nn_net *net, nn_graph **out, nn_error *err);
  * names the node that stops it and why. Weights copied. */
 nn_status nn_net_from_graph (nn_graph *g, nn_net **out, nn_error *err);
 
+/* A Python script defining the graph as a torch.nn.Module (sub-modules at the paths
+ * their weights are named after, so state_dict() keys are the model's; forward follows
+ * the graph) that reads its weights from the ONNX file onnx_path (where g is saved).
+ * Usage of the script: python3 SCRIPT.py [MODEL.onnx] [X.npy [Y.npy]]. malloc'd; NULL
+ * and err naming the node for an operator it cannot write. */
+char *nn_graph_export_pytorch (nn_graph *g, const char *onnx_path, nn_error *err);
+
 /* ---- templates ---- */
 
 /* NULL-terminated: "resnet18", "mobilenet_v2" (torchvision's, 3x224x224, 1000 classes)

@@ -33,12 +33,7 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     print("1..1")
     print("ok 1 # SKIP python3-torchvision or python3-onnx not installed (%s)" % e)
     sys.exit(0)
-try:
-    ORT = ortref.folder()
-except ortref.Missing as e:  # pragma: no cover
-    print("1..1")
-    print("ok 1 # SKIP ONNX Runtime is not available (%s)" % e)
-    sys.exit(0)
+ORT = ortref.folder_or_skip()
 
 cli = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="layerlab-templates-")
