@@ -81,7 +81,7 @@ help_mentions_usage () {
 }
 
 check "--help exits 0 and shows the usage" help_mentions_usage --help
-for cmd in summary new run bench render compare convert export-pytorch; do
+for cmd in summary new run bench render compare convert export-pytorch diff; do
   check "$cmd --help exits 0 and shows its usage" help_mentions_usage "$cmd" --help
 done
 check "help run is run --help" help_mentions_usage help run
@@ -124,6 +124,23 @@ convert_shape_usage () {
   usage_error convert "$TMP/a.pt" "$TMP/a.onnx" --input-shape 3,x,4 && err_has "C,H,W or F"
 }
 check "convert --input-shape takes C,H,W or F" convert_shape_usage
+diff_same () {
+  cli 0 new --template seed -o "$TMP/d1.h5" --seed 4 && cli 0 diff "$TMP/d1.h5" "$TMP/d1.h5" &&
+    out_has "Nodes: 0 changed, 0 added, 0 removed, 10 the same" &&
+    out_has "Weights: 0 changed, 0 added, 0 removed, 8 the same" &&
+    out_has "max |B - A| 0, relative 0%"
+}
+check "diff of a model with itself finds nothing" diff_same
+diff_seeds () {
+  cli 0 new --template seed -o "$TMP/d2.h5" --seed 5 && cli 0 diff "$TMP/d1.h5" "$TMP/d2.h5" &&
+    out_has "Weights: 8 changed" && out_has "~ 7.weight [1024, 576]  max |B - A|"
+}
+check "diff of two seeds finds every weight changed" diff_seeds
+check "diff needs two models" usage_error diff "$TMP/d1.h5"
+diff_missing () {
+  cli 1 diff "$TMP/d1.h5" "$TMP/nowhere.h5" && err_has "nowhere.h5"
+}
+check "diff of a missing file names it" diff_missing
 
 # ---------------------------------------------------------------- new and summary
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "nn-graph.h"
 
 /* Writes msg on one line: newlines (multi-line engine messages) become "; ", or a
  * space after a line ending in ':' ("3 problems:\nmissing key ..."). */
@@ -224,6 +225,28 @@ nn_status
 cli_open_model (const char *path, nn_net **out, nn_error *err)
 {
   return cli_open_model_for_input (path, NULL, out, err);
+}
+
+nn_status
+cli_open_graph (const char *path, nn_graph **out, nn_error *err)
+{
+  nn_net *net = NULL;
+  nn_status st;
+
+  *out = NULL;
+  if ((st = cli_open_model (path, &net, err)) != NN_OK)
+    return st;
+  if (net->first_error >= 0)
+    st = nn_error_set (err, NN_STATUS_SHAPE, net->first_error, "%s: %s", path,
+                       net->info[net->first_error].message);
+  else if ((st = nn_graph_from_net (net, out, err)) != NN_OK)
+    {
+      nn_error why = *err;
+
+      st = nn_error_set (err, st, why.layer, "%s: %s", path, why.message);
+    }
+  nn_net_free (net);
+  return st;
 }
 
 nn_status

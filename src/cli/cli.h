@@ -25,6 +25,7 @@ int cli_cmd_render (int argc, char **argv);
 int cli_cmd_compare (int argc, char **argv);
 int cli_cmd_convert (int argc, char **argv);
 int cli_cmd_export_pytorch (int argc, char **argv);
+int cli_cmd_diff (int argc, char **argv);
 
 /* Prints "layerlab-cli: error: <message>" (one line) to stderr; returns CLI_EXIT_ERROR. */
 int cli_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
@@ -41,6 +42,10 @@ nn_status cli_open_model (const char *path, nn_net **out, nn_error *err);
  * of the engine's guess. HDF5 models keep their own. */
 nn_status cli_open_model_for_input (const char *path, const nn_shape *input, nn_net **out,
                                     nn_error *err);
+/* Opens a model file as a graph: a chain network (.h5, .pt) as the graph it exports to
+ * ONNX (nn_graph_from_net). */
+typedef struct nn_graph nn_graph;
+nn_status cli_open_graph (const char *path, nn_graph **out, nn_error *err);
 /* Loads a weights file (strict) into net, by extension like cli_open_model(). */
 nn_status cli_load_weights (const char *path, nn_net *net, nn_error *err);
 

@@ -23,6 +23,7 @@ static const cli_entry commands[] = {
   { "compare", cli_cmd_compare },
   { "convert", cli_cmd_convert },
   { "export-pytorch", cli_cmd_export_pytorch },
+  { "diff", cli_cmd_diff },
   { "train", cli_cmd_train },
   { "eval", cli_cmd_eval },
 };
@@ -46,6 +47,8 @@ static const char main_help[] =
   "                                   fails when it exceeds the tolerance\n"
   "  convert IN OUT                   convert between .h5 and PyTorch .pt files\n"
   "  export-pytorch MODEL -o NET.py   write a PyTorch script that rebuilds MODEL\n"
+  "  diff A B [--json]                what changed between two models: nodes, weights,\n"
+  "                                   outputs on the same input\n"
   "  train MODEL --data DATA          train as a classifier (Adam or SGD) and save the\n"
   "      --epochs E --batch B         trained model; DATA: an MNIST folder, a folder of\n"
   "      -o OUT.h5 [--val VAL] ...    class folders of images, or X.npy:Y.npy\n"

@@ -122,6 +122,51 @@ nn_status nn_net_from_graph (nn_graph *g, nn_net **out, nn_error *err);
  * and err naming the node for an operator it cannot write. */
 char *nn_graph_export_pytorch (nn_graph *g, const char *onnx_path, nn_error *err);
 
+/* ---- comparing two models ---- */
+
+typedef enum nn_diff_kind {
+  NN_DIFF_SAME,
+  NN_DIFF_ADDED,            /* only in b */
+  NN_DIFF_REMOVED,          /* only in a */
+  NN_DIFF_CHANGED,
+} nn_diff_kind;
+
+/* A node that differs (names point into the graphs: keep them while reading). */
+typedef struct nn_node_diff {
+  nn_diff_kind kind;
+  const char *name;
+  const char *op_a, *op_b;  /* NULL on the side that lacks it */
+  char what[400];           /* CHANGED: "kernel_shape [3, 3] -> [5, 5]; input 1 reads ..." */
+} nn_node_diff;
+
+/* A weight (initializer), in either model. */
+typedef struct nn_weight_diff {
+  nn_diff_kind kind;
+  const char *name;
+  nn_type type_a, type_b;
+  double max_abs;           /* largest |b - a| (same shapes; NaN when the shapes differ) */
+  double rel;               /* ||b - a|| / ||a|| */
+} nn_weight_diff;
+
+typedef struct nn_graph_diff {
+  nn_node_diff *nodes;      /* the nodes that differ: a's order, then b's added ones */
+  int n_nodes, n_same_nodes;
+  nn_weight_diff *weights;  /* every weight of either model */
+  int n_weights;
+  /* both run on the same input: the caller's, or random (uniform [0, 1), seeded;
+   * symbolic dims 1) */
+  bool outputs_compared;
+  double out_max_abs, out_rel;
+  char outputs_why[NN_ERROR_MAX + 64];   /* why they were not compared */
+} nn_graph_diff;
+
+/* What changed from a to b: nodes and weights matched by name, and the outputs on the
+ * same input (inputs: one array per graph input, or NULL for random ones from seed).
+ * Both graphs are inferred. Clear d with nn_graph_diff_clear. */
+nn_status nn_graph_diff_compute (nn_graph *a, nn_graph *b, const nn_array *const *inputs,
+                                 uint64_t seed, nn_graph_diff *d, nn_error *err);
+void nn_graph_diff_clear (nn_graph_diff *d);
+
 /* ---- templates ---- */
 
 /* NULL-terminated: "resnet18", "mobilenet_v2" (torchvision's, 3x224x224, 1000 classes)

@@ -52,8 +52,8 @@ nn_graph_touch (nn_graph *g)
   g->inferred = false;
 }
 
-static int
-find_value (const nn_graph *g, const char *name)
+int
+nn_graph_find_value (const nn_graph *g, const char *name)
 {
   for (int i = 0; i < g->n_values; i++)
     if (strcmp (g->values[i].name, name) == 0)
@@ -96,7 +96,7 @@ append_int (int **items, int *n, int v)
 static int
 intern_value (nn_graph *g, const char *name)
 {
-  int v = find_value (g, name);
+  int v = nn_graph_find_value (g, name);
   nn_value *val;
 
   if (v >= 0)
@@ -125,7 +125,7 @@ new_source (nn_graph *g, const char *name, const char *what, int *v, nn_error *e
 {
   if (name == NULL || name[0] == '\0')
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "a %s has no name", what);
-  *v = find_value (g, name);
+  *v = nn_graph_find_value (g, name);
   if (*v >= 0)
     {
       const nn_value *val = &g->values[*v];
@@ -221,7 +221,7 @@ check_node_outputs (const nn_graph *g, const char *name, int n_out, const char *
         if (strcmp (outputs[i], outputs[j]) == 0)
           return nn_error_set (err, NN_STATUS_INVALID_ARG, g->n_nodes,
                                "node '%s' writes '%s' twice", name, outputs[i]);
-      v = find_value (g, outputs[i]);
+      v = nn_graph_find_value (g, outputs[i]);
       if (v < 0)
         continue;
       if (g->values[v].producer >= 0)
@@ -312,7 +312,7 @@ nn_graph_add_node (nn_graph *g, const char *op_name, const char *name, const cha
 nn_status
 nn_graph_add_output (nn_graph *g, const char *name, nn_error *err)
 {
-  int v = name ? find_value (g, name) : -1;
+  int v = name ? nn_graph_find_value (g, name) : -1;
 
   if (v < 0 && name != NULL && name[0] != '\0')
     v = intern_value (g, name);
@@ -506,7 +506,7 @@ nn_graph_order (const nn_graph *g)
 const nn_type *
 nn_graph_value_type (const nn_graph *g, const char *name)
 {
-  int v = find_value (g, name);
+  int v = nn_graph_find_value (g, name);
 
   return v >= 0 && g->values[v].typed && g->inferred ? &g->values[v].type : NULL;
 }
@@ -514,7 +514,7 @@ nn_graph_value_type (const nn_graph *g, const char *name)
 const nn_array *
 nn_graph_initializer (const nn_graph *g, const char *name)
 {
-  int v = find_value (g, name);
+  int v = nn_graph_find_value (g, name);
 
   return v >= 0 ? g->values[v].init : NULL;
 }
