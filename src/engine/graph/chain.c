@@ -48,7 +48,8 @@ add_constant (builder *b, const char *name, nn_dtype dtype, int32_t rank, const 
   nn_type t = { .dtype = dtype, .rank = rank };
   nn_array *a;
 
-  memcpy (t.shape, shape, (size_t) rank * sizeof *shape);
+  if (rank > 0)
+    memcpy (t.shape, shape, (size_t) rank * sizeof *shape);
   if ((a = nn_array_new (&t, err)) == NULL)
     return err->status;
   memcpy (a->data, data, nn_array_bytes (a));
