@@ -5,7 +5,8 @@
 #
 # Usage: build-aux/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  per target (default $FUZZ_SECONDS or 60)
-#   TARGET   h5model h5model-isolated npy pt propagate (default: h5model npy pt propagate)
+#   TARGET   h5model h5model-isolated npy onnx pt propagate (default: h5model npy onnx pt
+#            propagate)
 # Environment: FUZZ_BUILDDIR (default /tmp/build-fuzz).
 #
 # Every target starts from tests/fuzz/corpus/<target>; the inputs it adds go to a scratch
@@ -24,7 +25,7 @@ set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-${FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
-targets=${*:-h5model npy pt propagate}
+targets=${*:-h5model npy onnx pt propagate}
 builddir=${FUZZ_BUILDDIR:-/tmp/build-fuzz}
 
 if [ ! -f "$builddir/build.ninja" ]; then
