@@ -485,14 +485,17 @@ add_filters (GtkFileChooser *chooser,
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
   /* .pt: a whole model (torch.save(network)) opens as a document and Save As writes
-   * one; a state_dict (torch.save(network.state_dict())) holds weights only */
+   * one; a state_dict (torch.save(network.state_dict())) holds weights only. .onnx: a
+   * model, never weights alone */
   gtk_file_filter_set_name (files, what == LL_CHOOSE_MODEL
-                                     ? _("Models (HDF5 .h5, PyTorch model .pt)")
+                                     ? _("Models (HDF5 .h5, PyTorch model .pt, ONNX .onnx)")
                                      : _("Weights (PyTorch state_dict .pt, HDF5 .h5)"));
   gtk_file_filter_add_pattern (files, "*.h5");
   gtk_file_filter_add_pattern (files, "*.hdf5");
   gtk_file_filter_add_pattern (files, "*.pt");
   gtk_file_filter_add_pattern (files, "*.pth");
+  if (what == LL_CHOOSE_MODEL)
+    gtk_file_filter_add_pattern (files, "*.onnx");
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (chooser, files);

@@ -130,6 +130,7 @@ choose_through_dialog (LlWindow   *win,
 {
   static const char *const hdf5[] = { "*.h5", "*.hdf5", NULL };
   static const char *const pt[] = { "*.pt", NULL };
+  static const char *const onnx[] = { "*.onnx", NULL };
   g_autoptr(GFile) folder = g_file_get_parent (file);
   g_autofree char *name = g_file_get_basename (file);
   GtkFileChooser *chooser;
@@ -143,6 +144,8 @@ choose_through_dialog (LlWindow   *win,
   chooser = find_chooser (win);
   g_assert_true (filter_has_patterns (chooser, hdf5));
   g_assert_true (!pytorch || filter_has_patterns (chooser, pt));
+  /* ONNX files are models: offered for models, never for weights alone */
+  g_assert_true (filter_has_patterns (chooser, onnx) == (strstr (filter_name, "state_dict") == NULL));
   /* the filter says what the chooser is for: a model, or a state_dict */
   g_assert_nonnull (strstr (gtk_file_filter_get_name (gtk_file_chooser_get_filter (chooser)),
                             filter_name));
