@@ -877,6 +877,45 @@ test_topk_probabilities (void)
   ll_render_view_clear (&view);
 }
 
+/* A 1000-way classifier's top classes by ImageNet name: the list is torchvision's
+ * (281 is "tabby"), long names are cut to fit, the width follows the names shown. */
+static void
+test_topk_class_names (void)
+{
+  const char *const *names = ll_render_imagenet_class_names ();
+  float *v = g_new0 (float, 1000);
+  nn_tensor t = tensor_wrap (v, 2, 1, 1000, 1, 1);
+  LlRenderView view;
+  LlRenderLayout plain, named;
+  LlRenderHit hit;
+  cairo_surface_t *s;
+  int n = 0;
+
+  while (names[n] != NULL)
+    n++;
+  g_assert_cmpint (n, ==, 1000);
+  g_assert_cmpstr (names[0], ==, "tench");
+  g_assert_cmpstr (names[281], ==, "tabby");
+  g_assert_cmpstr (names[999], ==, "toilet tissue");
+  v[281] = 5.0f;
+  v[2] = 3.0f;
+  g_assert_cmpint (ll_render_view_init (&view, LL_RENDER_TOPK, &t, NULL), ==, NN_OK);
+  view.options.k = 2;
+  view.options.topk_values = LL_RENDER_TOPK_SOFTMAX;
+  g_assert_cmpint (ll_render_view_prepare (&view, NULL), ==, NN_OK);
+  ll_render_view_measure (&view, &plain);
+  view.options.class_names = names;
+  ll_render_view_measure (&view, &named);
+  g_assert_cmpfloat (named.width, >, plain.width);   /* "great white shark" outgrows "class 2" */
+  g_assert_true (ll_render_view_hit (&view, named.body.x + 3, named.body.y + 0.5 * named.pitch_y,
+                                     &hit));
+  g_assert_nonnull (strstr (hit.label, "#1: class 281 (tabby): "));
+  s = draw_view (&view, 1.0);
+  cairo_surface_destroy (s);
+  ll_render_view_clear (&view);
+  g_free (v);
+}
+
 static void
 test_bars_topk (void)
 {
@@ -1273,6 +1312,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/featuremap/tiles", test_feature_maps);
   g_test_add_func ("/render/bars-topk", test_bars_topk);
   g_test_add_func ("/render/topk-probabilities", test_topk_probabilities);
+  g_test_add_func ("/render/topk-class-names", test_topk_class_names);
   g_test_add_func ("/render/view/shape-errors", test_shape_errors);
   g_test_add_func ("/render/export/png-svg", test_export);
   g_test_add_func ("/render/export/errors", test_export_errors);

@@ -112,6 +112,9 @@ prepare_one (const nn_net    *net,
       char *labelled = g_strdup_printf (_("%s · softmax probabilities"), title);
 
       options.topk_values = softmax ? LL_RENDER_TOPK_PROBABILITIES : LL_RENDER_TOPK_SOFTMAX;
+      /* a 1000-way classifier is an ImageNet one: its classes by name */
+      if (t->shape[1] == 1000)
+        options.class_names = ll_render_imagenet_class_names ();
       options.legend = FALSE;   /* the scores' colour range would not match the bars */
       g_free (title);
       title = labelled;

@@ -406,15 +406,57 @@ ll_render_topk_clear (LlRenderTopk *topk)
   memset (topk, 0, sizeof *topk);
 }
 
+/* Class names longer than this (in bytes) are cut, with an ellipsis. */
+#define TOPK_NAME_MAX 32
+
+/* The label of class index: its name (cut to TOPK_NAME_MAX), or "class N". */
+static void
+topk_class_label (const LlRenderView *view, int64_t index, char *buf, size_t size)
+{
+  const char *const *names = view->options.class_names;
+  const char *name = names != NULL ? names[index] : NULL;
+
+  if (name == NULL)
+    {
+      /* Translators: an output of the last layer, by index */
+      snprintf (buf, size, _("class %lld"), (long long) index);
+      return;
+    }
+  if (strlen (name) <= TOPK_NAME_MAX)
+    {
+      snprintf (buf, size, "%s", name);
+      return;
+    }
+  {
+    size_t cut = TOPK_NAME_MAX - 1;
+
+    while (cut > 0 && ((unsigned char) name[cut] & 0xc0) == 0x80)   /* a UTF-8 boundary */
+      cut--;
+    snprintf (buf, size, "%.*s…", (int) cut, name);
+  }
+}
+
 static double
 topk_index_width (const LlRenderView *view)
 {
   char widest[48];
+  double width;
 
   /* the words around the index; its digits are added below */
   snprintf (widest, sizeof widest, _("class %lld"), (long long) 0);
-  return _ll_render_text_width (widest, LL_RENDER_LABEL_SIZE + 1.0, false)
-         + _ll_render_digits_width (view->dims[0] - 1, LL_RENDER_LABEL_SIZE + 1.0) + 10.0;
+  width = _ll_render_text_width (widest, LL_RENDER_LABEL_SIZE + 1.0, false)
+          + _ll_render_digits_width (view->dims[0] - 1, LL_RENDER_LABEL_SIZE + 1.0) + 10.0;
+  if (view->options.class_names != NULL && view->prepared)
+    for (int i = 0; i < view->topk.k; i++)
+      {
+        char label[TOPK_NAME_MAX + 8];
+
+        topk_class_label (view, view->topk.index[i], label, sizeof label);
+        /* the first row is bold */
+        width = fmax (width, _ll_render_text_width (label, LL_RENDER_LABEL_SIZE + 1.0, i == 0)
+                             + 10.0);
+      }
+  return width;
 }
 
 #define TOPK_VALUE_WIDTH 70.0
@@ -447,11 +489,10 @@ topk_row (const LlRenderView *view, cairo_t *cr, const LlRenderLayout *l, int i,
   const LlRenderTopk *t = &view->topk;
   double x = l->body.x, y = l->body.y + i * TOPK_ROW, iw = topk_index_width (view);
   double bar = l->body.width - iw - TOPK_VALUE_WIDTH;
-  char buf[48], value[32];
+  char buf[TOPK_NAME_MAX + 8], value[32];
 
   _ll_render_set_rgb (cr, theme->fg);
-  /* Translators: an output of the last layer, by index */
-  snprintf (buf, sizeof buf, _("class %lld"), (long long) t->index[i]);
+  topk_class_label (view, t->index[i], buf, sizeof buf);
   _ll_render_text (cr, buf, x, y + 13.0, LL_RENDER_LABEL_SIZE + 1.0, i == 0, LL_RENDER_ALIGN_LEFT);
   if (topk_is_probability (view))
     {
@@ -506,8 +547,14 @@ _ll_render_topk_hit (const LlRenderView *view, const LlRenderLayout *layout, dou
     snprintf (value, sizeof value, _("%.2f %% probability"), 100.0 * hit->value);
   else
     snprintf (value, sizeof value, "%.6g", hit->value);
-  /* Translators: rank among the top-k, class index, value */
-  snprintf (hit->label, sizeof hit->label, _("#%lld: class %lld: %s"), (long long) row + 1,
-            (long long) hit->index[0], value);
+  if (view->options.class_names != NULL && view->options.class_names[hit->index[0]] != NULL)
+    /* Translators: rank among the top-k, class index, class name, value */
+    snprintf (hit->label, sizeof hit->label, _("#%lld: class %lld (%s): %s"),
+              (long long) row + 1, (long long) hit->index[0],
+              view->options.class_names[hit->index[0]], value);
+  else
+    /* Translators: rank among the top-k, class index, value */
+    snprintf (hit->label, sizeof hit->label, _("#%lld: class %lld: %s"), (long long) row + 1,
+              (long long) hit->index[0], value);
   return true;
 }

@@ -84,6 +84,10 @@ LlRenderRange ll_render_map_range (LlRenderMap map, double min, double max);
 typedef const char *(*LlRenderTranslateFunc) (const char *msgid);
 void ll_render_set_translate_func (LlRenderTranslateFunc func);
 
+/* The 1000 ImageNet-1k class names (NULL-terminated), in a 1000-way classifier's output
+ * order, as torchvision lists them. */
+const char *const *ll_render_imagenet_class_names (void);
+
 /* "-0.0421", "30", "1.2e-05": short labels for values (4 significant digits). */
 char *ll_render_format_value (double v, char *buf, size_t size);
 
@@ -166,6 +170,9 @@ typedef struct LlRenderOptions {
   int bins;                   /* histogram bins (used by prepare) */
   int k;                      /* top-k entries (used by prepare) */
   LlRenderTopkValues topk_values;  /* top-k: the scores, or a classifier's probabilities */
+  /* top-k: a name for each of the vector's entries (entries may be NULL), or NULL for
+   * "class N"; not copied */
+  const char *const *class_names;
   bool dark;                  /* light text and lines for a dark background */
   bool background;            /* paint an opaque background (for files) */
 } LlRenderOptions;
