@@ -407,6 +407,127 @@ test_broadcast (void)
   assert_message (&err, "[N, 4, 5]", "[3]");
 }
 
+/* ---- inference errors of one-node graphs: the message names the node */
+
+static void
+typed_input (nn_graph *g, const char *name, nn_dtype dtype, int32_t rank, const int64_t *shape)
+{
+  nn_type t = f32_type (rank, shape);
+  nn_error err;
+
+  t.dtype = dtype;
+  g_assert_cmpint (nn_graph_add_input (g, name, &t, &err), ==, NN_OK);
+}
+
+/* adds node NAME (op) over inputs to output "y"; returns its index */
+static int
+op_node (nn_graph *g, const char *op, const char *name, int n_in, const char *const *in)
+{
+  nn_error err;
+  int index;
+
+  if (nn_graph_add_node (g, op, name, NULL, n_in, in, 1, ONE ("y"), &index, &err) != NN_OK)
+    g_error ("%s", err.message);
+  g_assert_cmpint (nn_graph_add_output (g, "y", &err), ==, NN_OK);
+  return index;
+}
+
+/* inference fails with status, the message names the node and holds want; frees g */
+static void
+expect_infer_error (nn_graph *g, const char *node_and_op, nn_status status, const char *want)
+{
+  nn_error err;
+
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, status);
+  assert_message (&err, node_and_op, want);
+  g_assert_cmpint (err.layer, >=, 0);
+  nn_graph_free (g);
+}
+
+static void
+test_infer_errors_logic (void)
+{
+  int64_t s23[] = { 2, 3 }, s4[] = { 4 };
+  nn_graph *g = nn_graph_new ();
+
+  typed_input (g, "a", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "b", NN_DTYPE_INT64, 2, s23);
+  op_node (g, "Equal", "eq", 2, (const char *const[]) { "a", "b" });
+  expect_infer_error (g, "node 'eq' (Equal)", NN_STATUS_SHAPE, "different dtypes");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "b", NN_DTYPE_FLOAT32, 1, s4);
+  op_node (g, "Less", "lt", 2, (const char *const[]) { "a", "b" });
+  expect_infer_error (g, "node 'lt' (Less)", NN_STATUS_SHAPE, "do not broadcast");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_FLOAT32, 2, s23);
+  op_node (g, "Not", "not", 1, ONE ("a"));
+  expect_infer_error (g, "node 'not' (Not)", NN_STATUS_SHAPE, "takes bool");
+
+  g = nn_graph_new ();
+  typed_input (g, "c", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  op_node (g, "Where", "pick", 3, (const char *const[]) { "c", "x", "x" });
+  expect_infer_error (g, "node 'pick' (Where)", NN_STATUS_SHAPE, "input 1 is float32");
+
+  g = nn_graph_new ();
+  typed_input (g, "c", NN_DTYPE_BOOL, 1, s4);
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "z", NN_DTYPE_INT64, 2, s23);
+  op_node (g, "Where", "pick", 3, (const char *const[]) { "c", "x", "z" });
+  expect_infer_error (g, "node 'pick' (Where)", NN_STATUS_SHAPE, "different dtypes");
+
+  g = nn_graph_new ();
+  typed_input (g, "c", NN_DTYPE_BOOL, 1, s4);
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  op_node (g, "Where", "pick", 3, (const char *const[]) { "c", "x", "x" });
+  expect_infer_error (g, "node 'pick' (Where)", NN_STATUS_SHAPE, "do not broadcast");
+}
+
+static void
+test_infer_errors_arith (void)
+{
+  int64_t s23[] = { 2, 3 }, s4[] = { 4 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  typed_input (g, "a", NN_DTYPE_FLOAT32, 2, s23);
+  op_node (g, "Mod", "rem", 2, (const char *const[]) { "a", "a" });
+  expect_infer_error (g, "node 'rem' (Mod)", NN_STATUS_INVALID_ARG, "fmod=1");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_INT64, 2, s23);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "Mod", "rem", 2,
+                                                      (const char *const[]) { "a", "a" }),
+                                          "fmod", 2, &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'rem'", "fmod");
+  nn_graph_free (g);
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "b", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "c", NN_DTYPE_FLOAT32, 1, s4);
+  op_node (g, "Max", "biggest", 3, (const char *const[]) { "a", "b", "c" });
+  expect_infer_error (g, "node 'biggest' (Max)", NN_STATUS_SHAPE, "do not broadcast");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_INT64, 2, s23);
+  op_node (g, "Mean", "avg", 2, (const char *const[]) { "a", "a" });
+  expect_infer_error (g, "node 'avg' (Mean)", NN_STATUS_SHAPE, "takes float32");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_BOOL, 2, s23);
+  op_node (g, "Neg", "minus", 1, ONE ("a"));
+  expect_infer_error (g, "node 'minus' (Neg)", NN_STATUS_SHAPE, "input 1 is bool");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_INT64, 2, s23);
+  op_node (g, "Exp", "e", 1, ONE ("a"));
+  expect_infer_error (g, "node 'e' (Exp)", NN_STATUS_SHAPE, "takes float32");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -424,5 +545,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/run/errors", test_run_errors);
   g_test_add_func ("/graph/budget", test_budget);
   g_test_add_func ("/graph/broadcast", test_broadcast);
+  g_test_add_func ("/graph/infer/errors/logic", test_infer_errors_logic);
+  g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   return g_test_run ();
 }

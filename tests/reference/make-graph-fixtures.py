@@ -357,6 +357,80 @@ for i, (axes, keep) in enumerate((([1], 1), ([0, 2], 0), ([-1, 1], 1), (None, 0)
 one("ReduceMean-axes-input", "ReduceMean", [x], x.mean(dim=(2, 3)), keepdims=0,
     inits=[torch.tensor([2, 3])])
 
+# ---- more unary: Exp, Log, Reciprocal, Neg, Abs (ints too)
+for rank in (0, 1, 3):
+    x = randn(*rand_shape(rng, rank))
+    one("Exp-rank%d" % rank, "Exp", [x], torch.exp(x), symbolic=rank >= 2)
+    one("Log-rank%d" % rank, "Log", [x.abs() + 0.05], torch.log(x.abs() + 0.05))
+    one("Reciprocal-rank%d" % rank, "Reciprocal", [x], torch.reciprocal(x), tol=(1e-5, 1e-5))
+    one("Neg-rank%d" % rank, "Neg", [x], torch.neg(x))
+    one("Abs-rank%d" % rank, "Abs", [x], torch.abs(x))
+one("Log-zero-negative", "Log", [torch.tensor([0.0, -1.0, 1.0])], torch.log(torch.tensor([0.0, -1.0, 1.0])))
+one("Exp-empty", "Exp", [randn(0, 3)], torch.exp(randn(0, 3)))
+for dt in (torch.int64, torch.int32):
+    xi = torch.tensor([[-5, 0, 7], [2 ** 31 - 1 if dt == torch.int32 else 2 ** 62, -1, 3]], dtype=dt)
+    tag = str(dt).split(".")[1]
+    one("Neg-" + tag, "Neg", [xi], torch.neg(xi))
+    one("Abs-" + tag, "Abs", [xi], torch.abs(xi))
+
+# ---- Mod, Max, Min, Sum, Mean
+for i, (sa, sb) in enumerate(pairs[:4]):
+    a, b = randn(*sa) * 5, randn(*sb)
+    b = b.sign() * (b.abs() + 0.5)
+    one("Mod-fmod-bcast%d" % i, "Mod", [a, b], torch.fmod(a, b), tol=(1e-5, 1e-5), fmod=1)
+ai = torch.randint(-20, 20, (3, 5), dtype=torch.int64)
+bi = torch.tensor([3, -3, 7, -2, 5], dtype=torch.int64)
+one("Mod-int64", "Mod", [ai, bi], torch.remainder(ai, bi))
+one("Mod-int64-fmod", "Mod", [ai, bi], torch.fmod(ai, bi), fmod=1)
+one("Mod-int32", "Mod", [ai.int(), bi.int()], torch.remainder(ai.int(), bi.int()))
+shapes3 = [[3, 1, 4], [4], [2, 1, 1, 1]]
+xs = [randn(*sh) for sh in shapes3]
+one("Max-3-bcast", "Max", xs, torch.maximum(torch.maximum(xs[0], xs[1]), xs[2]))
+one("Min-3-bcast", "Min", xs, torch.minimum(torch.minimum(xs[0], xs[1]), xs[2]))
+one("Sum-3-bcast", "Sum", xs, xs[0] + xs[1] + xs[2])
+one("Mean-3-bcast", "Mean", xs, (xs[0] + xs[1] + xs[2]) / 3)
+one("Max-1", "Max", xs[:1], xs[0])
+one("Sum-1", "Sum", xs[:1], xs[0])
+one("Mean-2-rank0", "Mean", [torch.tensor(2.0), xs[1]], (2.0 + xs[1]) / 2)
+xn = torch.tensor([1.0, float("nan"), -2.0])
+yn = torch.tensor([float("nan"), 0.5, -3.0])
+one("Max-nan", "Max", [xn, yn], torch.maximum(xn, yn))
+one("Min-nan", "Min", [xn, yn], torch.minimum(xn, yn))
+ai2 = torch.randint(-9, 9, (2, 4), dtype=torch.int64)
+one("Max-int64", "Max", [ai2, bi[:4]], torch.maximum(ai2, bi[:4]))
+one("Min-int32", "Min", [ai2.int(), bi[:4].int()], torch.minimum(ai2.int(), bi[:4].int()))
+one("Sum-int64-empty", "Sum", [torch.zeros(0, 4, dtype=torch.int64), bi[:4]],
+    torch.zeros(0, 4, dtype=torch.int64) + bi[:4])
+
+# ---- comparisons, logic, Where
+cmp_ops = [("Equal", torch.eq), ("Less", torch.lt), ("Greater", torch.gt),
+           ("LessOrEqual", torch.le), ("GreaterOrEqual", torch.ge)]
+for op, fn in cmp_ops:
+    for i, (sa, sb) in enumerate(pairs):
+        a, b = torch.randint(-2, 3, sa).float(), torch.randint(-2, 3, sb).float()
+        one("%s-bcast%d" % (op, i), op, [a, b], fn(a, b))
+    ai = torch.randint(-3, 3, (4, 3), dtype=torch.int64)
+    bi = torch.randint(-3, 3, (3,), dtype=torch.int64)
+    one("%s-int64" % op, op, [ai, bi], fn(ai, bi))
+    one("%s-int32-rank0" % op, op, [ai.int(), torch.tensor(1, dtype=torch.int32)],
+        fn(ai.int(), torch.tensor(1, dtype=torch.int32)))
+    one("%s-nan" % op, op, [xn, yn], fn(xn, yn))
+ba = torch.rand(3, 1, 4) > 0.5
+bb = torch.rand(5, 1) > 0.5
+one("Equal-bool", "Equal", [ba, bb], torch.eq(ba, bb))
+one("And-bcast", "And", [ba, bb], torch.logical_and(ba, bb))
+one("Or-bcast", "Or", [ba, bb], torch.logical_or(ba, bb))
+one("Not", "Not", [ba], torch.logical_not(ba))
+one("Not-rank0", "Not", [torch.tensor(True)], torch.tensor(False))
+cond = torch.rand(2, 1, 4) > 0.5
+x, y = randn(3, 1), randn(1, 3, 4)
+one("Where-bcast", "Where", [cond, x, y], torch.where(cond, x, y))
+xi, yi = torch.randint(0, 9, (4,)), torch.tensor(-1)
+one("Where-int64-scalar", "Where", [cond, xi, yi], torch.where(cond, xi, yi))
+one("Where-bool", "Where", [cond, ba[:1], bb[:1]], torch.where(cond, ba[:1], bb[:1]))
+ce, ye = torch.zeros(0, 4, dtype=torch.bool), randn(4)
+one("Where-empty", "Where", [ce, x[:1], ye], torch.where(ce, x[:1], ye))
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

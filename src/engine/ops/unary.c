@@ -1,5 +1,5 @@
-/* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Identity,
- * Dropout (inference)
+/* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Exp, Log,
+ * Reciprocal, Neg and Abs (float32, int64, int32), Identity, Dropout (inference)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -81,11 +81,18 @@ sigmoid_f (float x, const float *p)
   return 1.0f / (1.0f + expf (-x));
 }
 
-static float
-tanh_f (float x, const float *p)
-{
-  return tanhf (x);
-}
+/* the float function of libm (tanhf, ...) with the scalar_fn signature */
+#define LIBM_F(sym, fn)                                                  \
+  static float sym##_f (float x, const float *p)                         \
+  {                                                                      \
+    return fn (x);                                                       \
+  }
+
+LIBM_F (tanh, tanhf)
+LIBM_F (erf, erff)
+LIBM_F (sqrt, sqrtf)
+LIBM_F (exp, expf)
+LIBM_F (log, logf)
 
 /* ONNX: max(0, min(1, alpha * x + beta)) */
 static float
@@ -101,18 +108,6 @@ hard_swish_f (float x, const float *p)
   return x * fmaxf (0.0f, fminf (1.0f, x / 6.0f + 0.5f));
 }
 
-static float
-erf_f (float x, const float *p)
-{
-  return erff (x);
-}
-
-static float
-sqrt_f (float x, const float *p)
-{
-  return sqrtf (x);
-}
-
 /* ONNX Clip: min(max(x, lo), hi); NaN stays NaN as in PyTorch's clamp */
 static float
 clip_f (float x, const float *p)
@@ -120,6 +115,12 @@ clip_f (float x, const float *p)
   if (isnan (x))
     return x;
   return x < p[0] ? p[0] : x > p[1] ? p[1] : x;
+}
+
+static float
+reciprocal_f (float x, const float *p)
+{
+  return 1.0f / x;
 }
 
 UNARY_FORWARD (relu)
@@ -131,6 +132,9 @@ UNARY_FORWARD (hard_sigmoid)
 UNARY_FORWARD (hard_swish)
 UNARY_FORWARD (erf)
 UNARY_FORWARD (sqrt)
+UNARY_FORWARD (exp)
+UNARY_FORWARD (log)
+UNARY_FORWARD (reciprocal)
 
 static const nn_attr_schema leaky_attrs[] = {
   { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
@@ -152,6 +156,67 @@ UNARY_OP (hard_sigmoid, "HardSigmoid", "Hardsigmoid", hard_sigmoid_attrs, 2);
 UNARY_OP (hard_swish, "HardSwish", "Hardswish", NULL, 0);
 UNARY_OP (erf, "Erf", "torch.erf", NULL, 0);
 UNARY_OP (sqrt, "Sqrt", "torch.sqrt", NULL, 0);
+UNARY_OP (exp, "Exp", "torch.exp", NULL, 0);
+UNARY_OP (log, "Log", "torch.log", NULL, 0);
+UNARY_OP (reciprocal, "Reciprocal", "torch.reciprocal", NULL, 0);
+
+/* ---------------------------------------------------------------- Neg, Abs */
+
+static nn_status
+infer_signed (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32 | NN_MASK_INT, err);
+
+  if (s == NN_OK)
+    *ctx->out[0] = *ctx->in[0];
+  return s;
+}
+
+/* EXPR of x (float) or of x's bits as unsigned (integers wrap in two's complement,
+ * -INT64_MIN is INT64_MIN, as numpy says); neg_x is -x, is_neg x < 0 */
+#define SIGNED_OP(sym, EXPR, onnx, torch_name)                                      \
+  static nn_status sym##_forward (const nn_op_ctx *ctx, nn_error *err)              \
+  {                                                                                 \
+    int64_t n = nn_array_numel (ctx->y[0]);                                         \
+    const void *xv = ctx->value[0]->data;                                           \
+    void *yv = ctx->y[0]->data;                                                     \
+                                                                                    \
+    switch (ctx->y[0]->type.dtype)                                                  \
+      {                                                                             \
+      case NN_DTYPE_FLOAT32:                                                        \
+        for (int64_t i = 0; i < n; i++)                                             \
+          {                                                                         \
+            float x = ((const float *) xv)[i];                                      \
+            ((float *) yv)[i] = EXPR (x, -x, signbit (x));                          \
+          }                                                                         \
+        break;                                                                      \
+      case NN_DTYPE_INT64:                                                          \
+        for (int64_t i = 0; i < n; i++)                                             \
+          {                                                                         \
+            uint64_t x = (uint64_t) ((const int64_t *) xv)[i];                      \
+            ((int64_t *) yv)[i] = (int64_t) EXPR (x, 0u - x, (int64_t) x < 0);      \
+          }                                                                         \
+        break;                                                                      \
+      default:                                                                      \
+        for (int64_t i = 0; i < n; i++)                                             \
+          {                                                                         \
+            uint32_t x = (uint32_t) ((const int32_t *) xv)[i];                      \
+            ((int32_t *) yv)[i] = (int32_t) EXPR (x, 0u - x, (int32_t) x < 0);      \
+          }                                                                         \
+        break;                                                                      \
+      }                                                                             \
+    return NN_OK;                                                                   \
+  }                                                                                 \
+  const nn_op nn_op_##sym = {                                                       \
+    .name = onnx, .torch = torch_name,                                              \
+    .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,                           \
+    .infer = infer_signed, .forward = sym##_forward,                                \
+  }
+
+#define ABS_EXPR(x, neg_x, is_neg) ((is_neg) ? (neg_x) : (x))
+#define NEG_EXPR(x, neg_x, is_neg) (neg_x)
+SIGNED_OP (abs, ABS_EXPR, "Abs", "torch.abs");
+SIGNED_OP (neg, NEG_EXPR, "Neg", "torch.neg");
 
 /* ---------------------------------------------------------------- Clip */
 
