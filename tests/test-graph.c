@@ -419,6 +419,18 @@ typed_input (nn_graph *g, const char *name, nn_dtype dtype, int32_t rank, const 
   g_assert_cmpint (nn_graph_add_input (g, name, &t, &err), ==, NN_OK);
 }
 
+static void
+int_init (nn_graph *g, const char *name, int n, const int64_t *v)
+{
+  int64_t len = n;
+  nn_type t = { .dtype = NN_DTYPE_INT64, .rank = 1, .shape = { len } };
+  nn_array *a = nn_array_new (&t, NULL);
+  nn_error err;
+
+  memcpy (a->data, v, (size_t) n * sizeof *v);
+  g_assert_cmpint (nn_graph_add_initializer (g, name, a, &err), ==, NN_OK);
+}
+
 /* adds node NAME (op) over inputs to output "y"; returns its index */
 static int
 op_node (nn_graph *g, const char *op, const char *name, int n_in, const char *const *in)
@@ -528,6 +540,153 @@ test_infer_errors_arith (void)
   expect_infer_error (g, "node 'e' (Exp)", NN_STATUS_SHAPE, "takes float32");
 }
 
+static nn_array *
+scalar (nn_dtype dtype, double v)
+{
+  nn_type t = { .dtype = dtype, .rank = 0 };
+  nn_array *a = nn_array_new (&t, NULL);
+
+  if (dtype == NN_DTYPE_FLOAT32)
+    ((float *) a->data)[0] = (float) v;
+  else
+    ((int64_t *) a->data)[0] = (int64_t) v;
+  return a;
+}
+
+static void
+test_infer_errors_generate (void)
+{
+  int64_t huge[] = { 1 << 20, 1 << 20, 1 << 20 }, neg[] = { 2, -1 }, s23[] = { 2, 3 };
+  int64_t s2[] = { 2 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  int_init (g, "shape", 3, huge);
+  op_node (g, "ConstantOfShape", "fill", 1, ONE ("shape"));
+  expect_infer_error (g, "node 'fill' (ConstantOfShape)", NN_STATUS_TOO_LARGE, "budget");
+
+  g = nn_graph_new ();
+  int_init (g, "shape", 2, neg);
+  op_node (g, "ConstantOfShape", "fill", 1, ONE ("shape"));
+  expect_infer_error (g, "node 'fill' (ConstantOfShape)", NN_STATUS_INVALID_ARG, "negative");
+
+  g = nn_graph_new ();
+  typed_input (g, "shape", NN_DTYPE_INT64, 2, s23);
+  op_node (g, "ConstantOfShape", "fill", 1, ONE ("shape"));
+  expect_infer_error (g, "node 'fill' (ConstantOfShape)", NN_STATUS_SHAPE, "1-D");
+
+  g = nn_graph_new ();
+  int_init (g, "shape", 2, s23);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "ConstantOfShape", "fill", 1,
+                                                      ONE ("shape")), "dtype", 10, &err),
+                   ==, NN_OK);
+  expect_infer_error (g, "node 'fill' (ConstantOfShape)", NN_STATUS_UNSUPPORTED,
+                      "data type 10");
+
+  /* a shape known only when running: the run fails, naming the node, before allocating */
+  g = nn_graph_new ();
+  typed_input (g, "shape", NN_DTYPE_INT64, 1, (int64_t[]) { 3 });
+  op_node (g, "ConstantOfShape", "fill", 1, ONE ("shape"));
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_value_type (g, "y")->shape[1], ==, NN_DIM_SYMBOLIC);
+  {
+    nn_type t = { .dtype = NN_DTYPE_INT64, .rank = 1, .shape = { 3 } };
+    nn_array *shape = nn_array_new (&t, NULL), *y = NULL;
+
+    memcpy (shape->data, huge, sizeof huge);
+    g_assert_cmpint (nn_graph_run (g, (const nn_array *const[]) { shape }, &y, NULL, &err),
+                     ==, NN_STATUS_TOO_LARGE);
+    assert_message (&err, "node 'fill' (ConstantOfShape)", "budget");
+    g_assert_null (y);
+    nn_array_free (shape);
+  }
+  nn_graph_free (g);
+
+  /* Range: 2^62 elements, delta 0, a non-scalar start, mixed dtypes */
+  g = nn_graph_new ();
+  nn_graph_add_initializer (g, "a", scalar (NN_DTYPE_INT64, 0), &err);
+  nn_graph_add_initializer (g, "b", scalar (NN_DTYPE_INT64, 4611686018427387904.0), &err);
+  nn_graph_add_initializer (g, "d", scalar (NN_DTYPE_INT64, 1), &err);
+  op_node (g, "Range", "arange", 3, (const char *const[]) { "a", "b", "d" });
+  expect_infer_error (g, "node 'arange' (Range)", NN_STATUS_TOO_LARGE, "budget");
+
+  g = nn_graph_new ();
+  nn_graph_add_initializer (g, "a", scalar (NN_DTYPE_FLOAT32, 0), &err);
+  nn_graph_add_initializer (g, "b", scalar (NN_DTYPE_FLOAT32, 1e30), &err);
+  nn_graph_add_initializer (g, "d", scalar (NN_DTYPE_FLOAT32, 1e-30), &err);
+  op_node (g, "Range", "arange", 3, (const char *const[]) { "a", "b", "d" });
+  expect_infer_error (g, "node 'arange' (Range)", NN_STATUS_TOO_LARGE, "elements");
+
+  g = nn_graph_new ();
+  nn_graph_add_initializer (g, "a", scalar (NN_DTYPE_INT64, 0), &err);
+  nn_graph_add_initializer (g, "d", scalar (NN_DTYPE_INT64, 0), &err);
+  op_node (g, "Range", "arange", 3, (const char *const[]) { "a", "a", "d" });
+  expect_infer_error (g, "node 'arange' (Range)", NN_STATUS_INVALID_ARG, "delta is 0");
+
+  g = nn_graph_new ();
+  typed_input (g, "a", NN_DTYPE_INT64, 1, s2);
+  nn_graph_add_initializer (g, "d", scalar (NN_DTYPE_INT64, 1), &err);
+  op_node (g, "Range", "arange", 3, (const char *const[]) { "a", "d", "d" });
+  expect_infer_error (g, "node 'arange' (Range)", NN_STATUS_SHAPE, "start must be a scalar");
+
+  g = nn_graph_new ();
+  nn_graph_add_initializer (g, "a", scalar (NN_DTYPE_INT64, 0), &err);
+  nn_graph_add_initializer (g, "d", scalar (NN_DTYPE_FLOAT32, 1), &err);
+  op_node (g, "Range", "arange", 3, (const char *const[]) { "a", "d", "d" });
+  expect_infer_error (g, "node 'arange' (Range)", NN_STATUS_SHAPE, "different dtypes");
+
+  /* Expand: too large, shapes that do not broadcast */
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  int_init (g, "shape", 3, huge);
+  op_node (g, "Expand", "grow", 2, (const char *const[]) { "x", "shape" });
+  expect_infer_error (g, "node 'grow' (Expand)", NN_STATUS_SHAPE, "do not broadcast");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 1, (int64_t[]) { 1 });
+  int_init (g, "shape", 3, huge);
+  op_node (g, "Expand", "grow", 2, (const char *const[]) { "x", "shape" });
+  expect_infer_error (g, "node 'grow' (Expand)", NN_STATUS_TOO_LARGE, "budget");
+
+  /* Cast: a dtype the engine lacks */
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "Cast", "to_half", 1, ONE ("x")),
+                                          "to", 10, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'to_half' (Cast)", NN_STATUS_UNSUPPORTED, "to=10");
+}
+
+/* Cast where numpy is undefined: NaN and out-of-range floats saturate */
+static void
+test_cast_saturate (void)
+{
+  static const float in[] = { NAN, 1e10f, -1e10f, 1e30f, -1e30f, INFINITY, -2.9f, 2.9f };
+  static const int32_t want32[] = { 0, INT32_MAX, INT32_MIN, INT32_MAX, INT32_MIN,
+                                    INT32_MAX, -2, 2 };
+  static const int64_t want64[] = { 0, 10000000000, -10000000000, INT64_MAX, INT64_MIN,
+                                    INT64_MAX, -2, 2 };
+  int64_t n = G_N_ELEMENTS (in);
+
+  for (int k = 0; k < 2; k++)
+    {
+      nn_graph *g = nn_graph_new ();
+      nn_array *x = nn_array_new_f32 (1, &n, NULL), *y = NULL;
+      nn_error err;
+
+      memcpy (x->data, in, sizeof in);
+      add_input (g, "x", 1, &n);
+      g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "Cast", "c", 1, ONE ("x")), "to",
+                                              k == 0 ? 6 : 7, &err), ==, NN_OK);
+      g_assert_cmpint (nn_graph_run (g, (const nn_array *const[]) { x }, &y, NULL, &err), ==,
+                       NN_OK);
+      for (int64_t i = 0; i < n; i++)
+        g_assert_cmpint (nn_array_get_i64 (y, i), ==, k == 0 ? want32[i] : want64[i]);
+      nn_array_free (x);
+      nn_array_free (y);
+      nn_graph_free (g);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -547,5 +706,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/broadcast", test_broadcast);
   g_test_add_func ("/graph/infer/errors/logic", test_infer_errors_logic);
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
+  g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
+  g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
   return g_test_run ();
 }

@@ -431,6 +431,53 @@ one("Where-bool", "Where", [cond, ba[:1], bb[:1]], torch.where(cond, ba[:1], bb[
 ce, ye = torch.zeros(0, 4, dtype=torch.bool), randn(4)
 one("Where-empty", "Where", [ce, x[:1], ye], torch.where(ce, x[:1], ye))
 
+# ---- ConstantOfShape, Range, Cast, Expand
+ONNX_DTYPE = {torch.float32: 1, torch.int32: 6, torch.int64: 7, torch.bool: 9}
+for i, (shp, val, dt) in enumerate((([2, 3], 0.0, torch.float32), ([4, 1, 2], 1.5, torch.float32),
+                                    ([3], -7.0, torch.int64), ([2, 2], 5.0, torch.int32),
+                                    ([1, 3], 1.0, torch.bool), ([], 2.0, torch.float32),
+                                    ([3, 0], 4.0, torch.int64))):
+    shape = torch.tensor(shp, dtype=torch.int64)
+    ref = torch.full(shp, val, dtype=dt) if shp else torch.tensor(val, dtype=dt)
+    attrs = {} if (val == 0.0 and dt == torch.float32) else {"value": val, "dtype": ONNX_DTYPE[dt]}
+    one("ConstantOfShape-%d" % i, "ConstantOfShape", [], ref, inits=[shape], **attrs)
+one("ConstantOfShape-runtime-shape", "ConstantOfShape", [torch.tensor([2, 5])], torch.full((2, 5), 3.0),
+    value=3.0)
+ranges = [(0, 5, 1, torch.int64), (10, -3, -4, torch.int64), (3, 3, 1, torch.int64),
+          (5, 0, 1, torch.int32), (-2, 7, 3, torch.int32), (0.0, 1.0, 0.3, torch.float32),
+          (2.5, -1.0, -0.5, torch.float32), (1.0, 1.0, 0.1, torch.float32)]
+for i, (a, b, d, dt) in enumerate(ranges):
+    sc = [torch.tensor(v, dtype=dt) for v in (a, b, d)]
+    # numpy: torch.arange refuses a step away from the limit, ONNX gives an empty range
+    ref = torch.from_numpy(np.arange(a, b, d).astype(str(dt)[6:]))
+    one("Range-%d" % i, "Range", [], ref, inits=sc)
+    if i in (1, 5):
+        one("Range-runtime-%d" % i, "Range", sc, ref)
+casts = [(randn(3, 4) * 10, torch.int32), (randn(3, 4) * 10, torch.int64),
+         (randn(5), torch.bool), (torch.tensor([0.0, -0.0, float("nan"), 2.0]), torch.bool),
+         (torch.tensor([[1, 0], [0, 1]], dtype=torch.bool), torch.float32),
+         (torch.tensor([True, False]), torch.int64),
+         (torch.tensor([2 ** 40, -3, 2 ** 31 + 5, -(2 ** 33) - 1], dtype=torch.int64), torch.int32),
+         (torch.tensor([2 ** 40, -3, 7], dtype=torch.int64), torch.float32),
+         (torch.tensor([-7, 0, 9], dtype=torch.int32), torch.int64),
+         (torch.tensor([-7, 0, 9], dtype=torch.int32), torch.bool),
+         (randn(2, 3), torch.float32), (torch.tensor(3.7), torch.int64),
+         (torch.zeros(0, 2), torch.int64)]
+for i, (x, dt) in enumerate(casts):
+    ref = torch.from_numpy(x.numpy().astype({torch.float32: np.float32, torch.int32: np.int32,
+                                              torch.int64: np.int64, torch.bool: np.bool_}[dt]))
+    one("Cast-%d-%s-to-%s" % (i, str(x.dtype)[6:], str(dt)[6:]), "Cast", [x], ref,
+        to=ONNX_DTYPE[dt])
+expands = [([3, 1], [2, 3, 4]), ([1, 4], [3, 1]), ([2, 3], [3]), ([5], [1]), ([], [2, 2]),
+           ([2, 1, 3], [2, 0, 3])]
+for i, (sx, sh) in enumerate(expands):
+    x = randn(*sx)
+    ref = x * torch.ones(sh)
+    one("Expand-%d" % i, "Expand", [x], ref, inits=[torch.tensor(sh, dtype=torch.int64)])
+xi = torch.randint(0, 9, (1, 3), dtype=torch.int64)
+one("Expand-int64-runtime-shape", "Expand", [xi, torch.tensor([2, 1, 3])], xi.expand(2, 1, 3))
+one("Expand-bool", "Expand", [ba], ba.expand(2, 3, 5, 4), inits=[torch.tensor([2, 1, 5, 1])])
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

@@ -1,5 +1,5 @@
 /* ops/reshape.c - operators that move or relabel elements: Flatten, Reshape (0 and -1),
- * Transpose, Squeeze, Unsqueeze, Shape
+ * Transpose, Squeeze, Unsqueeze, Shape, Expand
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -337,4 +337,40 @@ const nn_op nn_op_shape = {
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .attrs = shape_attrs, .n_attrs = N_SHAPE_ATTRS,
   .infer = shape_infer, .forward = shape_forward,
+};
+
+/* ---------------------------------------------------------------- Expand */
+
+/* ONNX Expand: the input broadcast with the shape of input 1 (both ways: a 1 in shape
+ * keeps the input's dim, as numpy's broadcast, unlike torch.expand's -1) */
+static nn_status
+expand_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_type target = { .dtype = ctx->in[0]->dtype };
+  const nn_type *both[2] = { ctx->in[0], &target };
+  nn_status s;
+
+  if ((s = nn_op_dims_input (ctx, 1, "shape", target.shape, &target.rank, err)) != NN_OK)
+    return s;
+  if (nn_broadcast_types (2, both, ctx->out[0], err) != NN_OK)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "%s", err ? err->message : "");
+  ctx->out[0]->dtype = ctx->in[0]->dtype;
+  return NN_OK;
+}
+
+static nn_status
+expand_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *in[1] = { &ctx->value[0]->type };
+  nn_bcast it;
+
+  nn_bcast_init (&it, &ctx->y[0]->type, 1, in);
+  nn_copy_strided (ctx->value[0], 0, it.stride[0], ctx->y[0]);
+  return NN_OK;
+}
+
+const nn_op nn_op_expand = {
+  .name = "Expand", .torch = "Tensor.expand",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .infer = expand_infer, .forward = expand_forward,
 };
