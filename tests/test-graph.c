@@ -656,6 +656,118 @@ test_infer_errors_generate (void)
   expect_infer_error (g, "node 'to_half' (Cast)", NN_STATUS_UNSUPPORTED, "to=10");
 }
 
+static void
+test_infer_errors_pad_scatter_norm (void)
+{
+  int64_t s23[] = { 2, 3 }, s4[] = { 4 }, s234[] = { 2, 3, 4 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  int_init (g, "pads", 3, (int64_t[]) { 1, 1, 1 });
+  op_node (g, "Pad", "pad", 2, (const char *const[]) { "x", "pads" });
+  expect_infer_error (g, "node 'pad' (Pad)", NN_STATUS_SHAPE, "2 * rank = 4");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  int_init (g, "pads", 4, (int64_t[]) { 0, -2, 0, -2 });
+  op_node (g, "Pad", "pad", 2, (const char *const[]) { "x", "pads" });
+  expect_infer_error (g, "node 'pad' (Pad)", NN_STATUS_INVALID_ARG, "axis 1 (size 3)");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  int_init (g, "pads", 4, (int64_t[]) { 0, -3, 0, 2 });
+  g_assert_cmpint (nn_graph_set_attr_string (g, op_node (g, "Pad", "pad", 2,
+                                                         (const char *const[]) { "x", "pads" }),
+                                             "mode", "reflect", &err), ==, NN_OK);
+  expect_infer_error (g, "node 'pad' (Pad)", NN_STATUS_INVALID_ARG, "empty after cropping");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  int_init (g, "pads", 4, (int64_t[]) { 0, 1, 0, 1 });
+  int_init (g, "value", 1, (int64_t[]) { 3 });
+  op_node (g, "Pad", "pad", 3, (const char *const[]) { "x", "pads", "value" });
+  expect_infer_error (g, "node 'pad' (Pad)", NN_STATUS_SHAPE, "constant_value int64[1]");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  g_assert_cmpint (nn_graph_set_attr_string (g, op_node (g, "Pad", "pad", 2,
+                                                         (const char *const[]) { "x", "x" }),
+                                             "mode", "wrap", &err), ==, NN_STATUS_INVALID_ARG);
+  assert_message (&err, "'pad'", "constant|reflect|edge");
+  nn_graph_free (g);
+
+  /* ScatterND: updates of the wrong shape, indices deeper than the data, reduction */
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 3, s234);
+  typed_input (g, "i", NN_DTYPE_INT64, 2, (int64_t[]) { 5, 2 });
+  typed_input (g, "u", NN_DTYPE_FLOAT32, 2, (int64_t[]) { 5, 3 });
+  op_node (g, "ScatterND", "scatter", 3, (const char *const[]) { "x", "i", "u" });
+  expect_infer_error (g, "node 'scatter' (ScatterND)", NN_STATUS_SHAPE,
+                      "indices.shape[:-1] + data.shape[2:]");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 2, s23);
+  typed_input (g, "i", NN_DTYPE_INT64, 2, (int64_t[]) { 5, 3 });
+  typed_input (g, "u", NN_DTYPE_FLOAT32, 1, (int64_t[]) { 5 });
+  op_node (g, "ScatterND", "scatter", 3, (const char *const[]) { "x", "i", "u" });
+  expect_infer_error (g, "node 'scatter' (ScatterND)", NN_STATUS_SHAPE, "between 1 and");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 1, s4);
+  typed_input (g, "i", NN_DTYPE_INT64, 2, (int64_t[]) { 1, 1 });
+  typed_input (g, "u", NN_DTYPE_FLOAT32, 1, (int64_t[]) { 1 });
+  g_assert_cmpint (nn_graph_set_attr_string (g, op_node (g, "ScatterND", "scatter", 3,
+                                                         (const char *const[]) { "x", "i", "u" }),
+                                             "reduction", "add", &err), ==, NN_OK);
+  expect_infer_error (g, "node 'scatter' (ScatterND)", NN_STATUS_UNSUPPORTED, "'add'");
+
+  /* an index out of range is found when running */
+  {
+    nn_type it = { .dtype = NN_DTYPE_INT64, .rank = 2, .shape = { 1, 1 } };
+    nn_array *idx = nn_array_new (&it, NULL), *x = nn_array_new_f32 (1, s4, NULL);
+    nn_array *u = nn_array_new_f32 (1, (int64_t[]) { 1 }, NULL), *y = NULL;
+
+    ((int64_t *) idx->data)[0] = 4;
+    g = nn_graph_new ();
+    typed_input (g, "x", NN_DTYPE_FLOAT32, 1, s4);
+    g_assert_cmpint (nn_graph_add_initializer (g, "i", idx, &err), ==, NN_OK);
+    typed_input (g, "u", NN_DTYPE_FLOAT32, 1, (int64_t[]) { 1 });
+    op_node (g, "ScatterND", "scatter", 3, (const char *const[]) { "x", "i", "u" });
+    g_assert_cmpint (nn_graph_run (g, (const nn_array *const[]) { x, u }, &y, NULL, &err), ==,
+                     NN_STATUS_INVALID_ARG);
+    assert_message (&err, "node 'scatter' (ScatterND)", "index 4 is outside axis 0");
+    nn_array_free (x);
+    nn_array_free (u);
+  }
+  nn_graph_free (g);
+
+  /* LayerNormalization: a Scale that does not fit, axis, stash_type */
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 3, s234);
+  typed_input (g, "w", NN_DTYPE_FLOAT32, 1, (int64_t[]) { 3 });
+  op_node (g, "LayerNormalization", "ln", 2, (const char *const[]) { "x", "w" });
+  expect_infer_error (g, "node 'ln' (LayerNormalization)", NN_STATUS_SHAPE,
+                      "Scale float32[3] does not fit");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 3, s234);
+  typed_input (g, "w", NN_DTYPE_FLOAT32, 1, s4);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "LayerNormalization", "ln", 2,
+                                                      (const char *const[]) { "x", "w" }),
+                                          "axis", 3, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'ln' (LayerNormalization)", NN_STATUS_INVALID_ARG, "axis 3");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 3, s234);
+  typed_input (g, "w", NN_DTYPE_FLOAT32, 1, s4);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "LayerNormalization", "ln", 2,
+                                                      (const char *const[]) { "x", "w" }),
+                                          "stash_type", 11, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'ln' (LayerNormalization)", NN_STATUS_UNSUPPORTED,
+                      "stash_type 11");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -708,5 +820,6 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/pad-scatter-norm", test_infer_errors_pad_scatter_norm);
   return g_test_run ();
 }

@@ -478,6 +478,96 @@ xi = torch.randint(0, 9, (1, 3), dtype=torch.int64)
 one("Expand-int64-runtime-shape", "Expand", [xi, torch.tensor([2, 1, 3])], xi.expand(2, 1, 3))
 one("Expand-bool", "Expand", [ba], ba.expand(2, 3, 5, 4), inits=[torch.tensor([2, 1, 5, 1])])
 
+# ---- Pad (numpy's np.pad after cropping, as ONNX's reference; F.pad where it exists)
+
+
+def onnx_pad_ref(x, pads, mode, value=0):
+    a = x.numpy()
+    r = a.ndim
+    crop = tuple(slice(max(-pads[i], 0), a.shape[i] - max(-pads[r + i], 0)) for i in range(r))
+    a = a[crop]
+    width = [(max(pads[i], 0), max(pads[r + i], 0)) for i in range(r)]
+    if mode == "constant":
+        return torch.from_numpy(np.pad(a, width, mode="constant", constant_values=value))
+    return torch.from_numpy(np.pad(a, width, mode=mode))
+
+
+pad_cases = [
+    ((2, 3, 5, 4), [0, 0, 1, 2, 0, 0, 3, 1]),
+    ((3, 4), [1, 2, 2, 1]),
+    ((2, 5, 6), [0, -1, 2, 1, 1, -2]),
+    ((7,), [4, 9]),
+    ((4, 3), [-1, 0, -2, 0]),
+    ((2, 0, 3), [0, 1, 1, 0, 2, 0]),
+]
+for i, (shp, pads) in enumerate(pad_cases):
+    x = randn(*shp)
+    for mode in ("constant", "reflect", "edge"):
+        if 0 in shp and mode != "constant":
+            continue
+        name = "Pad-%s-%d" % (mode, i)
+        pt = torch.tensor(pads, dtype=torch.int64)
+        one(name, "Pad", [x], onnx_pad_ref(x, pads, mode), inits=[pt], mode=mode)
+x = randn(2, 3, 6, 5)
+one("Pad-reflect-torch", "Pad", [x], F.pad(x, (2, 1, 3, 2), mode="reflect"),
+    inits=[torch.tensor([0, 0, 3, 2, 0, 0, 2, 1])], mode="reflect")
+one("Pad-edge-torch", "Pad", [x], F.pad(x, (2, 1, 3, 2), mode="replicate"),
+    inits=[torch.tensor([0, 0, 3, 2, 0, 0, 2, 1])], mode="edge")
+one("Pad-constant-value", "Pad", [x], F.pad(x, (2, 1, 3, 2), value=-1.5),
+    inits=[torch.tensor([0, 0, 3, 2, 0, 0, 2, 1]), torch.tensor(-1.5)])
+xi = torch.randint(-9, 9, (3, 4), dtype=torch.int64)
+one("Pad-int64-value", "Pad", [xi], onnx_pad_ref(xi, [1, 0, 0, 2], "constant", 7),
+    inits=[torch.tensor([1, 0, 0, 2]), torch.tensor(7)])
+one("Pad-rank0", "Pad", [torch.tensor(2.5)], torch.tensor(2.5),
+    inits=[torch.zeros(0, dtype=torch.int64)])
+one("Pad-runtime-pads", "Pad", [x, torch.tensor([0, 0, 1, 1, 0, 0, 1, 1])],
+    F.pad(x, (1, 1, 1, 1)))
+c = Case("Pad-omitted-value")
+xn = c.input(x)
+pn = c.init(torch.tensor([0, 1, 0, 0, 0, 1, 0, 0]))
+c.node("Pad", [xn, pn, ""])
+c.output(F.pad(x, (0, 0, 0, 0, 1, 1)))
+c.done()
+
+# ---- ScatterND
+data = randn(4, 5, 3)
+sc_cases = [([[1], [3]], (2, 5, 3)), ([[0, 1], [3, 4], [-1, 0]], (3, 3)),
+            ([[[1, 2, 0]], [[2, 0, 2]]], (2, 1)), ([[0, 0, 0]], (1,))]
+for i, (idx, ushape) in enumerate(sc_cases):
+    it = torch.tensor(idx, dtype=torch.int64)
+    upd = randn(*ushape)
+    ref = data.clone()
+    ref[tuple(it.reshape(-1, it.shape[-1]).t())] = upd.reshape((-1,) + ref[tuple(
+        it.reshape(-1, it.shape[-1]).t())].shape[1:])
+    one("ScatterND-%d" % i, "ScatterND", [data], ref, inits=[it, upd])
+di = torch.randint(0, 9, (6,), dtype=torch.int64)
+one("ScatterND-int64-runtime", "ScatterND", [di, torch.tensor([[4], [1]]), torch.tensor([-1, -2])],
+    di.index_put((torch.tensor([4, 1]),), torch.tensor([-1, -2])))
+one("ScatterND-empty", "ScatterND", [data], data,
+    inits=[torch.zeros(0, 1, dtype=torch.int64), torch.zeros(0, 5, 3)])
+
+# ---- LayerNormalization (opset 17)
+for i, (shp, axis, bias, eps) in enumerate((((2, 3, 8), -1, True, 1e-5), ((4, 6), 1, False, 1e-5),
+                                             ((2, 3, 4, 5), 1, True, 1e-3),
+                                             ((3, 7), 0, True, 1e-5), ((2, 3, 4), -2, True, 1e-5))):
+    x = randn(*shp) * 2 + 1
+    ns = shp[axis % len(shp):]
+    w, b = randn(*ns), randn(*ns)
+    ref = F.layer_norm(x, ns, w, b if bias else None, eps)
+    dims = tuple(range(axis % len(shp), len(shp)))
+    mean = x.mean(dim=dims, keepdim=True)
+    inv = 1 / torch.sqrt(x.var(dim=dims, unbiased=False, keepdim=True) + eps)
+    one("LayerNormalization-%d" % i, "LayerNormalization", [x], (ref, mean, inv),
+        tol=(1e-4, 1e-5), symbolic=axis % len(shp) > 0, inits=[w] + ([b] if bias else []),
+        outs=("y", "mean", "inv"), axis=axis, epsilon=eps)
+x = randn(2, 5, 6)
+w = randn(6)
+one("LayerNormalization-default", "LayerNormalization", [x], F.layer_norm(x, (6,), w),
+    tol=(1e-4, 1e-5), inits=[w])
+w1 = randn(1)
+one("LayerNormalization-scale-bcast", "LayerNormalization", [x],
+    F.layer_norm(x, (5, 6)) * w1, tol=(1e-4, 1e-5), inits=[w1], axis=1)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

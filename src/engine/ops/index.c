@@ -1,4 +1,4 @@
-/* ops/index.c - operators that pick elements by index: Gather, Slice
+/* ops/index.c - operators that pick or place elements by index: Gather, Slice, ScatterND
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -198,4 +198,93 @@ const nn_op nn_op_slice = {
   .name = "Slice", .torch = "Tensor[start:end:step]",
   .min_in = 3, .max_in = 5, .min_out = 1, .max_out = 1,
   .infer = slice_infer, .forward = slice_forward,
+};
+
+/* ---------------------------------------------------------------- ScatterND */
+
+/* data with slices replaced: indices[..., k] addresses the first k axes of data, updates
+ * has shape indices.shape[:-1] + data.shape[k:]. Negative indices count from the end;
+ * for an index given twice the last update wins (ONNX leaves it undefined). */
+static const nn_attr_schema scatter_nd_attrs[] = {
+  { .name = "reduction", .kind = NN_ATTR_STRING, .def_s = "none",
+    .choices = "none|add|mul|max|min" },
+};
+
+static nn_status
+scatter_nd_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0], *idx = ctx->in[1], *upd = ctx->in[2];
+  char a[160], b[160], c[160];
+  int64_t k;
+  nn_status s;
+  bool fits;
+
+  if (strcmp (nn_attr_s (ctx, 0), "none") != 0)
+    return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "reduction '%s' is not supported "
+                       "yet; only 'none' is", nn_attr_s (ctx, 0));
+  if ((s = nn_op_check_dtype (ctx, 1, NN_MASK_INT, err)) != NN_OK)
+    return s;
+  if (upd->dtype != x->dtype)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "updates %s and data %s have different "
+                       "dtypes", nn_op_in_str (ctx, 2, a, sizeof a),
+                       nn_op_in_str (ctx, 0, b, sizeof b));
+  k = idx->rank > 0 ? idx->shape[idx->rank - 1] : -1;
+  if (k < 1 || k > x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "the last dim of indices %s must be "
+                       "known and between 1 and the data's rank %d",
+                       nn_op_in_str (ctx, 1, a, sizeof a), (int) x->rank);
+  fits = upd->rank == idx->rank - 1 + x->rank - k;
+  for (int32_t i = 0; fits && i < upd->rank; i++)
+    {
+      int64_t want = i < idx->rank - 1 ? idx->shape[i] : x->shape[k + i - (idx->rank - 1)];
+
+      fits = want == upd->shape[i] || want == NN_DIM_SYMBOLIC
+             || upd->shape[i] == NN_DIM_SYMBOLIC;
+    }
+  if (!fits)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "updates %s must have the shape "
+                       "indices.shape[:-1] + data.shape[%d:] (indices %s, data %s)",
+                       nn_op_in_str (ctx, 2, a, sizeof a), (int) k,
+                       nn_op_in_str (ctx, 1, b, sizeof b), nn_op_in_str (ctx, 0, c, sizeof c));
+  *ctx->out[0] = *x;
+  return NN_OK;
+}
+
+static nn_status
+scatter_nd_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0], *idx = ctx->value[1], *upd = ctx->value[2];
+  int32_t k = (int32_t) idx->type.shape[idx->type.rank - 1];
+  int64_t strides[NN_ARRAY_MAX_RANK], n = nn_array_numel (idx) / (k > 0 ? k : 1);
+  size_t es = nn_dtype_size (x->type.dtype);
+  size_t chunk = (size_t) nn_dims_product (&x->type, k, x->type.rank) * es;
+
+  nn_forward_copy (ctx, err);
+  if (nn_array_numel (idx) == 0)
+    return NN_OK;
+  nn_strides (x->type.rank, x->type.shape, strides);
+  for (int64_t j = 0; j < n; j++)
+    {
+      int64_t off = 0;
+
+      for (int32_t a = 0; a < k; a++)
+        {
+          int64_t i = nn_array_get_i64 (idx, j * k + a), dim = x->type.shape[a];
+
+          if (i < -dim || i >= dim)
+            return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "index %" PRId64 " is "
+                               "outside axis %d of size %" PRId64, i, (int) a, dim);
+          off += (i < 0 ? i + dim : i) * strides[a];
+        }
+      memcpy ((char *) ctx->y[0]->data + (size_t) off * es,
+              (const char *) upd->data + (size_t) j * chunk, chunk);
+    }
+  return NN_OK;
+}
+
+const nn_op nn_op_scatter_nd = {
+  .name = "ScatterND", .torch = "Tensor.index_put_",
+  .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
+  .attrs = scatter_nd_attrs, .n_attrs = NN_N_ELEMENTS (scatter_nd_attrs),
+  .infer = scatter_nd_infer, .forward = scatter_nd_forward,
 };
