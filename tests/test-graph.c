@@ -768,6 +768,37 @@ test_infer_errors_pad_scatter_norm (void)
                       "stash_type 11");
 }
 
+static void
+test_infer_errors_conv_transpose (void)
+{
+  int64_t xs[] = { 1, 3, 4, 4 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  add_input (g, "x", 4, xs);
+  nn_graph_add_initializer (g, "w", nn_array_new_f32 (4, (int64_t[]) { 2, 2, 3, 3 }, NULL), &err);
+  op_node (g, "ConvTranspose", "up", 2, (const char *const[]) { "x", "w" });
+  expect_infer_error (g, "node 'up' (ConvTranspose)", NN_STATUS_SHAPE, "weight's 2 channels");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  nn_graph_add_initializer (g, "w", nn_array_new_f32 (4, (int64_t[]) { 3, 2, 3, 3 }, NULL), &err);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, op_node (g, "ConvTranspose", "up", 2,
+                                                       (const char *const[]) { "x", "w" }),
+                                           "output_shape", 2, (int64_t[]) { 20, 20 }, &err),
+                   ==, NN_OK);
+  expect_infer_error (g, "node 'up' (ConvTranspose)", NN_STATUS_SHAPE, "larger than the 6");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  nn_graph_add_initializer (g, "w", nn_array_new_f32 (4, (int64_t[]) { 3, 2, 3, 3 }, NULL), &err);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, op_node (g, "ConvTranspose", "up", 2,
+                                                       (const char *const[]) { "x", "w" }),
+                                           "pads", 4, (int64_t[]) { 3, 0, 3, 0 }, &err),
+                   ==, NN_OK);
+  expect_infer_error (g, "node 'up' (ConvTranspose)", NN_STATUS_SHAPE, "leave nothing");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -820,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/conv-transpose", test_infer_errors_conv_transpose);
   g_test_add_func ("/graph/infer/errors/pad-scatter-norm", test_infer_errors_pad_scatter_norm);
   return g_test_run ();
 }

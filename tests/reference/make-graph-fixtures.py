@@ -568,6 +568,76 @@ w1 = randn(1)
 one("LayerNormalization-scale-bcast", "LayerNormalization", [x],
     F.layer_norm(x, (5, 6)) * w1, tol=(1e-4, 1e-5), inits=[w1], axis=1)
 
+# ---- ConvTranspose: torch's conv_transpose without padding, then ONNX's crop
+
+
+def conv_transpose_ref(x, w, b, s, pb, pe, op, d, g):
+    n = x.dim() - 2
+    fn = F.conv_transpose1d if n == 1 else F.conv_transpose2d
+    full = fn(x, w, None, stride=s, groups=g, dilation=d)
+    tail = []
+    for i in reversed(range(n)):
+        tail += [0, op[i]]
+    full = F.pad(full, tail)
+    index = [slice(None), slice(None)]
+    for i in range(n):
+        index.append(slice(pb[i], full.shape[2 + i] - pe[i]))
+    y = full[tuple(index)]
+    return y + b.reshape((1, -1) + (1,) * n) if b is not None else y
+
+
+ct_cases = [
+    # name, x shape, C_out per group, k, stride, pads (begin, end), out pad, dil, group, bias
+    ("basic", (2, 3, 5, 4), 4, (3, 3), (1, 1), ((0, 0), (0, 0)), (0, 0), (1, 1), 1, True),
+    ("stride2-pad1", (1, 4, 4, 5), 3, (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), (1, 1), 1, True),
+    ("asym-pads", (2, 2, 5, 6), 3, (4, 3), (2, 1), ((1, 0), (2, 1)), (0, 0), (1, 1), 1, False),
+    ("groups2-dil2", (1, 4, 6, 5), 3, (3, 2), (1, 2), ((0, 1), (1, 0)), (0, 1), (2, 1), 2, True),
+    ("depthwise", (2, 3, 4, 4), 1, (3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), (1, 1), 3, True),
+]
+for (name, shp, mg, k, s, pads, op, d, g, bias) in ct_cases:
+    x = randn(*shp)
+    w = randn(shp[1], mg, *k) * 0.3
+    b = randn(mg * g) if bias else None
+    pb = [p[0] for p in pads]
+    pe = [p[1] for p in pads]
+    ref = conv_transpose_ref(x, w, b, s, pb, pe, op, d, g)
+    one("ConvTranspose-" + name, "ConvTranspose", [x], ref, tol=(1e-4, 1e-5), symbolic=True,
+        inits=[w] + ([b] if bias else []), kernel_shape=list(k), strides=list(s),
+        pads=pb + pe, output_padding=list(op), dilations=list(d), group=g)
+x = randn(2, 3, 5, 4)
+w = randn(3, 2, 3, 3) * 0.3
+b = randn(2)
+one("ConvTranspose-torch-symmetric", "ConvTranspose", [x],
+    F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1), tol=(1e-4, 1e-5),
+    inits=[w, b], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+one("ConvTranspose-default-kernel-attr", "ConvTranspose", [x],
+    F.conv_transpose2d(x, w, b), tol=(1e-4, 1e-5), inits=[w, b], kernel_shape=[3, 3])
+# output_shape: total padding = full - out, split as ONNX says (begin gets the larger half
+# unless SAME_UPPER)
+for mode, out_shape in (("NOTSET", [10, 8]), ("SAME_UPPER", None), ("SAME_LOWER", None),
+                        ("NOTSET", [9, 9])):
+    outs = out_shape or [5 * 2, 4 * 2]
+    full = [(5 - 1) * 2 + 3, (4 - 1) * 2 + 3]
+    tot = [f - o for f, o in zip(full, outs)]
+    pb = [t // 2 if mode == "SAME_UPPER" else t - t // 2 for t in tot]
+    pe = [t - p for t, p in zip(tot, pb)]
+    ref = conv_transpose_ref(x, w, b, (2, 2), pb, pe, (0, 0), (1, 1), 1)
+    attrs = {"strides": [2, 2]}
+    if out_shape:
+        attrs["output_shape"] = out_shape
+    if mode != "NOTSET":
+        attrs["auto_pad"] = mode
+    one("ConvTranspose-output-shape-%s-%d%d" % (mode, outs[0], outs[1]), "ConvTranspose", [x],
+        ref, tol=(1e-4, 1e-5), inits=[w, b], **attrs)
+one("ConvTranspose-VALID", "ConvTranspose", [x], F.conv_transpose2d(x, w, b, stride=2),
+    tol=(1e-4, 1e-5), inits=[w, b], auto_pad="VALID", strides=[2, 2], pads=[1, 1, 1, 1])
+x = randn(2, 4, 7)
+w = randn(4, 3, 3) * 0.3
+b = randn(6)
+one("ConvTranspose-1d", "ConvTranspose", [x],
+    F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, groups=2, dilation=1),
+    tol=(1e-4, 1e-5), inits=[w, b], strides=[2], pads=[1, 1], output_padding=[1], group=2)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
