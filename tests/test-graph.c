@@ -419,16 +419,28 @@ typed_input (nn_graph *g, const char *name, nn_dtype dtype, int32_t rank, const 
   g_assert_cmpint (nn_graph_add_input (g, name, &t, &err), ==, NN_OK);
 }
 
+/* a 1-D initializer of n values at v */
 static void
-int_init (nn_graph *g, const char *name, int n, const int64_t *v)
+vec_init (nn_graph *g, const char *name, nn_dtype dtype, int n, const void *v)
 {
-  int64_t len = n;
-  nn_type t = { .dtype = NN_DTYPE_INT64, .rank = 1, .shape = { len } };
+  nn_type t = { .dtype = dtype, .rank = 1, .shape = { n } };
   nn_array *a = nn_array_new (&t, NULL);
   nn_error err;
 
-  memcpy (a->data, v, (size_t) n * sizeof *v);
+  memcpy (a->data, v, nn_array_bytes (a));
   g_assert_cmpint (nn_graph_add_initializer (g, name, a, &err), ==, NN_OK);
+}
+
+static void
+int_init (nn_graph *g, const char *name, int n, const int64_t *v)
+{
+  vec_init (g, name, NN_DTYPE_INT64, n, v);
+}
+
+static void
+f32_init (nn_graph *g, const char *name, int n, const float *v)
+{
+  vec_init (g, name, NN_DTYPE_FLOAT32, n, v);
 }
 
 /* adds node NAME (op) over inputs to output "y"; returns its index */
@@ -799,6 +811,53 @@ test_infer_errors_conv_transpose (void)
   expect_infer_error (g, "node 'up' (ConvTranspose)", NN_STATUS_SHAPE, "leave nothing");
 }
 
+static void
+test_infer_errors_resize (void)
+{
+  int64_t xs[] = { 1, 3, 4, 4 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  /* neither scales nor sizes; both */
+  add_input (g, "x", 4, xs);
+  op_node (g, "Resize", "up", 1, ONE ("x"));
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_INVALID_ARG, "exactly one of");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  f32_init (g, "scales", 4, (float[]) { 1, 1, 2, 2 });
+  int_init (g, "sizes", 4, (int64_t[]) { 1, 3, 8, 8 });
+  op_node (g, "Resize", "up", 4, (const char *const[]) { "x", "", "scales", "sizes" });
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_INVALID_ARG, "exactly one of");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  f32_init (g, "scales", 2, (float[]) { 2, 2 });
+  op_node (g, "Resize", "up", 3, (const char *const[]) { "x", "", "scales" });
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_SHAPE, "scales must hold 4 values");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  f32_init (g, "scales", 4, (float[]) { 1, 1, 1e6f, 1e6f });
+  op_node (g, "Resize", "up", 3, (const char *const[]) { "x", "", "scales" });
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_TOO_LARGE, "budget");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  f32_init (g, "scales", 4, (float[]) { 1, 1, -2, 2 });
+  op_node (g, "Resize", "up", 3, (const char *const[]) { "x", "", "scales" });
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_INVALID_ARG, "negative");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  f32_init (g, "scales", 4, (float[]) { 1, 1, 2, 2 });
+  g_assert_cmpint (nn_graph_set_attr_string (g, op_node (g, "Resize", "up", 3,
+                                                         (const char *const[]) { "x", "", "scales" }),
+                                             "coordinate_transformation_mode",
+                                             "tf_crop_and_resize", &err), ==, NN_OK);
+  expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_INVALID_ARG, "needs roi");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -851,6 +910,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/resize", test_infer_errors_resize);
   g_test_add_func ("/graph/infer/errors/conv-transpose", test_infer_errors_conv_transpose);
   g_test_add_func ("/graph/infer/errors/pad-scatter-norm", test_infer_errors_pad_scatter_norm);
   return g_test_run ();

@@ -638,6 +638,96 @@ one("ConvTranspose-1d", "ConvTranspose", [x],
     F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, groups=2, dilation=1),
     tol=(1e-4, 1e-5), inits=[w, b], strides=[2], pads=[1, 1], output_padding=[1], group=2)
 
+# ---- Resize: ONNX's own reference (onnx.backend.test.case.node.resize), then PyTorch
+from onnx.backend.test.case.node import resize as onnx_resize  # noqa: E402
+
+
+def resize_ref(x, mode, coord="half_pixel", nearest="round_prefer_floor", a=-0.75,
+               exclude=0, scales=None, sizes=None, roi=None, extrapolation=0.0):
+    if mode == "nearest":
+        def coeffs(r):
+            return onnx_resize.nearest_coeffs(r, mode=nearest)
+    elif mode == "linear":
+        coeffs = onnx_resize.linear_coeffs
+    else:
+        def coeffs(r):
+            return onnx_resize.cubic_coeffs(r, A=a)
+    sf = None if scales is None else np.array(scales, dtype=np.float32).astype(np.float64)
+    out = onnx_resize.interpolate_nd(x.numpy().astype(np.float64), coeffs, output_size=sizes,
+                                     scale_factors=sf, roi=roi,
+                                     coordinate_transformation_mode=coord,
+                                     exclude_outside=bool(exclude),
+                                     extrapolation_value=extrapolation)
+    return torch.from_numpy(out.astype(np.float32))
+
+
+def resize_case(name, x, ref, scales=None, sizes=None, roi=None, **attrs):
+    inits = [torch.tensor(roi, dtype=torch.float32) if roi is not None else None,
+             torch.tensor(scales, dtype=torch.float32) if scales is not None else None]
+    if sizes is not None:
+        inits.append(torch.tensor(sizes, dtype=torch.int64))
+    one("Resize-" + name, "Resize", [x], ref, tol=(1e-4, 1e-5), inits=inits, **attrs)
+
+
+x = randn(1, 2, 3, 4)
+coords = ("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric")
+for coord in coords:
+    for nm in ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil"):
+        resize_case("nearest-%s-%s-up" % (coord, nm), x,
+                    resize_ref(x, "nearest", coord, nm, scales=[1, 1, 2.0, 1.5]),
+                    scales=[1, 1, 2.0, 1.5], coordinate_transformation_mode=coord,
+                    nearest_mode=nm)
+    resize_case("nearest-%s-sizes-down" % coord, x,
+                resize_ref(x, "nearest", coord, sizes=[1, 2, 2, 3]), sizes=[1, 2, 2, 3],
+                coordinate_transformation_mode=coord)
+    for mode in ("linear", "cubic"):
+        resize_case("%s-%s-up" % (mode, coord), x,
+                    resize_ref(x, mode, coord, scales=[1, 1, 1.7, 2.5]),
+                    scales=[1, 1, 1.7, 2.5], mode=mode, coordinate_transformation_mode=coord)
+        resize_case("%s-%s-sizes" % (mode, coord), x,
+                    resize_ref(x, mode, coord, sizes=[1, 2, 5, 1]), sizes=[1, 2, 5, 1],
+                    mode=mode, coordinate_transformation_mode=coord)
+resize_case("cubic-A-exclude", x, resize_ref(x, "cubic", a=-0.5, exclude=1, scales=[1, 1, 2, 2]),
+            scales=[1, 1, 2, 2], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1)
+roi = [0, 0, 0.2, 0.1, 1, 1, 0.9, 1.2]
+for mode in ("nearest", "linear"):
+    resize_case("%s-tf_crop_and_resize" % mode, x,
+                resize_ref(x, mode, "tf_crop_and_resize", sizes=[1, 2, 4, 5], roi=np.array(roi),
+                           extrapolation=-2.0), sizes=[1, 2, 4, 5], roi=roi, mode=mode,
+                coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-2.0)
+# tf_half_pixel_for_nearest (opset 11-12; not in onnx 1.12's reference): (x + 0.5) / scale
+xs = randn(1, 1, 3, 5)
+iy = np.clip(np.floor((np.arange(7) + 0.5) / 2.5), 0, 2).astype(int)
+ix = np.clip(np.floor((np.arange(3) + 0.5) / 0.6), 0, 4).astype(int)
+resize_case("nearest-tf_half_pixel_for_nearest-floor", xs, xs[:, :, iy][:, :, :, ix],
+            scales=[1, 1, 2.5, 0.6], coordinate_transformation_mode="tf_half_pixel_for_nearest",
+            nearest_mode="floor")
+x3 = randn(2, 3, 5)
+resize_case("linear-3d-all-axes", x3, resize_ref(x3, "linear", scales=[1.5, 0.7, 2]),
+            scales=[1.5, 0.7, 2], mode="linear")
+x1 = randn(5)
+resize_case("nearest-rank1", x1, resize_ref(x1, "nearest", sizes=[8]), sizes=[8])
+# PyTorch's own interpolate: what torchvision models export
+x = randn(2, 3, 5, 6)
+resize_case("torch-nearest", x, F.interpolate(x, scale_factor=2, mode="nearest"),
+            scales=[1, 1, 2, 2], coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+resize_case("torch-bilinear", x, F.interpolate(x, size=(7, 11), mode="bilinear",
+                                               align_corners=False),
+            sizes=[2, 3, 7, 11], mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
+resize_case("torch-bilinear-align", x, F.interpolate(x, size=(9, 4), mode="bilinear",
+                                                     align_corners=True),
+            sizes=[2, 3, 9, 4], mode="linear", coordinate_transformation_mode="align_corners")
+resize_case("torch-bicubic", x, F.interpolate(x, scale_factor=2, mode="bicubic",
+                                              align_corners=False),
+            scales=[1, 1, 2, 2], mode="cubic", coordinate_transformation_mode="half_pixel")
+c = Case("Resize-opset11-empty-scales")
+xn = c.input(x)
+ro, sc, sz = c.init(torch.zeros(0)), c.init(torch.zeros(0)), c.init(torch.tensor([2, 3, 10, 12]))
+c.node("Resize", [xn, ro, sc, sz], coordinate_transformation_mode="asymmetric",
+       nearest_mode="floor")
+c.output(F.interpolate(x, scale_factor=2, mode="nearest"))
+c.done()
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

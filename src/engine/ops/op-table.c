@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/op.h"
@@ -292,4 +293,24 @@ nn_array_set_i64 (nn_array *a, int64_t i, int64_t v)
     case NN_DTYPE_BOOL: ((uint8_t *) a->data)[i] = v != 0; break;
     default: break;
     }
+}
+
+void *
+nn_axis_tables (int32_t rank, const int64_t *dims, size_t size, void **table)
+{
+  int64_t total = 0;
+  char *block;
+
+  for (int32_t a = 0; a < rank; a++)
+    total += dims[a];
+  block = malloc ((size_t) (total > 0 ? total : 1) * size);
+  if (block == NULL)
+    return NULL;
+  total = 0;
+  for (int32_t a = 0; a < rank; a++)
+    {
+      table[a] = block + (size_t) total * size;
+      total += dims[a];
+    }
+  return block;
 }

@@ -152,6 +152,17 @@ bool nn_dtype_from_onnx (int64_t onnx, nn_dtype *dtype);
  * wraps into int32, anything non-zero is true */
 void nn_array_set_f64 (nn_array *a, int64_t i, double v);
 void nn_array_set_i64 (nn_array *a, int64_t i, int64_t v);
+/* One malloc'd block of per-axis tables: table[a] gets dims[a] entries of size bytes
+ * (dims within the memory budget already: an output's). NULL when out of memory. */
+void *nn_axis_tables (int32_t rank, const int64_t *dims, size_t size, void **table);
+
+/* idx (rank entries) to the next index of shape in row-major order */
+static inline void
+nn_index_next (int32_t rank, const int64_t *shape, int64_t *idx)
+{
+  for (int32_t a = rank - 1; a >= 0 && ++idx[a] == shape[a]; a--)
+    idx[a] = 0;
+}
 
 #define NN_DTYPE_MASK(d) (1u << (d))
 #define NN_MASK_F32 NN_DTYPE_MASK (NN_DTYPE_FLOAT32)

@@ -124,7 +124,7 @@ pad_forward (const nn_op_ctx *ctx, nn_error *err)
   nn_array *y = ctx->y[0];
   int32_t rank = x->type.rank;
   int64_t begin[NN_ARRAY_MAX_RANK], end[NN_ARRAY_MAX_RANK], strides[NN_ARRAY_MAX_RANK];
-  int64_t idx[NN_ARRAY_MAX_RANK] = { 0 }, numel = nn_array_numel (y), total = 0;
+  int64_t idx[NN_ARRAY_MAX_RANK] = { 0 }, numel = nn_array_numel (y);
   int64_t *map[NN_ARRAY_MAX_RANK], *tables;
   size_t es = nn_dtype_size (x->type.dtype);
   char cval[8] = { 0 };
@@ -138,22 +138,17 @@ pad_forward (const nn_op_ctx *ctx, nn_error *err)
     memcpy (cval, ctx->value[2]->data, es);
   if (numel == 0)
     return NN_OK;
-  /* per axis: the input index of each output index (dims are within the budget) */
-  for (int32_t a = 0; a < rank; a++)
-    total += y->type.shape[a];
-  tables = malloc ((size_t) (total > 0 ? total : 1) * sizeof *tables);
+  /* per axis: the input index of each output index */
+  tables = nn_axis_tables (rank, y->type.shape, sizeof *tables, (void **) map);
   if (tables == NULL)
     return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory");
-  total = 0;
   for (int32_t a = 0; a < rank; a++)
     {
       int64_t crop = begin[a] < 0 ? -begin[a] : 0;
       int64_t len = x->type.shape[a] - crop - (end[a] < 0 ? -end[a] : 0);
 
-      map[a] = tables + total;
       for (int64_t o = 0; o < y->type.shape[a]; o++)
         map[a][o] = pad_source (mode, o, begin[a], crop, len);
-      total += y->type.shape[a];
     }
   nn_strides (rank, x->type.shape, strides);
   for (int64_t i = 0; i < numel; i++)
@@ -170,8 +165,7 @@ pad_forward (const nn_op_ctx *ctx, nn_error *err)
         }
       memcpy ((char *) y->data + (size_t) i * es,
               pad ? cval : (const char *) x->data + (size_t) off * es, es);
-      for (int32_t a = rank - 1; a >= 0 && ++idx[a] == y->type.shape[a]; a--)
-        idx[a] = 0;
+      nn_index_next (rank, y->type.shape, idx);
     }
   free (tables);
   return NN_OK;
