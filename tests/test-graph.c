@@ -858,6 +858,35 @@ test_infer_errors_resize (void)
   expect_infer_error (g, "node 'up' (Resize)", NN_STATUS_INVALID_ARG, "needs roi");
 }
 
+static void
+test_infer_errors_reduce (void)
+{
+  int64_t s234[] = { 2, 3, 4 }, s03[] = { 0, 3 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  add_input (g, "x", 3, s234);
+  int_init (g, "axes", 2, (int64_t[]) { 1, -2 });
+  op_node (g, "ReduceSum", "total", 2, (const char *const[]) { "x", "axes" });
+  expect_infer_error (g, "node 'total' (ReduceSum)", NN_STATUS_INVALID_ARG, "given twice");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_INT64, 3, s234);
+  op_node (g, "ReduceL2", "norm", 1, ONE ("x"));
+  expect_infer_error (g, "node 'norm' (ReduceL2)", NN_STATUS_SHAPE, "takes float32");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 3, s234);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "ArgMax", "best", 1, ONE ("x")),
+                                          "axis", -4, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'best' (ArgMax)", NN_STATUS_INVALID_ARG, "axis -4");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 2, s03);
+  op_node (g, "ArgMin", "worst", 1, ONE ("x"));
+  expect_infer_error (g, "node 'worst' (ArgMin)", NN_STATUS_SHAPE, "axis 0 is empty");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -910,6 +939,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/reduce", test_infer_errors_reduce);
   g_test_add_func ("/graph/infer/errors/resize", test_infer_errors_resize);
   g_test_add_func ("/graph/infer/errors/conv-transpose", test_infer_errors_conv_transpose);
   g_test_add_func ("/graph/infer/errors/pad-scatter-norm", test_infer_errors_pad_scatter_norm);

@@ -728,6 +728,56 @@ c.node("Resize", [xn, ro, sc, sz], coordinate_transformation_mode="asymmetric",
 c.output(F.interpolate(x, scale_factor=2, mode="nearest"))
 c.done()
 
+# ---- ReduceSum (axes input, opset 13), ReduceMax/Min/Prod/L2 (axes attribute), ArgMax/Min
+red = [("ReduceSum", lambda x, d, k: x.sum(dim=d, keepdim=k)),
+       ("ReduceMax", lambda x, d, k: x.amax(dim=d, keepdim=k)),
+       ("ReduceMin", lambda x, d, k: x.amin(dim=d, keepdim=k)),
+       ("ReduceProd", lambda x, d, k: torch.from_numpy(np.asarray(np.prod(x.numpy(), axis=d, keepdims=k)))),
+       ("ReduceL2", lambda x, d, k: torch.linalg.vector_norm(x, 2, dim=d, keepdim=k))]
+for op, fn in red:
+    x = randn(3, 4, 5)
+    for i, (axes, keep) in enumerate((([1], 1), ([0, 2], 0), ([-1, 1], 1), (None, 0),
+                                      ([-3], 0))):
+        d = tuple(axes) if axes is not None else (0, 1, 2)
+        ref = fn(x, d, bool(keep))
+        if op == "ReduceSum" and axes is not None:
+            one("%s-%d" % (op, i), op, [x], ref, tol=(1e-5, 1e-5), keepdims=keep,
+                inits=[torch.tensor(axes)])
+        else:
+            kw = {"axes": axes} if axes is not None else {}
+            one("%s-%d" % (op, i), op, [x], ref, tol=(1e-5, 1e-5), keepdims=keep, **kw)
+    one("%s-noop" % op, op, [x], x, noop_with_empty_axes=1)
+    one("%s-rank0" % op, op, [torch.tensor(-1.5)], fn(torch.tensor(-1.5), (), False).reshape(()))
+xi = torch.randint(-5, 6, (3, 4), dtype=torch.int64)
+one("ReduceSum-int64", "ReduceSum", [xi], xi.sum(dim=1), keepdims=0, inits=[torch.tensor([1])])
+one("ReduceProd-int32", "ReduceProd", [xi.int()], torch.prod(xi.int(), 0, keepdim=True).int(), axes=[0])
+one("ReduceMax-int64", "ReduceMax", [xi], xi.amax(dim=0), axes=[0], keepdims=0)
+one("ReduceMin-int32", "ReduceMin", [xi.int()], xi.int().amin(dim=-1), axes=[-1], keepdims=0)
+e = torch.zeros(0, 3)
+one("ReduceSum-empty", "ReduceSum", [e], e.sum(0), keepdims=0, inits=[torch.tensor([0])])
+one("ReduceProd-empty", "ReduceProd", [e], torch.ones(3), axes=[0], keepdims=0)
+one("ReduceMax-empty", "ReduceMax", [e], torch.full((3,), -math.inf), axes=[0], keepdims=0)
+one("ReduceMin-empty", "ReduceMin", [e], torch.full((3,), math.inf), axes=[0], keepdims=0)
+xn = torch.tensor([[1.0, float("nan")], [2.0, 3.0]])
+one("ReduceMax-nan", "ReduceMax", [xn], xn.amax(1), axes=[1], keepdims=0)
+x = randn(3, 4, 5)
+one("ReduceSum-symbolic", "ReduceSum", [x], x.sum(dim=(1, 2), keepdim=True),
+    symbolic=True, inits=[torch.tensor([1, 2])])
+for op, fn in (("ArgMax", torch.argmax), ("ArgMin", torch.argmin)):
+    for axis in (0, 1, -1):
+        for keep in (0, 1):
+            one("%s-axis%d-keep%d" % (op, axis, keep), op, [x], fn(x, axis, bool(keep)),
+                axis=axis, keepdims=keep)
+    ties = torch.tensor([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, -1.0, -1.0]])
+    npfn = np.argmax if op == "ArgMax" else np.argmin
+    last = ties.shape[1] - 1 - npfn(ties.numpy()[:, ::-1], axis=1)
+    one("%s-ties-first" % op, op, [ties], torch.from_numpy(npfn(ties.numpy(), axis=1)),
+        axis=1, keepdims=0)
+    one("%s-ties-last" % op, op, [ties], torch.from_numpy(last), axis=1, keepdims=0,
+        select_last_index=1)
+    one("%s-int64" % op, op, [xi], fn(xi, 0, True), axis=0)
+    one("%s-rank1" % op, op, [x[0, 0]], fn(x[0, 0], 0, True))
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

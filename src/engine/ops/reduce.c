@@ -1,12 +1,19 @@
-/* ops/reduce.c - ReduceMean (axes as attribute, opset 13, or as input, opset 18;
- * keepdims, noop_with_empty_axes)
+/* ops/reduce.c - ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL2
+ * (axes as attribute or as input, whichever the model gives: ReduceSum moved them to an
+ * input at opset 13, the others at 18; keepdims, noop_with_empty_axes), ArgMax, ArgMin
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Floats accumulate in double, integers in int64 (Sum, Prod, Max and Min take float32,
+ * int64 and int32; Mean and L2 float32). An empty reduction gives ONNX's identity: 0
+ * for Sum and L2, 1 for Prod, -inf / +inf (the integer's extremes) for Max / Min, NaN
+ * for Mean as in PyTorch. Max and Min propagate NaN like torch.amax.
  */
 #include "config.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/op.h"
@@ -46,11 +53,13 @@ reduce_mask (const nn_op_ctx *ctx, bool *mask, bool *noop, nn_error *err)
   return NN_OK;
 }
 
+typedef enum reduce_kind { RED_MEAN, RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_L2 } reduce_kind;
+
 static nn_status
-reduce_infer (const nn_op_ctx *ctx, nn_error *err)
+reduce_infer_mask (const nn_op_ctx *ctx, unsigned dtypes, nn_error *err)
 {
   bool mask[NN_ARRAY_MAX_RANK], noop, keep = nn_attr_i (ctx, REDUCE_KEEPDIMS) != 0;
-  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err);
+  nn_status s = nn_op_check_dtype (ctx, 0, dtypes, err);
   const nn_type *x = ctx->in[0];
 
   if (s != NN_OK || (s = reduce_mask (ctx, mask, &noop, err)) != NN_OK)
@@ -66,36 +75,205 @@ reduce_infer (const nn_op_ctx *ctx, nn_error *err)
 }
 
 static nn_status
-reduce_forward (const nn_op_ctx *ctx, nn_error *err)
+reduce_infer (const nn_op_ctx *ctx, nn_error *err)
 {
-  const nn_type *x = &ctx->value[0]->type;
-  bool mask[NN_ARRAY_MAX_RANK], noop;
+  return reduce_infer_mask (ctx, NN_MASK_F32, err);
+}
+
+static nn_status
+reduce_infer_numeric (const nn_op_ctx *ctx, nn_error *err)
+{
+  return reduce_infer_mask (ctx, NN_MASK_F32 | NN_MASK_INT, err);
+}
+
+#define REDUCE_STEP(kind, acc, v)                                                 \
+  switch (kind)                                                                   \
+    {                                                                             \
+    case RED_MAX: acc = (v) > acc || (v) != (v) || acc != acc ? (v) : acc; break; \
+    case RED_MIN: acc = (v) < acc || (v) != (v) || acc != acc ? (v) : acc; break; \
+    case RED_PROD: acc *= (v); break;                                             \
+    case RED_L2: acc += (v) * (v); break;                                         \
+    default: acc += (v); break;                                                   \
+    }
+
+static nn_status
+reduce_forward_kind (const nn_op_ctx *ctx, reduce_kind kind, nn_error *err)
+{
+  const nn_array *xa = ctx->value[0];
+  const nn_type *x = &xa->type;
+  bool mask[NN_ARRAY_MAX_RANK], noop, is_float = x->dtype == NN_DTYPE_FLOAT32;
   nn_type kept = *x;
   const nn_type *ops[1] = { &kept };
-  int64_t n = nn_array_numel (ctx->value[0]), m = nn_array_numel (ctx->y[0]);
-  const float *src = ctx->value[0]->data;
-  float *y = ctx->y[0]->data;
+  int64_t n = nn_array_numel (xa), m = nn_array_numel (ctx->y[0]);
+  double *acc_f = NULL;
+  int64_t *acc_i = NULL;
   nn_status s;
   nn_bcast it;
 
   if ((s = reduce_mask (ctx, mask, &noop, err)) != NN_OK)
     return s;
+  if (noop)   /* ONNX: the input as it is */
+    return nn_forward_copy (ctx, err);
+  if (is_float)
+    acc_f = malloc ((size_t) (m > 0 ? m : 1) * sizeof *acc_f);
+  else
+    acc_i = malloc ((size_t) (m > 0 ? m : 1) * sizeof *acc_i);
+  if (acc_f == NULL && acc_i == NULL)
+    return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory");
+  for (int64_t i = 0; i < m; i++)
+    if (is_float)
+      acc_f[i] = kind == RED_MAX ? -INFINITY : kind == RED_MIN ? INFINITY
+                 : kind == RED_PROD ? 1.0 : 0.0;
+    else
+      acc_i[i] = kind == RED_MAX ? INT64_MIN : kind == RED_MIN ? INT64_MAX
+                 : kind == RED_PROD ? 1 : 0;
   for (int32_t i = 0; i < x->rank; i++)
     if (mask[i])
       kept.shape[i] = 1;
   /* walk the input; operand 0 is the output with the reduced axes kept as size 1 */
   nn_bcast_init (&it, x, 1, ops);
   for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
-    y[it.off[0]] += src[i];
-  /* each output is the mean of n / m inputs (NaN for none, as in PyTorch) */
+    if (is_float)
+      {
+        double v = ((const float *) xa->data)[i];
+
+        REDUCE_STEP (kind, acc_f[it.off[0]], v);
+      }
+    else
+      {
+        int64_t v = nn_array_get_i64 (xa, i);
+
+        REDUCE_STEP (kind, acc_i[it.off[0]], v);
+      }
+  /* each output reduces n / m inputs */
   for (int64_t i = 0; i < m; i++)
-    y[i] = n > 0 ? y[i] / (float) (n / m) : NAN;
+    if (!is_float)
+      nn_array_set_i64 (ctx->y[0], i, acc_i[i]);
+    else if (kind == RED_MEAN)
+      ((float *) ctx->y[0]->data)[i] = n > 0 ? (float) (acc_f[i] / (double) (n / m)) : NAN;
+    else
+      ((float *) ctx->y[0]->data)[i] = (float) (kind == RED_L2 ? sqrt (acc_f[i]) : acc_f[i]);
+  free (acc_f);
+  free (acc_i);
   return NN_OK;
 }
 
-const nn_op nn_op_reduce_mean = {
-  .name = "ReduceMean", .torch = "torch.mean",
-  .min_in = 1, .max_in = 2, .min_out = 1, .max_out = 1,
-  .attrs = reduce_attrs, .n_attrs = N_REDUCE_ATTRS,
-  .infer = reduce_infer, .forward = reduce_forward, .macs = nn_macs_per_element,
+#define REDUCE_OP(sym, KIND, onnx, torch_name, infer_fn)                 \
+  static nn_status sym##_forward (const nn_op_ctx *ctx, nn_error *err)   \
+  {                                                                      \
+    return reduce_forward_kind (ctx, KIND, err);                         \
+  }                                                                      \
+  const nn_op nn_op_##sym = {                                            \
+    .name = onnx, .torch = torch_name,                                   \
+    .min_in = 1, .max_in = 2, .min_out = 1, .max_out = 1,                \
+    .attrs = reduce_attrs, .n_attrs = N_REDUCE_ATTRS,                    \
+    .infer = infer_fn, .forward = sym##_forward,                         \
+    .macs = nn_macs_per_element,                                         \
+  }
+
+REDUCE_OP (reduce_mean, RED_MEAN, "ReduceMean", "torch.mean", reduce_infer);
+REDUCE_OP (reduce_sum, RED_SUM, "ReduceSum", "torch.sum", reduce_infer_numeric);
+REDUCE_OP (reduce_max, RED_MAX, "ReduceMax", "torch.amax", reduce_infer_numeric);
+REDUCE_OP (reduce_min, RED_MIN, "ReduceMin", "torch.amin", reduce_infer_numeric);
+REDUCE_OP (reduce_prod, RED_PROD, "ReduceProd", "torch.prod", reduce_infer_numeric);
+REDUCE_OP (reduce_l2, RED_L2, "ReduceL2", "torch.linalg.vector_norm", reduce_infer);
+
+/* ---------------------------------------------------------------- ArgMax, ArgMin */
+
+enum { ARG_AXIS, ARG_KEEPDIMS, ARG_SELECT_LAST, N_ARG_ATTRS };
+
+static const nn_attr_schema arg_attrs[] = {
+  { .name = "axis", .torch = "dim", .kind = NN_ATTR_INT, .def_i = 0 },
+  { .name = "keepdims", .torch = "keepdim", .kind = NN_ATTR_INT, .def_i = 1, .min = 0,
+    .max = 1 },
+  { .name = "select_last_index", .kind = NN_ATTR_INT, .def_i = 0, .min = 0, .max = 1 },
+};
+static_assert (NN_N_ELEMENTS (arg_attrs) == N_ARG_ATTRS, "arg_attrs and its enum");
+
+static nn_status
+arg_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, ARG_AXIS), x->rank, false);
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32 | NN_MASK_INT, err);
+  nn_type *y = ctx->out[0];
+
+  if (s != NN_OK)
+    return s;
+  if (axis < 0)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is outside the "
+                       "input's %d dimensions", nn_attr_i (ctx, ARG_AXIS), (int) x->rank);
+  if (x->shape[axis] == 0)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "axis %d is empty: it has no largest or "
+                       "smallest element", (int) axis);
+  *y = *x;
+  y->dtype = NN_DTYPE_INT64;
+  if (nn_attr_i (ctx, ARG_KEEPDIMS))
+    y->shape[axis] = 1;
+  else
+    {
+      memmove (y->shape + axis, y->shape + axis + 1,
+               (size_t) (x->rank - axis - 1) * sizeof *y->shape);
+      y->rank--;
+    }
+  return NN_OK;
+}
+
+/* the index of the largest (sign 1) or smallest (sign -1) element along the axis; NaN
+ * counts as the largest and the smallest, as in torch.argmax */
+static nn_status
+arg_forward (const nn_op_ctx *ctx, double sign)
+{
+  const nn_array *x = ctx->value[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, ARG_AXIS), x->type.rank, false);
+  int64_t outer = nn_dims_product (&x->type, 0, axis), dim = x->type.shape[axis];
+  int64_t inner = nn_dims_product (&x->type, axis + 1, x->type.rank);
+  bool last = nn_attr_i (ctx, ARG_SELECT_LAST) != 0;
+  int64_t *y = ctx->y[0]->data;
+
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        int64_t base = o * dim * inner + i, best = 0;
+        double bv = nn_array_get_f64 (x, base);
+
+        for (int64_t j = 1; j < dim && !isnan (bv); j++)
+          {
+            double v = nn_array_get_f64 (x, base + j * inner);
+
+            if (isnan (v) || sign * v > sign * bv || (last && v == bv))
+              {
+                best = j;
+                bv = v;
+              }
+          }
+        y[o * inner + i] = best;
+      }
+  return NN_OK;
+}
+
+static nn_status
+arg_max_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return arg_forward (ctx, 1.0);
+}
+
+static nn_status
+arg_min_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return arg_forward (ctx, -1.0);
+}
+
+const nn_op nn_op_arg_max = {
+  .name = "ArgMax", .torch = "torch.argmax",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = arg_attrs, .n_attrs = N_ARG_ATTRS,
+  .infer = arg_infer, .forward = arg_max_forward,
+};
+
+const nn_op nn_op_arg_min = {
+  .name = "ArgMin", .torch = "torch.argmin",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = arg_attrs, .n_attrs = N_ARG_ATTRS,
+  .infer = arg_infer, .forward = arg_min_forward,
 };
