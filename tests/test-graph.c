@@ -887,6 +887,60 @@ test_infer_errors_reduce (void)
   expect_infer_error (g, "node 'worst' (ArgMin)", NN_STATUS_SHAPE, "axis 0 is empty");
 }
 
+static void
+test_infer_errors_misc (void)
+{
+  int64_t xs[] = { 2, 3, 4, 4 }, huge[] = { 1 << 20, 1 << 20, 1 << 20, 1 << 20 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  add_input (g, "x", 4, xs);
+  add_input (g, "slope", 1, (int64_t[]) { 3 });
+  op_node (g, "PRelu", "act", 2, (const char *const[]) { "x", "slope" });
+  expect_infer_error (g, "node 'act' (PRelu)", NN_STATUS_SHAPE, "do not broadcast");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 1, (int64_t[]) { 3 });
+  add_input (g, "slope", 2, (int64_t[]) { 2, 3 });
+  op_node (g, "PRelu", "act", 2, (const char *const[]) { "x", "slope" });
+  expect_infer_error (g, "node 'act' (PRelu)", NN_STATUS_SHAPE, "without growing it");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  int_init (g, "reps", 4, huge);
+  op_node (g, "Tile", "rep", 2, (const char *const[]) { "x", "reps" });
+  expect_infer_error (g, "node 'rep' (Tile)", NN_STATUS_TOO_LARGE, "its output");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  int_init (g, "reps", 2, huge);
+  op_node (g, "Tile", "rep", 2, (const char *const[]) { "x", "reps" });
+  expect_infer_error (g, "node 'rep' (Tile)", NN_STATUS_SHAPE, "one per axis");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  add_input (g, "s", 1, (int64_t[]) { 4 });
+  op_node (g, "InstanceNormalization", "in", 3, (const char *const[]) { "x", "s", "s" });
+  expect_infer_error (g, "node 'in' (InstanceNormalization)", NN_STATUS_SHAPE,
+                      "one value per channel");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  g_assert_cmpint (nn_graph_add_node (g, "MaxPool", "pool", NULL, 1, ONE ("x"), 2,
+                                      (const char *const[]) { "y", "i" }, NULL, &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_set_attr_ints (g, 0, "kernel_shape", 2, (int64_t[]) { 2, 2 }, &err),
+                   ==, NN_OK);
+  g_assert_cmpint (nn_graph_set_attr_int (g, 0, "storage_order", 1, &err), ==, NN_OK);
+  g_assert_cmpint (nn_graph_add_output (g, "i", &err), ==, NN_OK);
+  expect_infer_error (g, "node 'pool' (MaxPool)", NN_STATUS_UNSUPPORTED, "storage_order 1");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "LogSoftmax", "lsm", 1, ONE ("x")),
+                                          "axis", 4, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'lsm' (LogSoftmax)", NN_STATUS_INVALID_ARG, "axis 4");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -939,6 +993,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/misc", test_infer_errors_misc);
   g_test_add_func ("/graph/infer/errors/reduce", test_infer_errors_reduce);
   g_test_add_func ("/graph/infer/errors/resize", test_infer_errors_resize);
   g_test_add_func ("/graph/infer/errors/conv-transpose", test_infer_errors_conv_transpose);

@@ -778,6 +778,64 @@ for op, fn in (("ArgMax", torch.argmax), ("ArgMin", torch.argmin)):
     one("%s-int64" % op, op, [xi], fn(xi, 0, True), axis=0)
     one("%s-rank1" % op, op, [x[0, 0]], fn(x[0, 0], 0, True))
 
+# ---- LogSoftmax, Softplus, Softsign, Selu, Celu, PRelu, Tile, GlobalMaxPool,
+# InstanceNormalization, MaxPool's Indices
+for axis in (0, 1, -1):
+    x = randn(3, 4, 5) * 4
+    one("LogSoftmax-axis%d" % axis, "LogSoftmax", [x], torch.log_softmax(x, axis), axis=axis)
+x = randn(3, 7, 5) * 4
+x[0, 0, 0] = 60.0
+x[0, 0, 1] = -60.0
+one("Softplus", "Softplus", [x], F.softplus(x))
+one("Softsign", "Softsign", [x], F.softsign(x))
+one("Selu-default", "Selu", [x], F.selu(x))
+one("Selu-attrs", "Selu", [x], 1.5 * torch.where(x > 0, x, 0.5 * torch.expm1(x)), alpha=0.5,
+    gamma=1.5)
+one("Celu-default", "Celu", [x], F.celu(x))
+one("Celu-alpha", "Celu", [x], F.celu(x, 0.7), alpha=0.7)
+x = randn(2, 4, 5, 3)
+for i, slope in enumerate((randn(1), randn(4, 1, 1), randn(3), randn(2, 4, 5, 3))):
+    ref = torch.where(x < 0, x * slope, x)
+    one("PRelu-%d" % i, "PRelu", [x], ref, symbolic=True, inits=[slope])
+one("PRelu-torch", "PRelu", [x], F.prelu(x, torch.tensor([0.1, 0.2, 0.3, 0.4])),
+    inits=[torch.tensor([0.1, 0.2, 0.3, 0.4]).reshape(4, 1, 1)])
+xi = torch.randint(-5, 5, (3, 4), dtype=torch.int64)
+one("PRelu-int64", "PRelu", [xi], torch.where(xi < 0, xi * 3, xi),
+    inits=[torch.tensor([3], dtype=torch.int64)])
+x = randn(2, 3, 4)
+for i, reps in enumerate(([1, 1, 1], [2, 1, 3], [1, 0, 2], [3, 2, 1])):
+    one("Tile-%d" % i, "Tile", [x], x.repeat(*reps), inits=[torch.tensor(reps)])
+xi = torch.randint(0, 9, (3,), dtype=torch.int64)
+one("Tile-int64-runtime", "Tile", [xi, torch.tensor([4])], xi.repeat(4))
+one("Tile-rank0", "Tile", [torch.tensor(1.5)], torch.tensor(1.5),
+    inits=[torch.zeros(0, dtype=torch.int64)])
+for shp in ((2, 3, 5, 4), (2, 3, 7), (1, 2, 2, 3, 2)):
+    x = randn(*shp)
+    one("GlobalMaxPool-rank%d" % len(shp), "GlobalMaxPool", [x],
+        x.amax(dim=tuple(range(2, len(shp))), keepdim=True), symbolic=True)
+for shp, eps in (((2, 3, 5, 4), 1e-5), ((3, 2, 7), 1e-3), ((1, 2, 3, 2, 2), 1e-5)):
+    x = randn(*shp) * 3 + 1
+    sc, bi = randn(shp[1]), randn(shp[1])
+    one("InstanceNormalization-rank%d" % len(shp), "InstanceNormalization", [x],
+        F.instance_norm(x, weight=sc, bias=bi, eps=eps), tol=(1e-4, 1e-5), symbolic=True,
+        inits=[sc, bi], epsilon=eps)
+for (name, shape, k, s, p, d, ceil) in pool_cases:
+    x = randn(*shape)
+    ref, ind = F.max_pool2d(x, k, s, p, d, ceil_mode=bool(ceil), return_indices=True)
+    hw = shape[2] * shape[3]
+    plane = torch.arange(shape[0] * shape[1]).reshape(shape[0], shape[1], 1, 1) * hw
+    one("MaxPool-indices-" + name, "MaxPool", [x], (ref, ind + plane), outs=("y", "i"),
+        kernel_shape=list(k), strides=list(s), pads=[p[0], p[1], p[0], p[1]],
+        dilations=list(d), ceil_mode=ceil)
+x = torch.tensor([[[[1.0, 3.0, 3.0, 2.0], [0.0, 3.0, -1.0, 5.0]]]])
+one("MaxPool-indices-ties", "MaxPool", [x], (torch.tensor([[[[3.0, 5.0]]]]),
+                                              torch.tensor([[[[1, 7]]]])),
+    outs=("y", "i"), kernel_shape=[2, 2], strides=[2, 2])
+x = randn(2, 3, 11)
+ref, ind = F.max_pool1d(x, 3, 2, 1, return_indices=True)
+one("MaxPool-indices-1d", "MaxPool", [x], (ref, ind + torch.arange(6).reshape(2, 3, 1) * 11),
+    outs=("y", "i"), kernel_shape=[3], strides=[2], pads=[1, 1])
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

@@ -8,7 +8,8 @@
  * float32 base and exponent. Mod with fmod 0 (integers only, as ONNX requires) takes the
  * divisor's sign like Python's %, with fmod 1 the dividend's like C's fmod; an integer
  * division or remainder by zero gives 0. Max, Min and Sum take one or more inputs of
- * one dtype, Mean float32; Max and Min propagate NaN like torch.maximum.
+ * one dtype, Mean float32; Max and Min propagate NaN like torch.maximum. PRelu's slope
+ * broadcasts onto x one way (x keeps its shape).
  */
 #include "config.h"
 
@@ -17,7 +18,8 @@
 #include "ops/op.h"
 
 typedef enum binary_kind {
-  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_MAX, BIN_MIN
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MOD, BIN_FMOD, BIN_MAX, BIN_MIN,
+  BIN_PRELU
 } binary_kind;
 
 static nn_status
@@ -58,6 +60,7 @@ pow_infer (const nn_op_ctx *ctx, nn_error *err)
           /* u != u: NaN (never for integers) */                                \
           case BIN_MAX: y[i] = u > v || u != u ? u : v; break;                  \
           case BIN_MIN: y[i] = u < v || u != u ? u : v; break;                  \
+          case BIN_PRELU: y[i] = u < 0 ? u * v : u; break;                      \
           }                                                                     \
       }                                                                         \
   }
@@ -234,3 +237,37 @@ VARIADIC_OP (max, "Max", "torch.maximum", variadic_infer);
 VARIADIC_OP (min, "Min", "torch.minimum", variadic_infer);
 VARIADIC_OP (sum, "Sum", "torch.sum(torch.stack)", variadic_infer);
 VARIADIC_OP (mean, "Mean", "torch.mean(torch.stack)", mean_infer);
+
+/* ---------------------------------------------------------------- PRelu */
+
+static nn_status
+prelu_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  char a[160], b[160];
+  nn_status s = nn_infer_broadcast (ctx, 0, 2, NN_MASK_F32 | NN_MASK_INT, err);
+  bool same = s == NN_OK && ctx->out[0]->rank == ctx->in[0]->rank;
+
+  /* a symbolic dim of x takes the slope's size when the graph runs */
+  for (int32_t i = 0; same && i < ctx->in[0]->rank; i++)
+    same = ctx->out[0]->shape[i] == ctx->in[0]->shape[i]
+           || ctx->in[0]->shape[i] == NN_DIM_SYMBOLIC;
+  if (s == NN_OK && !same)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its slope %s must broadcast onto its "
+                       "input %s without growing it", nn_op_in_str (ctx, 1, a, sizeof a),
+                       nn_op_in_str (ctx, 0, b, sizeof b));
+  if (s == NN_OK)
+    *ctx->out[0] = *ctx->in[0];
+  return s;
+}
+
+static nn_status
+prelu_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return binary_forward (ctx, BIN_PRELU);
+}
+
+const nn_op nn_op_prelu = {
+  .name = "PRelu", .torch = "PReLU",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .infer = prelu_infer, .forward = prelu_forward,
+};

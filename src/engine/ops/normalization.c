@@ -1,5 +1,5 @@
 /* ops/normalization.c - normalization by statistics of the input itself:
- * LayerNormalization (opset 17)
+ * LayerNormalization (opset 17), InstanceNormalization
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -14,6 +14,20 @@
 #include <string.h>
 
 #include "ops/op.h"
+
+/* the mean of n values and 1 / sqrt(variance + eps), two passes (NaN for none) */
+static void
+row_stats (const float *row, int64_t n, double eps, double *mean, double *inv)
+{
+  double sum = 0.0, sq = 0.0;
+
+  for (int64_t i = 0; i < n; i++)
+    sum += row[i];
+  *mean = n > 0 ? sum / (double) n : NAN;
+  for (int64_t i = 0; i < n; i++)
+    sq += (row[i] - *mean) * (row[i] - *mean);
+  *inv = 1.0 / sqrt ((n > 0 ? sq / (double) n : NAN) + eps);
+}
 
 /* ---------------------------------------------------------------- LayerNormalization */
 
@@ -128,14 +142,9 @@ layer_norm_forward (const nn_op_ctx *ctx, nn_error *err)
   for (int64_t o = 0; o < outer; o++)
     {
       const float *row = x + o * inner;
-      double sum = 0.0, sq = 0.0, mean, inv;
+      double mean, inv;
 
-      for (int64_t i = 0; i < inner; i++)
-        sum += row[i];
-      mean = inner > 0 ? sum / (double) inner : NAN;
-      for (int64_t i = 0; i < inner; i++)
-        sq += (row[i] - mean) * (row[i] - mean);
-      inv = 1.0 / sqrt ((inner > 0 ? sq / (double) inner : NAN) + eps);
+      row_stats (row, inner, eps, &mean, &inv);
       for (int64_t i = 0; i < inner; i++)
         y[o * inner + i] = (float) ((row[i] - mean) * inv) * scale[i] + bias[i];
       if (ctx->n_out > 1 && ctx->y[1] != NULL)
@@ -153,4 +162,68 @@ const nn_op nn_op_layer_normalization = {
   .min_in = 2, .max_in = 3, .min_out = 1, .max_out = 3,
   .attrs = layer_norm_attrs, .n_attrs = N_LN_ATTRS,
   .infer = layer_norm_infer, .forward = layer_norm_forward, .macs = nn_macs_per_element,
+};
+
+/* ---------------------------------------------------------------- InstanceNormalization */
+
+/* X [N, C, ...], scale [C], B [C]: each (n, c) plane normalized by its own mean and
+ * variance */
+static const nn_attr_schema instance_norm_attrs[] = {
+  { .name = "epsilon", .torch = "eps", .kind = NN_ATTR_FLOAT, .def_f = 1e-5 },
+};
+
+static nn_status
+instance_norm_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  char a[160], b[160];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err)) != NN_OK)
+    return s;
+  if (x->rank < 3)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input %s should be [N, C, ...] with "
+                       "at least one spatial axis", nn_op_in_str (ctx, 0, a, sizeof a));
+  for (int k = 1; k < 3; k++)
+    {
+      if ((s = nn_op_check_dtype (ctx, k, NN_MASK_F32, err)) != NN_OK)
+        return s;
+      if (ctx->in[k]->rank != 1 || (x->shape[1] != NN_DIM_SYMBOLIC
+                                    && ctx->in[k]->shape[0] != x->shape[1]))
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its %s %s should have one value per "
+                           "channel of %s", k == 1 ? "scale" : "B",
+                           nn_op_in_str (ctx, k, a, sizeof a), nn_op_in_str (ctx, 0, b, sizeof b));
+    }
+  *ctx->out[0] = *x;
+  return NN_OK;
+}
+
+static nn_status
+instance_norm_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *t = &ctx->value[0]->type;
+  int64_t c = t->shape[1], planes = t->shape[0] * c, size = nn_dims_product (t, 2, t->rank);
+  const float *x = ctx->value[0]->data, *scale = ctx->value[1]->data;
+  const float *bias = ctx->value[2]->data;
+  double eps = nn_attr_f (ctx, 0);
+  float *y = ctx->y[0]->data;
+
+  for (int64_t p = 0; p < planes; p++)
+    {
+      const float *row = x + p * size;
+      double mean, inv;
+
+      row_stats (row, size, eps, &mean, &inv);
+      for (int64_t i = 0; i < size; i++)
+        y[p * size + i] = (float) ((row[i] - mean) * inv) * scale[p % c] + bias[p % c];
+    }
+  return NN_OK;
+}
+
+const nn_op nn_op_instance_normalization = {
+  .name = "InstanceNormalization", .torch = "InstanceNorm2d",
+  .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
+  .attrs = instance_norm_attrs, .n_attrs = NN_N_ELEMENTS (instance_norm_attrs),
+  .infer = instance_norm_infer, .forward = instance_norm_forward,
+  .macs = nn_macs_per_element,
 };

@@ -1,5 +1,5 @@
 /* ops/reshape.c - operators that move or relabel elements: Flatten, Reshape (0 and -1),
- * Transpose, Squeeze, Unsqueeze, Shape, Expand
+ * Transpose, Squeeze, Unsqueeze, Shape, Expand, Tile
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -373,4 +373,59 @@ const nn_op nn_op_expand = {
   .name = "Expand", .torch = "Tensor.expand",
   .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
   .infer = expand_infer, .forward = expand_forward,
+};
+
+/* ---------------------------------------------------------------- Tile */
+
+/* repeats (input 1, one count per axis) copies of the input along each axis */
+static nn_status
+tile_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int64_t reps[NN_ARRAY_MAX_RANK];
+  int32_t n;
+  nn_status s;
+
+  if ((s = nn_op_dims_input (ctx, 1, "repeats", reps, &n, err)) != NN_OK)
+    return s;
+  if (n != x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "repeats has %d values; it needs one per "
+                       "axis of the input, %d", (int) n, (int) x->rank);
+  *ctx->out[0] = *x;
+  for (int32_t i = 0; i < n; i++)
+    if (x->shape[i] == NN_DIM_SYMBOLIC || reps[i] == NN_DIM_SYMBOLIC)
+      ctx->out[0]->shape[i] = NN_DIM_SYMBOLIC;
+    else if (!nn_checked_mul (x->shape[i], reps[i], &ctx->out[0]->shape[i]))
+      return nn_op_fail (ctx, err, NN_STATUS_TOO_LARGE, "axis %d of size %" PRId64 " repeated "
+                         "%" PRId64 " times is too large", (int) i, x->shape[i], reps[i]);
+  return NN_OK;
+}
+
+static nn_status
+tile_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0];
+  const nn_type *yt = &ctx->y[0]->type;
+  int64_t strides[NN_ARRAY_MAX_RANK], idx[NN_ARRAY_MAX_RANK] = { 0 };
+  int64_t numel = nn_array_numel (ctx->y[0]);
+  size_t es = nn_dtype_size (x->type.dtype);
+  char *y = ctx->y[0]->data;
+
+  nn_strides (x->type.rank, x->type.shape, strides);
+  for (int64_t i = 0; i < numel; i++)
+    {
+      int64_t off = 0;
+
+      for (int32_t a = 0; a < yt->rank; a++)
+        off += idx[a] % x->type.shape[a] * strides[a];
+      memcpy (y + (size_t) i * es, (const char *) x->data + (size_t) off * es, es);
+      nn_index_next (yt->rank, yt->shape, idx);
+    }
+  return NN_OK;
+}
+
+const nn_op nn_op_tile = {
+  .name = "Tile", .torch = "Tensor.repeat",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .infer = tile_infer, .forward = tile_forward,
 };

@@ -1,4 +1,6 @@
-/* ops/softmax.c - Softmax along any axis (ONNX opset 13: one axis, default -1)
+/* ops/softmax.c - Softmax and LogSoftmax along any axis (ONNX opset 13: one axis,
+ * default -1); LogSoftmax is x - max - log(sum(exp(x - max))), without the rounding of
+ * log(softmax)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -29,7 +31,7 @@ softmax_infer (const nn_op_ctx *ctx, nn_error *err)
 }
 
 static nn_status
-softmax_forward (const nn_op_ctx *ctx, nn_error *err)
+softmax_any (const nn_op_ctx *ctx, bool log_out)
 {
   const nn_type *t = &ctx->value[0]->type;
   int32_t axis = nn_axis_normalize (nn_attr_i (ctx, 0), t->rank, false);
@@ -54,9 +56,22 @@ softmax_forward (const nn_op_ctx *ctx, nn_error *err)
             sum += yp[j * inner];
           }
         for (int64_t j = 0; j < len; j++)
-          yp[j * inner] = (float) (yp[j * inner] / sum);
+          yp[j * inner] = log_out ? (float) ((double) (xp[j * inner] - max) - log (sum))
+                                  : (float) (yp[j * inner] / sum);
       }
   return NN_OK;
+}
+
+static nn_status
+softmax_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return softmax_any (ctx, false);
+}
+
+static nn_status
+log_softmax_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return softmax_any (ctx, true);
 }
 
 const nn_op nn_op_softmax = {
@@ -64,4 +79,11 @@ const nn_op nn_op_softmax = {
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .attrs = softmax_attrs, .n_attrs = NN_N_ELEMENTS (softmax_attrs),
   .infer = softmax_infer, .forward = softmax_forward,
+};
+
+const nn_op nn_op_log_softmax = {
+  .name = "LogSoftmax", .torch = "LogSoftmax",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = softmax_attrs, .n_attrs = NN_N_ELEMENTS (softmax_attrs),
+  .infer = softmax_infer, .forward = log_softmax_forward,
 };

@@ -1,5 +1,6 @@
 /* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Exp, Log,
- * Reciprocal, Neg and Abs (float32, int64, int32), Identity, Dropout (inference)
+ * Reciprocal, Softplus, Softsign, Selu, Celu, Neg and Abs (float32, int64, int32),
+ * Identity, Dropout (inference)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -117,6 +118,33 @@ clip_f (float x, const float *p)
   return x < p[0] ? p[0] : x > p[1] ? p[1] : x;
 }
 
+/* log(1 + exp(x)) without overflow */
+static float
+softplus_f (float x, const float *p)
+{
+  return x > 0.0f ? x + log1pf (expf (-x)) : log1pf (expf (x));
+}
+
+static float
+softsign_f (float x, const float *p)
+{
+  return x / (1.0f + fabsf (x));
+}
+
+/* ONNX: gamma * (x > 0 ? x : alpha * (exp(x) - 1)) */
+static float
+selu_f (float x, const float *p)
+{
+  return p[1] * (x > 0.0f ? x : p[0] * expm1f (x));
+}
+
+/* ONNX: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) */
+static float
+celu_f (float x, const float *p)
+{
+  return fmaxf (0.0f, x) + fminf (0.0f, p[0] * expm1f (x / p[0]));
+}
+
 static float
 reciprocal_f (float x, const float *p)
 {
@@ -135,11 +163,23 @@ UNARY_FORWARD (sqrt)
 UNARY_FORWARD (exp)
 UNARY_FORWARD (log)
 UNARY_FORWARD (reciprocal)
+UNARY_FORWARD (softplus)
+UNARY_FORWARD (softsign)
+UNARY_FORWARD (selu)
+UNARY_FORWARD (celu)
 
 static const nn_attr_schema leaky_attrs[] = {
   { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
 };
 static const nn_attr_schema elu_attrs[] = {
+  { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+};
+/* float32's nearest values to the constants of the SELU paper, ONNX's defaults */
+static const nn_attr_schema selu_attrs[] = {
+  { .name = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.67326319217681884765625 },
+  { .name = "gamma", .kind = NN_ATTR_FLOAT, .def_f = 1.05070102214813232421875 },
+};
+static const nn_attr_schema celu_attrs[] = {
   { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
 };
 static const nn_attr_schema hard_sigmoid_attrs[] = {
@@ -159,6 +199,10 @@ UNARY_OP (sqrt, "Sqrt", "torch.sqrt", NULL, 0);
 UNARY_OP (exp, "Exp", "torch.exp", NULL, 0);
 UNARY_OP (log, "Log", "torch.log", NULL, 0);
 UNARY_OP (reciprocal, "Reciprocal", "torch.reciprocal", NULL, 0);
+UNARY_OP (softplus, "Softplus", "Softplus", NULL, 0);
+UNARY_OP (softsign, "Softsign", "Softsign", NULL, 0);
+UNARY_OP (selu, "Selu", "SELU", selu_attrs, 2);
+UNARY_OP (celu, "Celu", "CELU", celu_attrs, 1);
 
 /* ---------------------------------------------------------------- Neg, Abs */
 
