@@ -793,6 +793,13 @@ one("Selu-attrs", "Selu", [x], 1.5 * torch.where(x > 0, x, 0.5 * torch.expm1(x))
     gamma=1.5)
 one("Celu-default", "Celu", [x], F.celu(x))
 one("Celu-alpha", "Celu", [x], F.celu(x, 0.7), alpha=0.7)
+for op, fn in (("Softplus", F.softplus), ("Softsign", F.softsign), ("Selu", F.selu),
+               ("Celu", F.celu), ("LogSoftmax", lambda t: torch.log_softmax(t, -1))):
+    for tag, t in (("rank0", torch.tensor(-0.75)), ("empty", randn(2, 0))):
+        if op == "LogSoftmax" and tag == "rank0":
+            t = randn(1, 4)
+            tag = "rank2-one-row"
+        one("%s-%s" % (op, tag), op, [t], fn(t))
 x = randn(2, 4, 5, 3)
 for i, slope in enumerate((randn(1), randn(4, 1, 1), randn(3), randn(2, 4, 5, 3))):
     ref = torch.where(x < 0, x * slope, x)

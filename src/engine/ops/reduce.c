@@ -220,7 +220,8 @@ arg_infer (const nn_op_ctx *ctx, nn_error *err)
 }
 
 /* the index of the largest (sign 1) or smallest (sign -1) element along the axis; NaN
- * counts as the largest and the smallest, as in torch.argmax */
+ * counts as the largest and the smallest, as in torch.argmax. Integers are compared as
+ * doubles: exactly up to 2^53. */
 static nn_status
 arg_forward (const nn_op_ctx *ctx, double sign)
 {

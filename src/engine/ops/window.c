@@ -173,7 +173,8 @@ nn_window_transpose_init (const nn_op_ctx *ctx, const nn_window_attrs *a, int ou
 
       if (w->in[i] == NN_DIM_SYMBOLIC)
         {
-          w->out[i] = NN_DIM_SYMBOLIC;
+          /* output_shape fixes the size; the pads follow once the input's is known */
+          w->out[i] = n_shape != 0 ? shape[i] : NN_DIM_SYMBOLIC;
           continue;
         }
       if (n_shape != 0 || same)
