@@ -939,6 +939,17 @@ test_infer_errors_misc (void)
   g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "LogSoftmax", "lsm", 1, ONE ("x")),
                                           "axis", 4, &err), ==, NN_OK);
   expect_infer_error (g, "node 'lsm' (LogSoftmax)", NN_STATUS_INVALID_ARG, "axis 4");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_INT64, 4, xs);
+  op_node (g, "IsNaN", "nan", 1, ONE ("x"));
+  expect_infer_error (g, "node 'nan' (IsNaN)", NN_STATUS_SHAPE, "takes float32");
+
+  g = nn_graph_new ();
+  typed_input (g, "x", NN_DTYPE_FLOAT32, 4, xs);
+  typed_input (g, "b", NN_DTYPE_BOOL, 4, xs);
+  op_node (g, "Xor", "xor", 2, (const char *const[]) { "x", "b" });
+  expect_infer_error (g, "node 'xor' (Xor)", NN_STATUS_SHAPE, "takes bool");
 }
 
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */

@@ -843,6 +843,39 @@ ref, ind = F.max_pool1d(x, 3, 2, 1, return_indices=True)
 one("MaxPool-indices-1d", "MaxPool", [x], (ref, ind + torch.arange(6).reshape(2, 3, 1) * 11),
     outs=("y", "i"), kernel_shape=[3], strides=[2], pads=[1, 1])
 
+# ---- Floor, Ceil, Round, Sin, Cos, Sign, Xor, IsNaN, IsInf, ReduceL1/SumSquare/LogSum/
+# LogSumExp
+x = torch.cat([randn(20) * 4, torch.tensor([0.5, 1.5, 2.5, -0.5, -2.5, 0.0, -0.0,
+                                             float("nan"), float("inf"), -float("inf")])])
+for op, fn in (("Floor", torch.floor), ("Ceil", torch.ceil), ("Round", torch.round),
+               ("Sin", torch.sin), ("Cos", torch.cos),
+               # numpy: ONNX's reference keeps NaN, torch.sign gives 0
+               ("Sign", lambda t: torch.from_numpy(np.asarray(np.sign(t.numpy())))),
+               ("IsNaN", torch.isnan), ("IsInf", torch.isinf)):
+    one(op, op, [x], fn(x))
+    one(op + "-rank0", op, [torch.tensor(-1.5)], fn(torch.tensor(-1.5)))
+one("IsInf-positive-only", "IsInf", [x], torch.isposinf(x), detect_negative=0)
+one("IsInf-negative-only", "IsInf", [x], torch.isneginf(x), detect_positive=0)
+one("Xor-bcast", "Xor", [ba, bb], torch.logical_xor(ba, bb))
+more_red = [("ReduceL1", lambda t, d, k: t.abs().sum(dim=d, keepdim=k)),
+            ("ReduceSumSquare", lambda t, d, k: (t * t).sum(dim=d, keepdim=k)),
+            ("ReduceLogSum", lambda t, d, k: torch.log(t.sum(dim=d, keepdim=k))),
+            ("ReduceLogSumExp", lambda t, d, k: torch.logsumexp(t, dim=d, keepdim=k))]
+for op, fn in more_red:
+    x = randn(3, 4, 5) * 3
+    if op == "ReduceLogSum":
+        x = x.abs() + 0.1
+    for i, (axes, keep) in enumerate((([1], 1), ([0, -1], 0), (None, 1))):
+        d = tuple(axes) if axes is not None else (0, 1, 2)
+        kw = {"axes": axes} if axes is not None else {}
+        one("%s-%d" % (op, i), op, [x], fn(x, d, bool(keep)), tol=(1e-5, 1e-5), keepdims=keep,
+            **kw)
+    e = torch.zeros(0, 3)
+    one("%s-empty" % op, op, [e], fn(e, (0,), False), axes=[0], keepdims=0)
+xl = torch.tensor([[1000.0, 1000.0, -3.0], [-math.inf, -math.inf, -math.inf]])
+one("ReduceLogSumExp-large", "ReduceLogSumExp", [xl], torch.logsumexp(xl, 1), axes=[1],
+    keepdims=0)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

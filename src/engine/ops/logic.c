@@ -1,5 +1,5 @@
 /* ops/logic.c - comparisons and boolean logic with numpy broadcasting: Equal, Less,
- * Greater, LessOrEqual, GreaterOrEqual, Not, And, Or, Where
+ * Greater, LessOrEqual, GreaterOrEqual, Not, And, Or, Xor, Where, IsNaN, IsInf
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -10,12 +10,13 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ops/op.h"
 
 typedef enum logic_kind {
-  LOGIC_EQ, LOGIC_LT, LOGIC_GT, LOGIC_LE, LOGIC_GE, LOGIC_AND, LOGIC_OR
+  LOGIC_EQ, LOGIC_LT, LOGIC_GT, LOGIC_LE, LOGIC_GE, LOGIC_AND, LOGIC_OR, LOGIC_XOR
 } logic_kind;
 
 #define MASK_NUMERIC (NN_MASK_F32 | NN_MASK_INT)
@@ -53,7 +54,7 @@ bool_infer (const nn_op_ctx *ctx, nn_error *err)
   ((kind) == LOGIC_EQ ? (u) == (v) : (kind) == LOGIC_LT ? (u) < (v)            \
    : (kind) == LOGIC_GT ? (u) > (v) : (kind) == LOGIC_LE ? (u) <= (v)          \
    : (kind) == LOGIC_GE ? (u) >= (v) : (kind) == LOGIC_AND ? ((u) && (v))      \
-   : ((u) || (v)))
+   : (kind) == LOGIC_OR ? ((u) || (v)) : (!(u) != !(v)))
 
 static nn_status
 logic_forward (const nn_op_ctx *ctx, logic_kind kind)
@@ -103,6 +104,7 @@ LOGIC_OP (less_or_equal, LOGIC_LE, "LessOrEqual", "torch.le", compare_infer);
 LOGIC_OP (greater_or_equal, LOGIC_GE, "GreaterOrEqual", "torch.ge", compare_infer);
 LOGIC_OP (and, LOGIC_AND, "And", "torch.logical_and", bool_infer);
 LOGIC_OP (or, LOGIC_OR, "Or", "torch.logical_or", bool_infer);
+LOGIC_OP (xor, LOGIC_XOR, "Xor", "torch.logical_xor", bool_infer);
 
 /* ---------------------------------------------------------------- Not */
 
@@ -165,4 +167,63 @@ const nn_op nn_op_where = {
   .name = "Where", .torch = "torch.where",
   .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
   .infer = where_infer, .forward = where_forward,
+};
+
+/* ---------------------------------------------------------------- IsNaN, IsInf */
+
+static const nn_attr_schema is_inf_attrs[] = {
+  { .name = "detect_negative", .kind = NN_ATTR_INT, .def_i = 1, .min = 0, .max = 1 },
+  { .name = "detect_positive", .kind = NN_ATTR_INT, .def_i = 1, .min = 0, .max = 1 },
+};
+
+static nn_status
+float_test_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err);
+
+  if (s == NN_OK)
+    {
+      *ctx->out[0] = *ctx->in[0];
+      ctx->out[0]->dtype = NN_DTYPE_BOOL;
+    }
+  return s;
+}
+
+/* inf: which infinities count (bit 0 negative, bit 1 positive), 0 for NaN */
+static nn_status
+float_test_forward (const nn_op_ctx *ctx, int inf)
+{
+  const float *x = ctx->value[0]->data;
+  uint8_t *y = ctx->y[0]->data;
+  int64_t n = nn_array_numel (ctx->y[0]);
+
+  for (int64_t i = 0; i < n; i++)
+    y[i] = inf == 0 ? isnan (x[i]) != 0
+                    : isinf (x[i]) && (x[i] < 0.0f ? inf & 1 : inf & 2);
+  return NN_OK;
+}
+
+static nn_status
+is_nan_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return float_test_forward (ctx, 0);
+}
+
+static nn_status
+is_inf_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return float_test_forward (ctx, (int) nn_attr_i (ctx, 0) | (int) nn_attr_i (ctx, 1) << 1);
+}
+
+const nn_op nn_op_is_nan = {
+  .name = "IsNaN", .torch = "torch.isnan",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .infer = float_test_infer, .forward = is_nan_forward,
+};
+
+const nn_op nn_op_is_inf = {
+  .name = "IsInf", .torch = "torch.isinf",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = is_inf_attrs, .n_attrs = NN_N_ELEMENTS (is_inf_attrs),
+  .infer = float_test_infer, .forward = is_inf_forward,
 };

@@ -1,12 +1,13 @@
-/* ops/reduce.c - ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL2
+/* ops/reduce.c - ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL2,
+ * ReduceL1, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp
  * (axes as attribute or as input, whichever the model gives: ReduceSum moved them to an
  * input at opset 13, the others at 18; keepdims, noop_with_empty_axes), ArgMax, ArgMin
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Floats accumulate in double, integers in int64 (Sum, Prod, Max and Min take float32,
- * int64 and int32; Mean and L2 float32). An empty reduction gives ONNX's identity: 0
- * for Sum and L2, 1 for Prod, -inf / +inf (the integer's extremes) for Max / Min, NaN
+ * int64 and int32; the others float32). An empty reduction gives ONNX's identity: 0
+ * for Sum, L1, L2 and SumSquare, -inf for LogSum and LogSumExp, 1 for Prod, -inf / +inf (the integer's extremes) for Max / Min, NaN
  * for Mean as in PyTorch. Max and Min propagate NaN like torch.amax.
  */
 #include "config.h"
@@ -53,7 +54,10 @@ reduce_mask (const nn_op_ctx *ctx, bool *mask, bool *noop, nn_error *err)
   return NN_OK;
 }
 
-typedef enum reduce_kind { RED_MEAN, RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_L2 } reduce_kind;
+typedef enum reduce_kind {
+  RED_MEAN, RED_SUM, RED_MAX, RED_MIN, RED_PROD, RED_L2, RED_L1, RED_SUM_SQUARE, RED_LOG_SUM,
+  RED_LOG_SUM_EXP
+} reduce_kind;
 
 static nn_status
 reduce_infer_mask (const nn_op_ctx *ctx, unsigned dtypes, nn_error *err)
@@ -92,9 +96,37 @@ reduce_infer_numeric (const nn_op_ctx *ctx, nn_error *err)
     case RED_MAX: acc = (v) > acc || (v) != (v) || acc != acc ? (v) : acc; break; \
     case RED_MIN: acc = (v) < acc || (v) != (v) || acc != acc ? (v) : acc; break; \
     case RED_PROD: acc *= (v); break;                                             \
-    case RED_L2: acc += (v) * (v); break;                                         \
+    case RED_L2: case RED_SUM_SQUARE: acc += (v) * (v); break;                    \
+    case RED_L1: acc += (v) < 0 ? -(v) : (v); break;                              \
     default: acc += (v); break;                                                   \
     }
+
+/* log(sum(exp(x))) as max + log(sum(exp(x - max))); acc holds m doubles, freed here */
+static nn_status
+log_sum_exp (const nn_op_ctx *ctx, const nn_type *x, const nn_type *const *ops,
+             double *acc)
+{
+  int64_t n = nn_array_numel (ctx->value[0]), m = nn_array_numel (ctx->y[0]);
+  const float *src = ctx->value[0]->data;
+  float *y = ctx->y[0]->data;
+  nn_bcast it;
+
+  for (int64_t i = 0; i < m; i++)
+    y[i] = -INFINITY;
+  nn_bcast_init (&it, x, 1, ops);
+  for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
+    y[it.off[0]] = fmaxf (y[it.off[0]], src[i]);
+  for (int64_t i = 0; i < m; i++)
+    acc[i] = 0.0;
+  nn_bcast_init (&it, x, 1, ops);
+  for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
+    acc[it.off[0]] += isinf (y[it.off[0]]) ? (src[i] == y[it.off[0]] ? 1.0 : 0.0)
+                                           : exp ((double) src[i] - y[it.off[0]]);
+  for (int64_t i = 0; i < m; i++)
+    y[i] = isinf (y[i]) && y[i] > 0 ? y[i] : (float) (y[i] + log (acc[i]));
+  free (acc);
+  return NN_OK;
+}
 
 static nn_status
 reduce_forward_kind (const nn_op_ctx *ctx, reduce_kind kind, nn_error *err)
@@ -131,6 +163,8 @@ reduce_forward_kind (const nn_op_ctx *ctx, reduce_kind kind, nn_error *err)
     if (mask[i])
       kept.shape[i] = 1;
   /* walk the input; operand 0 is the output with the reduced axes kept as size 1 */
+  if (kind == RED_LOG_SUM_EXP)
+    return log_sum_exp (ctx, x, ops, acc_f);
   nn_bcast_init (&it, x, 1, ops);
   for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
     if (is_float)
@@ -152,7 +186,9 @@ reduce_forward_kind (const nn_op_ctx *ctx, reduce_kind kind, nn_error *err)
     else if (kind == RED_MEAN)
       ((float *) ctx->y[0]->data)[i] = n > 0 ? (float) (acc_f[i] / (double) (n / m)) : NAN;
     else
-      ((float *) ctx->y[0]->data)[i] = (float) (kind == RED_L2 ? sqrt (acc_f[i]) : acc_f[i]);
+      ((float *) ctx->y[0]->data)[i] = (float) (kind == RED_L2 ? sqrt (acc_f[i])
+                                                : kind == RED_LOG_SUM ? log (acc_f[i])
+                                                : acc_f[i]);
   free (acc_f);
   free (acc_i);
   return NN_OK;
@@ -177,6 +213,12 @@ REDUCE_OP (reduce_max, RED_MAX, "ReduceMax", "torch.amax", reduce_infer_numeric)
 REDUCE_OP (reduce_min, RED_MIN, "ReduceMin", "torch.amin", reduce_infer_numeric);
 REDUCE_OP (reduce_prod, RED_PROD, "ReduceProd", "torch.prod", reduce_infer_numeric);
 REDUCE_OP (reduce_l2, RED_L2, "ReduceL2", "torch.linalg.vector_norm", reduce_infer);
+REDUCE_OP (reduce_l1, RED_L1, "ReduceL1", "torch.linalg.vector_norm(ord=1)", reduce_infer);
+REDUCE_OP (reduce_sum_square, RED_SUM_SQUARE, "ReduceSumSquare", "torch.sum(x * x)",
+           reduce_infer);
+REDUCE_OP (reduce_log_sum, RED_LOG_SUM, "ReduceLogSum", "torch.log(torch.sum)", reduce_infer);
+REDUCE_OP (reduce_log_sum_exp, RED_LOG_SUM_EXP, "ReduceLogSumExp", "torch.logsumexp",
+           reduce_infer);
 
 /* ---------------------------------------------------------------- ArgMax, ArgMin */
 

@@ -1,5 +1,6 @@
 /* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Exp, Log,
- * Reciprocal, Softplus, Softsign, Selu, Celu, Neg and Abs (float32, int64, int32),
+ * Reciprocal, Softplus, Softsign, Selu, Celu, Floor, Ceil, Round, Sin, Cos, Sign, Neg
+ * and Abs (float32, int64, int32),
  * Identity, Dropout (inference)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -94,6 +95,18 @@ LIBM_F (erf, erff)
 LIBM_F (sqrt, sqrtf)
 LIBM_F (exp, expf)
 LIBM_F (log, logf)
+LIBM_F (floor, floorf)
+LIBM_F (ceil, ceilf)
+LIBM_F (round, nearbyintf)   /* ONNX Round: halves to even (the default rounding mode) */
+LIBM_F (sin, sinf)
+LIBM_F (cos, cosf)
+
+/* ONNX Sign: -1, 0 or 1; NaN stays NaN */
+static float
+sign_f (float x, const float *p)
+{
+  return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+}
 
 /* ONNX: max(0, min(1, alpha * x + beta)) */
 static float
@@ -167,6 +180,12 @@ UNARY_FORWARD (softplus)
 UNARY_FORWARD (softsign)
 UNARY_FORWARD (selu)
 UNARY_FORWARD (celu)
+UNARY_FORWARD (floor)
+UNARY_FORWARD (ceil)
+UNARY_FORWARD (round)
+UNARY_FORWARD (sin)
+UNARY_FORWARD (cos)
+UNARY_FORWARD (sign)
 
 static const nn_attr_schema leaky_attrs[] = {
   { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
@@ -203,6 +222,12 @@ UNARY_OP (softplus, "Softplus", "Softplus", NULL, 0);
 UNARY_OP (softsign, "Softsign", "Softsign", NULL, 0);
 UNARY_OP (selu, "Selu", "SELU", selu_attrs, 2);
 UNARY_OP (celu, "Celu", "CELU", celu_attrs, 1);
+UNARY_OP (floor, "Floor", "torch.floor", NULL, 0);
+UNARY_OP (ceil, "Ceil", "torch.ceil", NULL, 0);
+UNARY_OP (round, "Round", "torch.round", NULL, 0);
+UNARY_OP (sin, "Sin", "torch.sin", NULL, 0);
+UNARY_OP (cos, "Cos", "torch.cos", NULL, 0);
+UNARY_OP (sign, "Sign", "torch.sign", NULL, 0);
 
 /* ---------------------------------------------------------------- Neg, Abs */
 
