@@ -952,6 +952,48 @@ test_infer_errors_misc (void)
   expect_infer_error (g, "node 'xor' (Xor)", NN_STATUS_SHAPE, "takes bool");
 }
 
+static void
+test_infer_errors_select (void)
+{
+  int64_t xs[] = { 2, 3, 4, 4 }, s5[] = { 5 };
+  nn_error err;
+  nn_graph *g = nn_graph_new ();
+
+  add_input (g, "x", 4, xs);
+  int_init (g, "k", 1, (int64_t[]) { 5 });
+  op_node (g, "TopK", "best", 2, (const char *const[]) { "x", "k" });
+  expect_infer_error (g, "node 'best' (TopK)", NN_STATUS_INVALID_ARG, "K = 5");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  typed_input (g, "i", NN_DTYPE_INT64, 2, (int64_t[]) { 2, 5 });
+  op_node (g, "GatherND", "pick", 2, (const char *const[]) { "x", "i" });
+  expect_infer_error (g, "node 'pick' (GatherND)", NN_STATUS_SHAPE, "do not fit");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  typed_input (g, "i", NN_DTYPE_INT64, 2, (int64_t[]) { 2, 2 });
+  op_node (g, "GatherElements", "pick", 2, (const char *const[]) { "x", "i" });
+  expect_infer_error (g, "node 'pick' (GatherElements)", NN_STATUS_SHAPE, "rank of the data");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 1, s5);
+  op_node (g, "Trilu", "tri", 1, ONE ("x"));
+  expect_infer_error (g, "node 'tri' (Trilu)", NN_STATUS_SHAPE, "at least 2");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  g_assert_cmpint (nn_graph_set_attr_int (g, op_node (g, "DepthToSpace", "d2s", 1, ONE ("x")),
+                                          "blocksize", 2, &err), ==, NN_OK);
+  expect_infer_error (g, "node 'd2s' (DepthToSpace)", NN_STATUS_SHAPE, "3 channels");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  int_init (g, "axis", 1, (int64_t[]) { 4 });
+  op_node (g, "CumSum", "cum", 2, (const char *const[]) { "x", "axis" });
+  expect_infer_error (g, "node 'cum' (CumSum)", NN_STATUS_INVALID_ARG, "axis 4");
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -1004,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/select", test_infer_errors_select);
   g_test_add_func ("/graph/infer/errors/misc", test_infer_errors_misc);
   g_test_add_func ("/graph/infer/errors/reduce", test_infer_errors_reduce);
   g_test_add_func ("/graph/infer/errors/resize", test_infer_errors_resize);

@@ -876,6 +876,104 @@ xl = torch.tensor([[1000.0, 1000.0, -3.0], [-math.inf, -math.inf, -math.inf]])
 one("ReduceLogSumExp-large", "ReduceLogSumExp", [xl], torch.logsumexp(xl, 1), axes=[1],
     keepdims=0)
 
+# ---- GatherElements, GatherND, NonZero, Trilu, CumSum, TopK, DepthToSpace, SpaceToDepth,
+# Size
+x = randn(4, 5, 3)
+for axis in (0, 1, -1):
+    shp = list(x.shape)
+    shp[axis] = 6
+    shp[(axis + 1) % 3] -= 1
+    it = torch.randint(-x.shape[axis], x.shape[axis], tuple(shp))
+    one("GatherElements-axis%d" % axis, "GatherElements", [x],
+        torch.gather(x, axis, it % x.shape[axis]), inits=[it], axis=axis)
+xi = torch.randint(0, 9, (3, 4), dtype=torch.int64)
+one("GatherElements-int64-runtime", "GatherElements", [xi, torch.tensor([[2], [0], [3]])],
+    torch.gather(xi, 1, torch.tensor([[2], [0], [3]])), axis=1)
+one("GatherElements-empty", "GatherElements", [x], x[:0], inits=[torch.zeros(0, 5, 3, dtype=torch.int64)])
+xg = randn(4, 5, 3).numpy()
+for i, (idx, b) in enumerate((([[1], [3], [-1]], 0), ([[0, 1], [3, 4]], 0), ([[1, 2, 0]], 0),
+                              ([[[1], [0]], [[2], [2]], [[0], [4]], [[3], [1]]], 1),
+                              ([[[1, 2]], [[0, 0]], [[4, 1]], [[2, 2]]], 1))):
+    ia = np.array(idx)
+    if b == 0:
+        ref = np.stack([xg[tuple(r)] for r in ia.reshape(-1, ia.shape[-1])]).reshape(
+            ia.shape[:-1] + xg.shape[ia.shape[-1]:])
+    else:
+        ref = np.stack([np.stack([xg[j][tuple(r)] for r in ia[j].reshape(-1, ia.shape[-1])])
+                        for j in range(ia.shape[0])]).reshape(
+            ia.shape[:-1] + xg.shape[1 + ia.shape[-1]:])
+    one("GatherND-%d" % i, "GatherND", [torch.from_numpy(xg)], torch.from_numpy(ref),
+        inits=[torch.tensor(idx)], batch_dims=b)
+for i, t in enumerate((torch.tensor([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]]),
+                       torch.tensor([[0, 3], [0, 0]], dtype=torch.int64),
+                       torch.tensor([True, False, True, True]), torch.zeros(2, 3),
+                       torch.tensor(2.0), torch.zeros(0, 3))):
+    ref = torch.from_numpy(np.array(np.nonzero(t.numpy().reshape(t.shape) if t.dim() else
+                                               t.numpy().reshape(1)), dtype=np.int64))
+    if t.dim() == 0:
+        ref = torch.zeros(0, 1, dtype=torch.int64)
+    one("NonZero-%d" % i, "NonZero", [t], ref)
+one("NonZero-init", "NonZero", [], torch.tensor([[0, 1, 1], [1, 0, 2]]),
+    inits=[torch.tensor([[0, 4, 0], [1, 0, 2]])])
+x = randn(2, 4, 5)
+for upper in (1, 0):
+    for k in (None, 0, 2, -1, 9):
+        fn = torch.triu if upper else torch.tril
+        inits = [torch.tensor(k)] if k is not None else []
+        one("Trilu-%s-k%s" % ("upper" if upper else "lower", k), "Trilu", [x],
+            fn(x, k or 0), inits=inits, upper=upper)
+xi = torch.randint(-9, 9, (3, 3), dtype=torch.int64)
+one("Trilu-int64", "Trilu", [xi], torch.triu(xi, 1), inits=[torch.tensor(1)])
+x = randn(3, 4, 5)
+for axis in (0, 1, -1):
+    for exclusive in (0, 1):
+        for reverse in (0, 1):
+            t = x.flip(axis) if reverse else x
+            ref = torch.cumsum(t, axis)
+            if exclusive:
+                ref = ref - t
+            ref = ref.flip(axis) if reverse else ref
+            one("CumSum-axis%d-ex%d-rev%d" % (axis, exclusive, reverse), "CumSum", [x], ref,
+                tol=(1e-5, 1e-5), inits=[torch.tensor(axis)], exclusive=exclusive,
+                reverse=reverse)
+xi = torch.randint(-9, 9, (6,), dtype=torch.int32)
+one("CumSum-int32", "CumSum", [xi], torch.cumsum(xi, 0).int(), inits=[torch.tensor(0)])
+x = randn(3, 6, 5)
+for axis in (0, 1, -1):
+    for largest in (1, 0):
+        for k in (1, 3):
+            v, i = torch.topk(x, k, axis, largest=bool(largest))
+            one("TopK-axis%d-l%d-k%d" % (axis, largest, k), "TopK", [x], (v, i),
+                outs=("y", "i"), inits=[torch.tensor([k])], axis=axis, largest=largest)
+ties = torch.tensor([[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, float("nan"), -1.0, 2.0, 5.0]])
+one("TopK-ties-nan", "TopK", [ties], (torch.tensor([[3.0, 3.0, 3.0], [float("nan"), 5.0, 2.0]]),
+                                       torch.tensor([[1, 2, 4], [1, 4, 0]])),
+    outs=("y", "i"), inits=[torch.tensor([3])])
+one("TopK-smallest-ties", "TopK", [ties], (torch.tensor([[0.0, 1.0], [-1.0, 2.0]]),
+                                            torch.tensor([[3, 0], [2, 0]])),
+    outs=("y", "i"), inits=[torch.tensor([2])], largest=0)
+xi = torch.randint(-9, 9, (4, 5), dtype=torch.int64)
+# numpy's stable sort: ONNX puts equal elements by index, torch.topk does not promise it
+i = torch.from_numpy(np.argsort(-xi.numpy(), axis=1, kind="stable"))
+v = torch.gather(xi, 1, i)
+one("TopK-int64-all-runtime-k", "TopK", [xi, torch.tensor([5])], (v, i), outs=("y", "i"))
+one("TopK-k0", "TopK", [x], (x[:, :, :0], torch.zeros(3, 6, 0, dtype=torch.int64)),
+    outs=("y", "i"), inits=[torch.tensor([0])])
+x = randn(2, 12, 3, 4)
+one("DepthToSpace-DCR", "DepthToSpace", [x],
+    torch.from_numpy(np.reshape(np.transpose(np.reshape(x.numpy(), (2, 2, 2, 3, 3, 4)),
+                                             (0, 3, 4, 1, 5, 2)), (2, 3, 6, 8))),
+    symbolic=True, blocksize=2)
+one("DepthToSpace-CRD", "DepthToSpace", [x], F.pixel_shuffle(x, 2), blocksize=2, mode="CRD")
+x = randn(2, 3, 6, 4)
+one("SpaceToDepth", "SpaceToDepth", [x],
+    torch.from_numpy(np.reshape(np.transpose(np.reshape(x.numpy(), (2, 3, 3, 2, 2, 2)),
+                                             (0, 3, 5, 1, 2, 4)), (2, 12, 3, 2))),
+    symbolic=True, blocksize=2)
+one("Size", "Size", [x], torch.tensor(x.numel()), symbolic=True)
+one("Size-rank0", "Size", [torch.tensor(1.0)], torch.tensor(1))
+one("Size-empty", "Size", [torch.zeros(3, 0)], torch.tensor(0))
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

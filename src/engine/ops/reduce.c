@@ -1,7 +1,7 @@
 /* ops/reduce.c - ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd, ReduceL2,
- * ReduceL1, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp
+ * ReduceL1, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp; ArgMax, ArgMin, TopK, CumSum
  * (axes as attribute or as input, whichever the model gives: ReduceSum moved them to an
- * input at opset 13, the others at 18; keepdims, noop_with_empty_axes), ArgMax, ArgMin
+ * input at opset 13, the others at 18; keepdims, noop_with_empty_axes)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -319,4 +319,232 @@ const nn_op nn_op_arg_min = {
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .attrs = arg_attrs, .n_attrs = N_ARG_ATTRS,
   .infer = arg_infer, .forward = arg_min_forward,
+};
+
+/* ---------------------------------------------------------------- CumSum */
+
+/* running sums along axis (a scalar integer input 2); exclusive leaves each element
+ * out of its own sum, reverse runs from the end. Floats sum in double. */
+enum { CUMSUM_EXCLUSIVE, CUMSUM_REVERSE, N_CUMSUM_ATTRS };
+
+static const nn_attr_schema cumsum_attrs[] = {
+  { .name = "exclusive", .kind = NN_ATTR_INT, .def_i = 0, .min = 0, .max = 1 },
+  { .name = "reverse", .kind = NN_ATTR_INT, .def_i = 0, .min = 0, .max = 1 },
+};
+static_assert (NN_N_ELEMENTS (cumsum_attrs) == N_CUMSUM_ATTRS, "cumsum_attrs and its enum");
+
+/* the axis in input 2 (one integer; 0 while its value is not known) */
+static nn_status
+cumsum_axis (const nn_op_ctx *ctx, int32_t *axis, nn_error *err)
+{
+  nn_status s = nn_op_check_dtype (ctx, 1, NN_MASK_INT, err);
+
+  if (s != NN_OK)
+    return s;
+  if (nn_type_numel (ctx->in[1]) != 1)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "axis (input 2) must be one integer");
+  *axis = 0;
+  if (ctx->value[1] == NULL)
+    return NN_OK;
+  *axis = nn_axis_normalize (nn_array_get_i64 (ctx->value[1], 0), ctx->in[0]->rank, false);
+  if (*axis < 0)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is outside the "
+                       "input's %d dimensions", nn_array_get_i64 (ctx->value[1], 0),
+                       (int) ctx->in[0]->rank);
+  return NN_OK;
+}
+
+static nn_status
+cumsum_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  int32_t axis;
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32 | NN_MASK_INT, err)) != NN_OK
+      || (s = cumsum_axis (ctx, &axis, err)) != NN_OK)
+    return s;
+  if (ctx->in[0]->rank == 0)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input is a scalar; it needs an axis");
+  *ctx->out[0] = *ctx->in[0];
+  return NN_OK;
+}
+
+static nn_status
+cumsum_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0];
+  int32_t axis = 0;
+  int64_t outer, dim, inner;
+  bool exclusive = nn_attr_i (ctx, CUMSUM_EXCLUSIVE) != 0;
+  bool reverse = nn_attr_i (ctx, CUMSUM_REVERSE) != 0;
+  bool is_float = x->type.dtype == NN_DTYPE_FLOAT32;
+  nn_status s;
+
+  if ((s = cumsum_axis (ctx, &axis, err)) != NN_OK)
+    return s;
+  outer = nn_dims_product (&x->type, 0, axis);
+  dim = x->type.shape[axis];
+  inner = nn_dims_product (&x->type, axis + 1, x->type.rank);
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        double acc_f = 0.0;
+        int64_t acc_i = 0;
+
+        for (int64_t t = 0; t < dim; t++)
+          {
+            int64_t j = o * dim * inner + (reverse ? dim - 1 - t : t) * inner + i;
+
+            if (exclusive)
+              {
+                if (is_float)
+                  nn_array_set_f64 (ctx->y[0], j, acc_f);
+                else
+                  nn_array_set_i64 (ctx->y[0], j, acc_i);
+              }
+            if (is_float)
+              acc_f += nn_array_get_f64 (x, j);
+            else
+              acc_i = (int64_t) ((uint64_t) acc_i + (uint64_t) nn_array_get_i64 (x, j));
+            if (!exclusive)
+              {
+                if (is_float)
+                  nn_array_set_f64 (ctx->y[0], j, acc_f);
+                else
+                  nn_array_set_i64 (ctx->y[0], j, acc_i);
+              }
+          }
+      }
+  return NN_OK;
+}
+
+const nn_op nn_op_cum_sum = {
+  .name = "CumSum", .torch = "torch.cumsum",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .attrs = cumsum_attrs, .n_attrs = N_CUMSUM_ATTRS,
+  .infer = cumsum_infer, .forward = cumsum_forward,
+};
+
+/* ---------------------------------------------------------------- TopK */
+
+/* the k largest (or smallest) along axis, k the one-integer input 2: Values and Indices
+ * (int64), sorted, equal elements by their index (ONNX's rule); NaN counts as the
+ * largest, as in torch.topk. Always sorted, which sorted=0 allows. */
+enum { TOPK_AXIS, TOPK_LARGEST, TOPK_SORTED, N_TOPK_ATTRS };
+
+static const nn_attr_schema topk_attrs[] = {
+  { .name = "axis", .torch = "dim", .kind = NN_ATTR_INT, .def_i = -1 },
+  { .name = "largest", .torch = "largest", .kind = NN_ATTR_INT, .def_i = 1, .min = 0, .max = 1 },
+  { .name = "sorted", .torch = "sorted", .kind = NN_ATTR_INT, .def_i = 1, .min = 0, .max = 1 },
+};
+static_assert (NN_N_ELEMENTS (topk_attrs) == N_TOPK_ATTRS, "topk_attrs and its enum");
+
+static nn_status
+topk_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, TOPK_AXIS), x->rank, false);
+  int64_t k = NN_DIM_SYMBOLIC;
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32 | NN_MASK_INT, err)) != NN_OK
+      || (s = nn_op_check_dtype (ctx, 1, NN_MASK_INT, err)) != NN_OK)
+    return s;
+  if (axis < 0)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " is outside the "
+                       "input's %d dimensions", nn_attr_i (ctx, TOPK_AXIS), (int) x->rank);
+  if (nn_type_numel (ctx->in[1]) != 1)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "K must be one integer");
+  if (ctx->value[1] != NULL)
+    {
+      k = nn_array_get_i64 (ctx->value[1], 0);
+      if (k < 0 || (x->shape[axis] >= 0 && k > x->shape[axis]))
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "K = %" PRId64 " is not between "
+                           "0 and the %" PRId64 " elements of axis %d", k, x->shape[axis],
+                           (int) axis);
+    }
+  *ctx->out[0] = *x;
+  ctx->out[0]->shape[axis] = k;
+  if (ctx->n_out > 1)
+    {
+      *ctx->out[1] = *ctx->out[0];
+      ctx->out[1]->dtype = NN_DTYPE_INT64;
+    }
+  return NN_OK;
+}
+
+typedef struct topk_item {
+  double v;
+  int64_t i;
+} topk_item;
+
+/* largest first, NaN before everything, then the lower index */
+static int
+topk_desc (const void *pa, const void *pb)
+{
+  const topk_item *a = pa, *b = pb;
+
+  if (isnan (a->v) != isnan (b->v))
+    return isnan (a->v) ? -1 : 1;
+  if (a->v != b->v && !isnan (a->v))
+    return a->v > b->v ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* smallest first, NaN after everything, then the lower index */
+static int
+topk_asc (const void *pa, const void *pb)
+{
+  const topk_item *a = pa, *b = pb;
+
+  if (isnan (a->v) != isnan (b->v))
+    return isnan (a->v) ? 1 : -1;
+  if (a->v != b->v && !isnan (a->v))
+    return a->v < b->v ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static nn_status
+topk_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, TOPK_AXIS), x->type.rank, false);
+  int64_t outer = nn_dims_product (&x->type, 0, axis), dim = x->type.shape[axis];
+  int64_t inner = nn_dims_product (&x->type, axis + 1, x->type.rank);
+  int64_t k = ctx->y[0]->type.shape[axis];
+  bool largest = nn_attr_i (ctx, TOPK_LARGEST) != 0;
+  topk_item *items = malloc ((size_t) (dim > 0 ? dim : 1) * sizeof *items);
+
+  if (items == NULL)
+    return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory");
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        for (int64_t j = 0; j < dim; j++)
+          {
+            items[j].v = nn_array_get_f64 (x, (o * dim + j) * inner + i);
+            items[j].i = j;
+          }
+        qsort (items, (size_t) dim, sizeof *items, largest ? topk_desc : topk_asc);
+        for (int64_t j = 0; j < k; j++)
+          {
+            int64_t at = (o * k + j) * inner + i;
+
+            memcpy ((char *) ctx->y[0]->data + (size_t) at * nn_dtype_size (x->type.dtype),
+                    (const char *) x->data + (size_t) ((o * dim + items[j].i) * inner + i)
+                                             * nn_dtype_size (x->type.dtype),
+                    nn_dtype_size (x->type.dtype));
+            if (ctx->n_out > 1)
+              ((int64_t *) ctx->y[1]->data)[at] = items[j].i;
+          }
+      }
+  free (items);
+  return NN_OK;
+}
+
+const nn_op nn_op_top_k = {
+  .name = "TopK", .torch = "torch.topk",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 2,
+  .attrs = topk_attrs, .n_attrs = N_TOPK_ATTRS,
+  .infer = topk_infer, .forward = topk_forward,
 };
