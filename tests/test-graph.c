@@ -992,6 +992,28 @@ test_infer_errors_select (void)
   int_init (g, "axis", 1, (int64_t[]) { 4 });
   op_node (g, "CumSum", "cum", 2, (const char *const[]) { "x", "axis" });
   expect_infer_error (g, "node 'cum' (CumSum)", NN_STATUS_INVALID_ARG, "axis 4");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  add_input (g, "rois", 2, (int64_t[]) { 3, 5 });
+  typed_input (g, "b", NN_DTYPE_INT64, 1, (int64_t[]) { 3 });
+  op_node (g, "RoiAlign", "roi", 3, (const char *const[]) { "x", "rois", "b" });
+  expect_infer_error (g, "node 'roi' (RoiAlign)", NN_STATUS_SHAPE, "rois [num_rois, 4]");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  add_input (g, "rois", 2, (int64_t[]) { 3, 4 });
+  typed_input (g, "b", NN_DTYPE_INT64, 1, (int64_t[]) { 3 });
+  g_assert_cmpint (nn_graph_set_attr_string (g, op_node (g, "RoiAlign", "roi", 3,
+                                                         (const char *const[]) { "x", "rois", "b" }),
+                                             "mode", "max", &err), ==, NN_OK);
+  expect_infer_error (g, "node 'roi' (RoiAlign)", NN_STATUS_UNSUPPORTED, "'max'");
+
+  g = nn_graph_new ();
+  add_input (g, "boxes", 3, (int64_t[]) { 1, 6, 4 });
+  add_input (g, "scores", 3, (int64_t[]) { 1, 2, 5 });
+  op_node (g, "NonMaxSuppression", "nms", 2, (const char *const[]) { "boxes", "scores" });
+  expect_infer_error (g, "node 'nms' (NonMaxSuppression)", NN_STATUS_SHAPE, "scores [batch");
 }
 
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */

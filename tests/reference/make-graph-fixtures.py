@@ -974,6 +974,65 @@ one("Size", "Size", [x], torch.tensor(x.numel()), symbolic=True)
 one("Size-rank0", "Size", [torch.tensor(1.0)], torch.tensor(1))
 one("Size-empty", "Size", [torch.zeros(3, 0)], torch.tensor(0))
 
+# ---- RoiAlign (torchvision.ops.roi_align), NonMaxSuppression (torchvision.ops.nms)
+import torchvision  # noqa: E402
+
+x = randn(2, 3, 9, 11)
+rois = torch.tensor([[0.5, 1.0, 6.3, 7.7], [2.0, 0.0, 10.5, 8.9], [-1.0, -2.0, 3.0, 4.0],
+                     [4.0, 4.0, 4.5, 4.2], [0.0, 0.0, 22.0, 18.0]])
+bidx = torch.tensor([0, 1, 1, 0, 1])
+for aligned in (True, False):
+    for (oh, ow, ratio, scale) in ((2, 3, 2, 1.0), (4, 4, 0, 0.5), (1, 1, 1, 1.0), (3, 2, 0, 1.0)):
+        ref = torchvision.ops.roi_align(x, torch.cat([bidx[:, None].float(), rois], 1), (oh, ow),
+                                        spatial_scale=scale, sampling_ratio=ratio, aligned=aligned)
+        one("RoiAlign-%s-%dx%d-r%d-s%g" % ("half_pixel" if aligned else "output_half_pixel", oh,
+                                           ow, ratio, scale), "RoiAlign", [x, rois], ref,
+            tol=(1e-4, 1e-5), inits=[bidx],
+            coordinate_transformation_mode="half_pixel" if aligned else "output_half_pixel",
+            output_height=oh, output_width=ow, sampling_ratio=ratio, spatial_scale=scale)
+
+
+def nms_ref(boxes, scores, max_out, iou, score_t, center):
+    out = []
+    for b in range(boxes.shape[0]):
+        bx = boxes[b]
+        if center:
+            bx = torch.stack([bx[:, 0] - bx[:, 2] / 2, bx[:, 1] - bx[:, 3] / 2,
+                              bx[:, 0] + bx[:, 2] / 2, bx[:, 1] + bx[:, 3] / 2], 1)
+        else:  # ONNX [y1, x1, y2, x2], possibly flipped -> torchvision [x1, y1, x2, y2]
+            bx = torch.stack([torch.minimum(bx[:, 1], bx[:, 3]), torch.minimum(bx[:, 0], bx[:, 2]),
+                              torch.maximum(bx[:, 1], bx[:, 3]), torch.maximum(bx[:, 0], bx[:, 2])],
+                             1)
+        for c in range(scores.shape[1]):
+            sc = scores[b, c]
+            keep = torch.nonzero(sc > score_t).flatten() if score_t is not None \
+                else torch.arange(sc.shape[0])
+            sel = keep[torchvision.ops.nms(bx[keep], sc[keep], iou)][:max_out]
+            out += [[b, c, int(i)] for i in sel]
+    return torch.tensor(out, dtype=torch.int64).reshape(-1, 3)
+
+
+g = torch.Generator().manual_seed(5)
+centers = torch.rand(2, 12, 2, generator=g) * 10
+sizes = torch.rand(2, 12, 2, generator=g) * 4 + 1
+boxes_c = torch.cat([centers, sizes], 2)
+corner = torch.cat([centers - sizes / 2, centers + sizes / 2], 2)[:, :, [1, 0, 3, 2]]
+corner[0, 3] = corner[0, 3][[2, 3, 0, 1]]  # a flipped box
+scores = torch.rand(2, 3, 12, generator=g)
+for i, (max_out, iou, score_t) in enumerate(((5, 0.5, None), (12, 0.3, 0.4), (2, 0.7, 0.1),
+                                             (0, 0.5, None), (12, 0.0, None))):
+    inits = [torch.tensor([max_out]), torch.tensor([iou]),
+             torch.tensor([score_t]) if score_t is not None else None]
+    if score_t is None:
+        inits = inits[:2]
+    one("NonMaxSuppression-%d" % i, "NonMaxSuppression", [corner, scores],
+        nms_ref(corner, scores, max_out, iou, score_t, False), inits=inits)
+one("NonMaxSuppression-center", "NonMaxSuppression", [boxes_c, scores],
+    nms_ref(boxes_c, scores, 4, 0.45, 0.2, True),
+    inits=[torch.tensor([4]), torch.tensor([0.45]), torch.tensor([0.2])], center_point_box=1)
+one("NonMaxSuppression-no-max", "NonMaxSuppression", [corner, scores],
+    torch.zeros(0, 3, dtype=torch.int64))
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
