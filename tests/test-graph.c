@@ -1014,6 +1014,20 @@ test_infer_errors_select (void)
   add_input (g, "scores", 3, (int64_t[]) { 1, 2, 5 });
   op_node (g, "NonMaxSuppression", "nms", 2, (const char *const[]) { "boxes", "scores" });
   expect_infer_error (g, "node 'nms' (NonMaxSuppression)", NN_STATUS_SHAPE, "scores [batch");
+
+  g = nn_graph_new ();
+  add_input (g, "x", 4, xs);
+  typed_input (g, "i", NN_DTYPE_INT64, 4, xs);
+  typed_input (g, "u", NN_DTYPE_INT64, 4, xs);
+  op_node (g, "ScatterElements", "put", 3, (const char *const[]) { "x", "i", "u" });
+  expect_infer_error (g, "node 'put' (ScatterElements)", NN_STATUS_SHAPE, "different dtypes");
+
+  g = nn_graph_new ();
+  typed_input (g, "i", NN_DTYPE_INT64, 1, s5);
+  int_init (g, "depth", 1, (int64_t[]) { INT64_C (1) << 40 });
+  f32_init (g, "values", 2, (float[]) { 0, 1 });
+  op_node (g, "OneHot", "hot", 3, (const char *const[]) { "i", "depth", "values" });
+  expect_infer_error (g, "node 'hot' (OneHot)", NN_STATUS_TOO_LARGE, "budget");
 }
 
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */

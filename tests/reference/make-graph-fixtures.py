@@ -1033,6 +1033,75 @@ one("NonMaxSuppression-center", "NonMaxSuppression", [boxes_c, scores],
 one("NonMaxSuppression-no-max", "NonMaxSuppression", [corner, scores],
     torch.zeros(0, 3, dtype=torch.int64))
 
+# ---- ThresholdedRelu, Shrink, Hardmax, ScatterElements, OneHot, LRN
+x = randn(3, 7, 5) * 2
+one("ThresholdedRelu-default", "ThresholdedRelu", [x], torch.where(x > 1.0, x, torch.zeros(())))
+one("ThresholdedRelu-alpha", "ThresholdedRelu", [x], F.threshold(x, 0.3, 0.0), alpha=0.3)
+one("Shrink-hard", "Shrink", [x], F.hardshrink(x, 0.7), lambd=0.7)
+one("Shrink-soft", "Shrink", [x], F.softshrink(x, 0.5), bias=0.5)
+for axis in (0, 1, -1):
+    ref = F.one_hot(torch.argmax(x, axis), x.shape[axis]).float().movedim(-1, axis)
+    one("Hardmax-axis%d" % axis, "Hardmax", [x], ref, axis=axis)
+one("Hardmax-ties", "Hardmax", [torch.tensor([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]])],
+    torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]))
+one("Hardmax-empty", "Hardmax", [torch.zeros(3, 0)], torch.zeros(3, 0))
+data = randn(4, 5, 3)
+for axis in (0, 1, -1):
+    shp = list(data.shape)
+    shp[axis] = 3
+    # distinct positions along the axis, so "none" has one answer
+    it = torch.stack([torch.randperm(data.shape[axis])[:3] for _ in range(int(np.prod(shp)) // 3)])
+    it = it.reshape([s for i, s in enumerate(shp) if i != axis % 3] + [3]).movedim(-1, axis)
+    upd = randn(*shp)
+    one("ScatterElements-axis%d" % axis, "ScatterElements", [data],
+        data.scatter(axis, it, upd), inits=[it - (data.shape[axis] if axis == 1 else 0), upd],
+        axis=axis)
+it = torch.tensor([[0, 1, 0], [2, 2, 2]])
+upd = randn(2, 3)
+d2 = randn(3, 3)
+one("ScatterElements-add", "ScatterElements", [d2], d2.scatter_add(0, it, upd),
+    inits=[it, upd], reduction="add")
+one("ScatterElements-mul", "ScatterElements", [d2], d2.scatter_reduce(0, it, upd, "prod"),
+    inits=[it, upd], reduction="mul")
+one("ScatterElements-max", "ScatterElements", [d2], d2.scatter_reduce(0, it, upd, "amax"),
+    inits=[it, upd], reduction="max")
+one("ScatterElements-min", "ScatterElements", [d2], d2.scatter_reduce(0, it, upd, "amin"),
+    inits=[it, upd], reduction="min")
+di = torch.randint(0, 9, (2, 4), dtype=torch.int64)
+one("ScatterElements-int64-runtime", "ScatterElements",
+    [di, torch.tensor([[3], [0]]), torch.tensor([[-5], [-6]])],
+    di.scatter(1, torch.tensor([[3], [0]]), torch.tensor([[-5], [-6]])), axis=1)
+ind = torch.tensor([[0, 2, -1], [4, 5, -6]])
+for axis in (-1, 0, 1):
+    ref = F.one_hot(torch.where(ind < 0, ind + 5, ind).clamp(0, 4), 5).float()
+    ref = ref * ((ind >= -5) & (ind < 5)).unsqueeze(-1).float()
+    ref = ref * 2.0 - 1.0
+    ref = ref.movedim(-1, axis)
+    one("OneHot-axis%d" % axis, "OneHot", [ind], ref,
+        inits=[torch.tensor(5), torch.tensor([-1.0, 1.0])], axis=axis)
+one("OneHot-int64-values", "OneHot", [torch.tensor([1, 0, 3])],
+    F.one_hot(torch.tensor([1, 0, 3]), 4) * 7, inits=[torch.tensor([4.0]), torch.tensor([0, 7])])
+x = randn(2, 6, 4, 3)
+
+
+def lrn_ref(x, size, a, b, k):
+    """ONNX's window: floor((size-1)/2) channels before, ceil((size-1)/2) after (PyTorch
+    puts the larger half before for an even size)"""
+    xn = x.numpy().astype(np.float64)
+    sq = np.zeros_like(xn)
+    for c in range(xn.shape[1]):
+        lo, hi = max(0, c - (size - 1) // 2), min(xn.shape[1] - 1, c + size // 2)
+        sq[:, c] = (xn[:, lo:hi + 1] ** 2).sum(1)
+    return torch.from_numpy((xn / (k + a / size * sq) ** b).astype(np.float32))
+
+
+for size, a, b, k in ((3, 1e-4, 0.75, 1.0), (2, 0.5, 0.5, 2.0), (5, 0.1, 1.2, 0.5)):
+    ref = F.local_response_norm(x, size, a, b, k) if size % 2 else lrn_ref(x, size, a, b, k)
+    one("LRN-size%d" % size, "LRN", [x], ref, tol=(1e-5, 1e-5), symbolic=True, size=size,
+        alpha=a, beta=b, bias=k)
+one("LRN-size5-numpy", "LRN", [x], lrn_ref(x, 5, 0.1, 1.2, 0.5), tol=(1e-5, 1e-5), size=5,
+    alpha=0.1, beta=1.2, bias=0.5)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

@@ -1,4 +1,5 @@
-/* ops/generate.c - operators that make a tensor from sizes: ConstantOfShape, Range
+/* ops/generate.c - operators that make a tensor from sizes: ConstantOfShape, Range,
+ * OneHot
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -155,4 +156,80 @@ const nn_op nn_op_range = {
   .name = "Range", .torch = "torch.arange",
   .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
   .infer = range_infer, .forward = range_forward,
+};
+
+/* ---------------------------------------------------------------- OneHot */
+
+/* indices (any number type), depth (one number), values [off, on]: a new axis of depth
+ * entries at axis, on where it equals the index (negative indices count from the end,
+ * others outside [-depth, depth) give a row of off) */
+static const nn_attr_schema one_hot_attrs[] = {
+  { .name = "axis", .kind = NN_ATTR_INT, .def_i = -1 },
+};
+
+static nn_status
+one_hot_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *idx = ctx->in[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, 0), idx->rank + 1, false);
+  nn_type *y = ctx->out[0];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32 | NN_MASK_INT, err)) != NN_OK
+      || (s = nn_op_check_dtype (ctx, 1, NN_MASK_F32 | NN_MASK_INT, err)) != NN_OK)
+    return s;
+  if (axis < 0 || idx->rank + 1 > NN_ARRAY_MAX_RANK)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "axis %" PRId64 " does not fit the "
+                       "output's %d dimensions", nn_attr_i (ctx, 0), (int) (idx->rank + 1));
+  if (nn_type_numel (ctx->in[1]) != 1 || nn_type_numel (ctx->in[2]) != 2)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "depth must be one number and values two "
+                       "([off, on])");
+  y->dtype = ctx->in[2]->dtype;
+  y->rank = idx->rank + 1;
+  for (int32_t i = 0, j = 0; i < y->rank; i++)
+    y->shape[i] = i == axis ? NN_DIM_SYMBOLIC : idx->shape[j++];
+  if (ctx->value[1] != NULL)
+    {
+      double d = nn_array_get_f64 (ctx->value[1], 0);
+
+      if (!(d >= 1.0) || d > 9e15)
+        return nn_op_fail (ctx, err, d >= 1.0 ? NN_STATUS_TOO_LARGE : NN_STATUS_INVALID_ARG,
+                           "depth %g must be at least 1 (and fit in memory)", d);
+      y->shape[axis] = (int64_t) d;
+    }
+  return NN_OK;
+}
+
+static nn_status
+one_hot_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *idx = ctx->value[0], *values = ctx->value[2];
+  nn_array *y = ctx->y[0];
+  int32_t axis = nn_axis_normalize (nn_attr_i (ctx, 0), y->type.rank, false);
+  int64_t depth = y->type.shape[axis], outer = nn_dims_product (&y->type, 0, axis);
+  int64_t inner = nn_dims_product (&y->type, axis + 1, y->type.rank);
+  size_t es = nn_dtype_size (y->type.dtype);
+  const char *off = values->data, *on = (const char *) values->data + es;
+
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++)
+      {
+        /* a float index is truncated first, as ONNX's reference casts it */
+        double v = trunc (nn_array_get_f64 (idx, o * inner + i));
+        int64_t hot = -1;
+
+        if (v >= (double) -depth && v < (double) depth)
+          hot = v < 0 ? (int64_t) v + depth : (int64_t) v;
+        for (int64_t d = 0; d < depth; d++)
+          memcpy ((char *) y->data + (size_t) ((o * depth + d) * inner + i) * es,
+                  d == hot ? on : off, es);
+      }
+  return NN_OK;
+}
+
+const nn_op nn_op_one_hot = {
+  .name = "OneHot", .torch = "F.one_hot",
+  .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
+  .attrs = one_hot_attrs, .n_attrs = NN_N_ELEMENTS (one_hot_attrs),
+  .infer = one_hot_infer, .forward = one_hot_forward,
 };

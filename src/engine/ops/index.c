@@ -1,11 +1,12 @@
 /* ops/index.c - operators that pick or place elements by index: Gather, Slice, ScatterND,
- * GatherElements, GatherND, NonZero, Trilu
+ * GatherElements, ScatterElements, GatherND, NonZero, Trilu
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "ops/op.h"
@@ -334,32 +335,48 @@ gather_elements_infer (const nn_op_ctx *ctx, nn_error *err)
   return NN_OK;
 }
 
+/* GatherElements' and ScatterElements' element of data for element j of indices, at
+ * position pos: pos with indices[j] on axis */
+static nn_status
+element_offset (const nn_op_ctx *ctx, const nn_array *x, const nn_array *idx, int64_t j,
+                int32_t axis, const int64_t *pos, const int64_t *strides, int64_t *off,
+                nn_error *err)
+{
+  int64_t i;
+  nn_status s = index_at (ctx, idx, j, x->type.shape[axis], axis, &i, err);
+
+  if (s != NN_OK)
+    return s;
+  *off = 0;
+  for (int32_t a = 0; a < x->type.rank; a++)
+    {
+      int64_t p = a == axis ? i : pos[a];
+
+      if (p >= x->type.shape[a])
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "indices are larger than the data on "
+                           "axis %d", (int) a);
+      *off += p * strides[a];
+    }
+  return NN_OK;
+}
+
 static nn_status
 gather_elements_forward (const nn_op_ctx *ctx, nn_error *err)
 {
   const nn_array *x = ctx->value[0], *idx = ctx->value[1];
   int32_t rank = x->type.rank, axis = nn_axis_normalize (nn_attr_i (ctx, 0), rank, false);
   int64_t strides[NN_ARRAY_MAX_RANK], pos[NN_ARRAY_MAX_RANK] = { 0 };
-  int64_t n = nn_array_numel (idx), dim = x->type.shape[axis];
+  int64_t n = nn_array_numel (idx);
   size_t es = nn_dtype_size (x->type.dtype);
 
   nn_strides (rank, x->type.shape, strides);
   for (int64_t j = 0; j < n; j++)
     {
-      int64_t i, off = 0;
-      nn_status s = index_at (ctx, idx, j, dim, axis, &i, err);
+      int64_t off;
+      nn_status s = element_offset (ctx, x, idx, j, axis, pos, strides, &off, err);
 
       if (s != NN_OK)
         return s;
-      for (int32_t a = 0; a < rank; a++)
-        {
-          int64_t p = a == axis ? i : pos[a];
-
-          if (p >= x->type.shape[a])
-            return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "indices are larger than the data "
-                               "on axis %d", (int) a);
-          off += p * strides[a];
-        }
       memcpy ((char *) ctx->y[0]->data + (size_t) j * es,
               (const char *) x->data + (size_t) off * es, es);
       nn_index_next (rank, idx->type.shape, pos);
@@ -559,4 +576,94 @@ const nn_op nn_op_trilu = {
   .min_in = 1, .max_in = 2, .min_out = 1, .max_out = 1,
   .attrs = trilu_attrs, .n_attrs = NN_N_ELEMENTS (trilu_attrs),
   .infer = trilu_infer, .forward = trilu_forward,
+};
+
+/* ---------------------------------------------------------------- ScatterElements */
+
+/* data with updates[i..., j, k...] placed at data[i..., indices[i..., j, k...], k...]
+ * (indices and updates of one shape, the rank of data), combined by reduction */
+typedef enum scatter_reduction { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL, SCATTER_MAX,
+                                 SCATTER_MIN } scatter_reduction;
+
+static const nn_attr_schema scatter_elements_attrs[] = {
+  { .name = "axis", .torch = "dim", .kind = NN_ATTR_INT, .def_i = 0 },
+  { .name = "reduction", .torch = "reduce", .kind = NN_ATTR_STRING, .def_s = "none",
+    .choices = "none|add|mul|max|min" },
+};
+
+static nn_status
+scatter_elements_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0], *idx = ctx->in[1], *upd = ctx->in[2];
+  char a[160], b[160];
+  nn_status s;
+
+  bool same = upd->rank == idx->rank;
+
+  if ((s = gather_elements_infer (ctx, err)) != NN_OK)
+    return s;
+  if (upd->dtype != x->dtype)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "updates %s and data %s have different "
+                       "dtypes", nn_op_in_str (ctx, 2, a, sizeof a),
+                       nn_op_in_str (ctx, 0, b, sizeof b));
+  for (int32_t i = 0; same && i < idx->rank; i++)
+    same = upd->shape[i] == idx->shape[i] || upd->shape[i] < 0 || idx->shape[i] < 0;
+  if (!same)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "updates %s must have the shape of "
+                       "indices %s", nn_op_in_str (ctx, 2, a, sizeof a),
+                       nn_op_in_str (ctx, 1, b, sizeof b));
+  *ctx->out[0] = *x;
+  return NN_OK;
+}
+
+static nn_status
+scatter_elements_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0], *idx = ctx->value[1], *upd = ctx->value[2];
+  int32_t rank = x->type.rank, axis = nn_axis_normalize (nn_attr_i (ctx, 0), rank, false);
+  int64_t strides[NN_ARRAY_MAX_RANK], pos[NN_ARRAY_MAX_RANK] = { 0 };
+  int64_t n = nn_array_numel (idx);
+  const char *r = nn_attr_s (ctx, 1);
+  scatter_reduction red = strcmp (r, "add") == 0 ? SCATTER_ADD : strcmp (r, "mul") == 0
+                          ? SCATTER_MUL : strcmp (r, "max") == 0 ? SCATTER_MAX
+                          : strcmp (r, "min") == 0 ? SCATTER_MIN : SCATTER_NONE;
+  bool is_float = x->type.dtype == NN_DTYPE_FLOAT32;
+  nn_array *y = ctx->y[0];
+
+  nn_forward_copy (ctx, err);
+  nn_strides (rank, x->type.shape, strides);
+  for (int64_t j = 0; j < n; j++)
+    {
+      int64_t off;
+      nn_status s = element_offset (ctx, x, idx, j, axis, pos, strides, &off, err);
+
+      if (s != NN_OK)
+        return s;
+      if (is_float)
+        {
+          double u = nn_array_get_f64 (upd, j), v = nn_array_get_f64 (y, off);
+
+          v = red == SCATTER_ADD ? v + u : red == SCATTER_MUL ? v * u
+              : red == SCATTER_MAX ? fmax (v, u) : red == SCATTER_MIN ? fmin (v, u) : u;
+          nn_array_set_f64 (y, off, v);
+        }
+      else
+        {
+          int64_t u = nn_array_get_i64 (upd, j), v = nn_array_get_i64 (y, off);
+
+          v = red == SCATTER_ADD ? (int64_t) ((uint64_t) v + (uint64_t) u)
+              : red == SCATTER_MUL ? (int64_t) ((uint64_t) v * (uint64_t) u)
+              : red == SCATTER_MAX ? (v > u ? v : u) : red == SCATTER_MIN ? (v < u ? v : u) : u;
+          nn_array_set_i64 (y, off, v);
+        }
+      nn_index_next (rank, idx->type.shape, pos);
+    }
+  return NN_OK;
+}
+
+const nn_op nn_op_scatter_elements = {
+  .name = "ScatterElements", .torch = "Tensor.scatter",
+  .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
+  .attrs = scatter_elements_attrs, .n_attrs = NN_N_ELEMENTS (scatter_elements_attrs),
+  .infer = scatter_elements_infer, .forward = scatter_elements_forward,
 };

@@ -1,5 +1,5 @@
 /* ops/normalization.c - normalization by statistics of the input itself:
- * LayerNormalization (opset 17), InstanceNormalization
+ * LayerNormalization (opset 17), InstanceNormalization, LRN
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -226,4 +226,67 @@ const nn_op nn_op_instance_normalization = {
   .attrs = instance_norm_attrs, .n_attrs = NN_N_ELEMENTS (instance_norm_attrs),
   .infer = instance_norm_infer, .forward = instance_norm_forward,
   .macs = nn_macs_per_element,
+};
+
+/* ---------------------------------------------------------------- LRN */
+
+/* x / (bias + alpha / size * sum of x^2 over channels [c - (size-1)/2, c + size/2])^beta,
+ * ONNX's window: floor((size - 1) / 2) before, ceil((size - 1) / 2) after */
+enum { LRN_ALPHA, LRN_BETA, LRN_BIAS, LRN_SIZE, N_LRN_ATTRS };
+
+static const nn_attr_schema lrn_attrs[] = {
+  { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1e-4 },
+  { .name = "beta", .torch = "beta", .kind = NN_ATTR_FLOAT, .def_f = 0.75 },
+  { .name = "bias", .torch = "k", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+  { .name = "size", .torch = "size", .kind = NN_ATTR_INT, .def_i = 1, .min = 1,
+    .max = INT64_C (1) << 24 },
+};
+static_assert (NN_N_ELEMENTS (lrn_attrs) == N_LRN_ATTRS, "lrn_attrs and its enum");
+
+static nn_status
+lrn_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err);
+  char a[160];
+
+  if (s != NN_OK)
+    return s;
+  if (ctx->in[0]->rank < 3)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input %s should be [N, C, ...]",
+                       nn_op_in_str (ctx, 0, a, sizeof a));
+  *ctx->out[0] = *ctx->in[0];
+  return NN_OK;
+}
+
+static nn_status
+lrn_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *t = &ctx->value[0]->type;
+  int64_t n = t->shape[0], c = t->shape[1], plane = nn_dims_product (t, 2, t->rank);
+  int64_t size = nn_attr_i (ctx, LRN_SIZE), before = (size - 1) / 2, after = size / 2;
+  double alpha = nn_attr_f (ctx, LRN_ALPHA), beta = nn_attr_f (ctx, LRN_BETA);
+  double bias = nn_attr_f (ctx, LRN_BIAS);
+  const float *x = ctx->value[0]->data;
+  float *y = ctx->y[0]->data;
+
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t ch = 0; ch < c; ch++)
+      for (int64_t p = 0; p < plane; p++)
+        {
+          double sq = 0.0;
+
+          for (int64_t k = ch - before; k <= ch + after; k++)
+            if (k >= 0 && k < c)
+              sq += (double) x[(b * c + k) * plane + p] * x[(b * c + k) * plane + p];
+          y[(b * c + ch) * plane + p]
+            = (float) (x[(b * c + ch) * plane + p] / pow (bias + alpha / (double) size * sq, beta));
+        }
+  return NN_OK;
+}
+
+const nn_op nn_op_lrn = {
+  .name = "LRN", .torch = "LocalResponseNorm",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = lrn_attrs, .n_attrs = N_LRN_ATTRS,
+  .infer = lrn_infer, .forward = lrn_forward,
 };

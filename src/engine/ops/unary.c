@@ -1,6 +1,6 @@
 /* ops/unary.c - element-wise operators of one input: activations, Erf, Sqrt, Exp, Log,
- * Reciprocal, Softplus, Softsign, Selu, Celu, Floor, Ceil, Round, Sin, Cos, Sign, Neg
- * and Abs (float32, int64, int32),
+ * Reciprocal, Softplus, Softsign, Selu, Celu, ThresholdedRelu, Shrink, Floor, Ceil,
+ * Round, Sin, Cos, Sign, Neg and Abs (float32, int64, int32),
  * Identity, Dropout (inference)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -159,6 +159,19 @@ celu_f (float x, const float *p)
 }
 
 static float
+thresholded_relu_f (float x, const float *p)
+{
+  return x > p[0] ? x : 0.0f;
+}
+
+/* ONNX Shrink: x + bias below -lambd, x - bias above lambd, 0 between */
+static float
+shrink_f (float x, const float *p)
+{
+  return x < -p[1] ? x + p[0] : x > p[1] ? x - p[0] : 0.0f;
+}
+
+static float
 reciprocal_f (float x, const float *p)
 {
   return 1.0f / x;
@@ -186,6 +199,8 @@ UNARY_FORWARD (round)
 UNARY_FORWARD (sin)
 UNARY_FORWARD (cos)
 UNARY_FORWARD (sign)
+UNARY_FORWARD (thresholded_relu)
+UNARY_FORWARD (shrink)
 
 static const nn_attr_schema leaky_attrs[] = {
   { .name = "alpha", .torch = "negative_slope", .kind = NN_ATTR_FLOAT, .def_f = 0.01 },
@@ -200,6 +215,13 @@ static const nn_attr_schema selu_attrs[] = {
 };
 static const nn_attr_schema celu_attrs[] = {
   { .name = "alpha", .torch = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+};
+static const nn_attr_schema thresholded_relu_attrs[] = {
+  { .name = "alpha", .torch = "threshold", .kind = NN_ATTR_FLOAT, .def_f = 1.0 },
+};
+static const nn_attr_schema shrink_attrs[] = {
+  { .name = "bias", .kind = NN_ATTR_FLOAT, .def_f = 0.0 },
+  { .name = "lambd", .torch = "lambd", .kind = NN_ATTR_FLOAT, .def_f = 0.5 },
 };
 static const nn_attr_schema hard_sigmoid_attrs[] = {
   { .name = "alpha", .kind = NN_ATTR_FLOAT, .def_f = 0.2 },
@@ -228,6 +250,8 @@ UNARY_OP (round, "Round", "torch.round", NULL, 0);
 UNARY_OP (sin, "Sin", "torch.sin", NULL, 0);
 UNARY_OP (cos, "Cos", "torch.cos", NULL, 0);
 UNARY_OP (sign, "Sign", "torch.sign", NULL, 0);
+UNARY_OP (thresholded_relu, "ThresholdedRelu", "Threshold", thresholded_relu_attrs, 1);
+UNARY_OP (shrink, "Shrink", "Hardshrink", shrink_attrs, 2);
 
 /* ---------------------------------------------------------------- Neg, Abs */
 
