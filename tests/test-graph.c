@@ -1030,6 +1030,70 @@ test_infer_errors_select (void)
   expect_infer_error (g, "node 'hot' (OneHot)", NN_STATUS_TOO_LARGE, "budget");
 }
 
+/* every operator of a family refuses what the family's inference refuses, naming the
+ * node: one input of the given dtype and shape, the rest the same value */
+static void
+test_infer_errors_table (void)
+{
+  static const struct {
+    const char *op;
+    int n_in;
+    nn_dtype dtype;
+    int32_t rank;
+    nn_status status;
+    const char *want;
+  } cases[] = {
+    { "Exp", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Log", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Reciprocal", 1, NN_DTYPE_INT32, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Softplus", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Softsign", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Selu", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Celu", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Floor", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Ceil", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Round", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Sin", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Cos", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Sign", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "ThresholdedRelu", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Shrink", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "IsInf", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Hardmax", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "Abs", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "Sum", 2, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "Min", 3, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "Greater", 2, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "LessOrEqual", 2, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "GreaterOrEqual", 2, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "And", 2, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "takes bool" },
+    { "Or", 2, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes bool" },
+    { "ReduceMax", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "ReduceMin", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "ReduceProd", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "ReduceL1", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "ReduceSumSquare", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "ReduceLogSum", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "ReduceLogSumExp", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "GlobalMaxPool", 1, NN_DTYPE_FLOAT32, 1, NN_STATUS_SHAPE, "[N, C, ...]" },
+    { "LRN", 1, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "[N, C, ...]" },
+    { "SpaceToDepth", 1, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "[N, C, H, W]" },
+    { "ArgMin", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      nn_graph *g = nn_graph_new ();
+      const char *in[3] = { "x", "x", "x" };
+      char want[96];
+
+      typed_input (g, "x", cases[k].dtype, cases[k].rank, (int64_t[]) { 2, 3 });
+      op_node (g, cases[k].op, "n", cases[k].n_in, in);
+      snprintf (want, sizeof want, "node 'n' (%s)", cases[k].op);
+      expect_infer_error (g, want, cases[k].status, cases[k].want);
+    }
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -1082,6 +1146,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/arith", test_infer_errors_arith);
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
+  g_test_add_func ("/graph/infer/errors/table", test_infer_errors_table);
   g_test_add_func ("/graph/infer/errors/select", test_infer_errors_select);
   g_test_add_func ("/graph/infer/errors/misc", test_infer_errors_misc);
   g_test_add_func ("/graph/infer/errors/reduce", test_infer_errors_reduce);
