@@ -1094,6 +1094,75 @@ test_infer_errors_table (void)
     }
 }
 
+/* sizes known only when running: absurd ones fail there, naming the node, before any
+ * allocation; nothing crashes */
+static void
+test_run_absurd_sizes (void)
+{
+  static const struct {
+    const char *op;
+    nn_dtype dtype;       /* of the size input (input 2, or 1 for Range's limit) */
+    double v[4];
+    int n;
+    nn_status status;
+  } cases[] = {
+    { "Tile", NN_DTYPE_INT64, { 1 << 30, 1 << 30 }, 2, NN_STATUS_TOO_LARGE },
+    { "Expand", NN_DTYPE_INT64, { 1 << 30, 1 << 30, 1, 1 }, 4, NN_STATUS_TOO_LARGE },
+    { "Expand", NN_DTYPE_INT64, { -2, 3 }, 2, NN_STATUS_INVALID_ARG },
+    { "Pad", NN_DTYPE_INT64, { 0, 1 << 30, 0, 1 << 30 }, 4, NN_STATUS_TOO_LARGE },
+    { "Pad", NN_DTYPE_INT64, { 0, -9, 0, 0 }, 4, NN_STATUS_INVALID_ARG },
+    { "Range", NN_DTYPE_FLOAT32, { 1e18 }, 0, NN_STATUS_TOO_LARGE },
+    { "ConstantOfShape", NN_DTYPE_INT64, { 1 << 30, 1 << 30 }, 2, NN_STATUS_TOO_LARGE },
+  };
+  int64_t xs[] = { 2, 3 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      nn_graph *g = nn_graph_new ();
+      bool range = strcmp (cases[k].op, "Range") == 0, cos = cases[k].op[0] == 'C';
+      int64_t len = cases[k].n;
+      nn_type st = { .dtype = cases[k].dtype, .rank = range ? 0 : 1, .shape = { len } };
+      nn_array *x = nn_array_new_f32 (range ? 0 : 2, xs, NULL), *v = nn_array_new (&st, NULL);
+      nn_array *y = NULL;
+      nn_error err;
+
+      for (int i = 0; i < (range ? 1 : cases[k].n); i++)
+        if (cases[k].dtype == NN_DTYPE_FLOAT32)
+          ((float *) v->data)[i] = (float) cases[k].v[i];
+        else
+          ((int64_t *) v->data)[i] = (int64_t) cases[k].v[i];
+      if (range)
+        {
+          nn_type t0 = { .dtype = NN_DTYPE_FLOAT32, .rank = 0 };
+          nn_array *one = nn_array_new (&t0, NULL);
+
+          ((float *) one->data)[0] = 1.0f;
+          g_assert_cmpint (nn_graph_add_input (g, "x", &t0, &err), ==, NN_OK);
+          g_assert_cmpint (nn_graph_add_initializer (g, "one", one, &err), ==, NN_OK);
+          nn_array_free (x);
+          x = nn_array_new (&t0, NULL);
+        }
+      else
+        add_input (g, "x", 2, xs);
+      g_assert_cmpint (nn_graph_add_input (g, "v", &st, &err), ==, NN_OK);
+      if (range)
+        op_node (g, "Range", "n", 3, (const char *const[]) { "x", "v", "one" });
+      else if (cos)
+        op_node (g, cases[k].op, "n", 1, ONE ("v"));
+      else
+        op_node (g, cases[k].op, "n", 2, (const char *const[]) { "x", "v" });
+      g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_OK);
+      if (nn_graph_run (g, (const nn_array *const[]) { x, v }, &y, NULL, &err)
+          != cases[k].status)
+        g_error ("%s case %u: %s", cases[k].op, k, err.message);
+      assert_message (&err, "node 'n'", cases[k].op);
+      g_assert_null (y);
+      nn_array_free (x);
+      nn_array_free (v);
+      nn_graph_free (g);
+    }
+}
+
 /* Cast where numpy is undefined: NaN and out-of-range floats saturate */
 static void
 test_cast_saturate (void)
@@ -1147,6 +1216,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/infer/errors/generate", test_infer_errors_generate);
   g_test_add_func ("/graph/run/cast-saturate", test_cast_saturate);
   g_test_add_func ("/graph/infer/errors/table", test_infer_errors_table);
+  g_test_add_func ("/graph/run/absurd-sizes", test_run_absurd_sizes);
   g_test_add_func ("/graph/infer/errors/select", test_infer_errors_select);
   g_test_add_func ("/graph/infer/errors/misc", test_infer_errors_misc);
   g_test_add_func ("/graph/infer/errors/reduce", test_infer_errors_reduce);
