@@ -1,5 +1,5 @@
-/* ops/conv.c - Conv (1-d and 2-d; groups, depthwise, dilation, asymmetric pads,
- * auto_pad): im2col per group, then the engine's one GEMM (nn_sgemm)
+/* ops/conv.c - Conv and ConvTranspose (1-d and 2-d; groups, depthwise, dilation,
+ * asymmetric pads, auto_pad): im2col (col2im) per group and the engine's GEMM (nn_sgemm)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -148,6 +148,33 @@ im2col (const nn_window *w, const float *x, int64_t channels, float *col)
         }
 }
 
+/* a rows x cols float scratch matrix, checked against the memory budget */
+static nn_status
+conv_scratch (const nn_op_ctx *ctx, int64_t rows, int64_t cols, const char *what, float **col,
+              nn_error *err)
+{
+  nn_type t = { .dtype = NN_DTYPE_FLOAT32, .rank = 2, .shape = { rows, cols } };
+  size_t bytes;
+  nn_status s;
+
+  if ((s = nn_type_check (&t, false, what, &bytes, err)) != NN_OK)
+    return nn_op_fail (ctx, err, s, "%s", err ? err->message : "");
+  *col = malloc (bytes ? bytes : 1);
+  if (*col == NULL)
+    return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory for %zu bytes of scratch",
+                       bytes);
+  return NN_OK;
+}
+
+/* y[m][p] += bias[m] over m channels of plane p */
+static void
+add_bias (float *y, const float *bias, int64_t m, int64_t plane)
+{
+  for (int64_t c = 0; bias != NULL && c < m; c++)
+    for (int64_t p = 0; p < plane; p++)
+      y[c * plane + p] += bias[c];
+}
+
 static nn_status
 conv_forward (const nn_op_ctx *ctx, nn_error *err)
 {
@@ -156,8 +183,6 @@ conv_forward (const nn_op_ctx *ctx, nn_error *err)
   int64_t group = nn_attr_i (ctx, CONV_GROUP), n = x->type.shape[0];
   int64_t c_out = w->type.shape[0], cg = w->type.shape[1], mg = c_out / group;
   nn_window win1, win;
-  nn_type col_type = { .dtype = NN_DTYPE_FLOAT32, .rank = 2 };
-  size_t col_bytes;
   float *col, *y = ctx->y[0]->data;
   int64_t kk, plane_out, plane_in;
   nn_status s;
@@ -168,14 +193,8 @@ conv_forward (const nn_op_ctx *ctx, nn_error *err)
   kk = cg * win.k[0] * win.k[1];
   plane_out = win.out[0] * win.out[1];
   plane_in = win.in[0] * win.in[1];
-  col_type.shape[0] = kk;
-  col_type.shape[1] = plane_out;
-  if ((s = nn_type_check (&col_type, false, "its im2col scratch", &col_bytes, err)) != NN_OK)
-    return nn_op_fail (ctx, err, s, "%s", err ? err->message : "");
-  col = malloc (col_bytes ? col_bytes : 1);
-  if (col == NULL)
-    return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory for %zu bytes of scratch",
-                       col_bytes);
+  if ((s = conv_scratch (ctx, kk, plane_out, "its im2col scratch", &col, err)) != NN_OK)
+    return s;
   for (int64_t b = 0; b < n; b++)
     for (int64_t g = 0; g < group; g++)
       {
@@ -185,9 +204,7 @@ conv_forward (const nn_op_ctx *ctx, nn_error *err)
         nn_sgemm (false, false, mg, plane_out, kk, 1.0f,
                   (const float *) w->data + g * mg * kk, kk, col, plane_out, 0.0f, yg,
                   plane_out);
-        for (int64_t m = 0; bias != NULL && m < mg; m++)
-          for (int64_t p = 0; p < plane_out; p++)
-            yg[m * plane_out + p] += bias[g * mg + m];
+        add_bias (yg, bias ? bias + g * mg : NULL, mg, plane_out);
       }
   free (col);
   return NN_OK;
@@ -208,4 +225,165 @@ const nn_op nn_op_conv = {
   .min_in = 2, .max_in = 3, .min_out = 1, .max_out = 1,
   .attrs = conv_attrs, .n_attrs = N_CONV_ATTRS,
   .infer = conv_infer, .forward = conv_forward, .macs = conv_macs,
+};
+
+/* ---------------------------------------------------------------- ConvTranspose */
+
+/* X [N, C, spatial], W [C, M / group, k...], B [M]: the gradient of Conv as a layer,
+ * col = W_g^T X_g per group, then col2im adds each column into the output */
+enum { CT_AUTO_PAD, CT_KERNEL_SHAPE, CT_STRIDES, CT_PADS, CT_DILATIONS, CT_GROUP,
+       CT_OUTPUT_PADDING, CT_OUTPUT_SHAPE, N_CT_ATTRS };
+
+static const nn_attr_schema conv_transpose_attrs[] = {
+  NN_WINDOW_SCHEMA,
+  { .name = "group", .torch = "groups", .kind = NN_ATTR_INT, .def_i = 1, .min = 1,
+    .max = INT64_C (1) << 24 },
+  { .name = "output_padding", .torch = "output_padding", .kind = NN_ATTR_INTS, .min = 0,
+    .max = INT64_C (1) << 24 },
+  { .name = "output_shape", .kind = NN_ATTR_INTS, .min = 1, .max = INT64_C (1) << 40 },
+};
+static_assert (NN_N_ELEMENTS (conv_transpose_attrs) == N_CT_ATTRS,
+               "conv_transpose_attrs and its enum differ");
+
+static const nn_window_attrs conv_transpose_window = {
+  .auto_pad = CT_AUTO_PAD, .kernel_shape = CT_KERNEL_SHAPE, .strides = CT_STRIDES,
+  .dilations = CT_DILATIONS, .pads = CT_PADS, .ceil_mode = -1,
+};
+
+static nn_status
+conv_transpose_geometry (const nn_op_ctx *ctx, nn_window *win, nn_error *err)
+{
+  const nn_type *x = ctx->in[0], *w = ctx->in[1];
+  int64_t group = nn_attr_i (ctx, CT_GROUP);
+  int32_t nk;
+  const int64_t *ks = nn_attr_ints (ctx, CT_KERNEL_SHAPE, &nk);
+  char xs[160], ws[160], bs[160];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err)) != NN_OK
+      || (s = nn_op_check_dtype (ctx, 1, NN_MASK_F32, err)) != NN_OK)
+    return s;
+  nn_op_in_str (ctx, 0, xs, sizeof xs);
+  nn_op_in_str (ctx, 1, ws, sizeof ws);
+  if (w->rank != x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its weight %s should have as many "
+                       "dimensions as its input %s", ws, xs);
+  if (w->shape[0] % group != 0
+      || (x->shape[1] != NN_DIM_SYMBOLIC && x->shape[1] != w->shape[0]))
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input %s should have the weight's "
+                       "%" PRId64 " channels (weight %s is [C, M / group, k...]), dividing "
+                       "into %" PRId64 " groups", xs, w->shape[0], ws, group);
+  for (int32_t i = 0; i < nk; i++)
+    if (nk != w->rank - 2 || ks[i] != w->shape[2 + i])
+      return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "attribute kernel_shape does not match "
+                         "its weight %s", ws);
+  if (ctx->n_in > 2 && ctx->in[2] != NULL
+      && (ctx->in[2]->rank != 1 || ctx->in[2]->shape[0] != w->shape[1] * group
+          || ctx->in[2]->dtype != NN_DTYPE_FLOAT32))
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its bias %s should be float32[%" PRId64
+                       "], one per output channel", nn_op_in_str (ctx, 2, bs, sizeof bs),
+                       w->shape[1] * group);
+  return nn_window_transpose_init (ctx, &conv_transpose_window, CT_OUTPUT_PADDING,
+                                   CT_OUTPUT_SHAPE, x, w->shape + 2, win, err);
+}
+
+static nn_status
+conv_transpose_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_window win;
+  nn_status s = conv_transpose_geometry (ctx, &win, err);
+
+  if (s != NN_OK)
+    return s;
+  ctx->out[0]->dtype = NN_DTYPE_FLOAT32;
+  ctx->out[0]->rank = ctx->in[0]->rank;
+  ctx->out[0]->shape[0] = ctx->in[0]->shape[0];
+  ctx->out[0]->shape[1] = ctx->in[1]->shape[1] * nn_attr_i (ctx, CT_GROUP);
+  memcpy (ctx->out[0]->shape + 2, win.out, (size_t) win.n * sizeof *win.out);
+  return NN_OK;
+}
+
+/* y[c][iy*sh - ph + i*dh][ix*sw - pw + j*dw] += col[(c * kh + i) * kw + j][iy * iw + ix]:
+ * im2col's adjoint, with w->in the input (col) plane and w->out the output plane */
+static void
+col2im (const nn_window *w, const float *col, int64_t channels, float *y)
+{
+  int64_t oh = w->out[0], ow = w->out[1], ih = w->in[0], iw = w->in[1];
+
+  for (int64_t c = 0; c < channels; c++)
+    for (int64_t i = 0; i < w->k[0]; i++)
+      for (int64_t j = 0; j < w->k[1]; j++)
+        {
+          const float *row = col + ((c * w->k[0] + i) * w->k[1] + j) * ih * iw;
+          float *plane = y + c * oh * ow;
+
+          for (int64_t iy = 0; iy < ih; iy++)
+            {
+              int64_t oy = iy * w->s[0] - w->pb[0] + i * w->d[0];
+
+              if (oy < 0 || oy >= oh)
+                continue;
+              for (int64_t ix = 0; ix < iw; ix++)
+                {
+                  int64_t ox = ix * w->s[1] - w->pb[1] + j * w->d[1];
+
+                  if (ox >= 0 && ox < ow)
+                    plane[oy * ow + ox] += row[iy * iw + ix];
+                }
+            }
+        }
+}
+
+static nn_status
+conv_transpose_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0], *w = ctx->value[1];
+  const float *bias = ctx->n_in > 2 && ctx->value[2] ? ctx->value[2]->data : NULL;
+  int64_t group = nn_attr_i (ctx, CT_GROUP), n = x->type.shape[0];
+  int64_t c_in = w->type.shape[0], cg = c_in / group, mg = w->type.shape[1];
+  nn_window win1, win;
+  float *col, *y = ctx->y[0]->data;
+  int64_t kk, plane_out, plane_in;
+  nn_status s;
+
+  if ((s = conv_transpose_geometry (ctx, &win1, err)) != NN_OK)
+    return s;
+  window_as_2d (&win1, &win);
+  kk = mg * win.k[0] * win.k[1];
+  plane_out = win.out[0] * win.out[1];
+  plane_in = win.in[0] * win.in[1];
+  if ((s = conv_scratch (ctx, kk, plane_in, "its col2im scratch", &col, err)) != NN_OK)
+    return s;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t g = 0; g < group; g++)
+      {
+        float *yg = y + (b * group + g) * mg * plane_out;
+
+        nn_sgemm (true, false, kk, plane_in, cg, 1.0f, (const float *) w->data + g * cg * kk,
+                  kk, (const float *) x->data + (b * c_in + g * cg) * plane_in, plane_in,
+                  0.0f, col, plane_in);
+        col2im (&win, col, mg, yg);
+        add_bias (yg, bias ? bias + g * mg : NULL, mg, plane_out);
+      }
+  free (col);
+  return NN_OK;
+}
+
+/* every input element meets every weight of its group once */
+static int64_t
+conv_transpose_macs (const nn_op_ctx *ctx)
+{
+  const nn_type *w = ctx->in[1];
+  int64_t per_in = nn_dims_product (w, 1, w->rank);
+  int64_t ins = nn_dims_product (ctx->in[0], 1, ctx->in[0]->rank);
+
+  return per_in < 0 || ins < 0 ? 0 : per_in * ins;
+}
+
+const nn_op nn_op_conv_transpose = {
+  .name = "ConvTranspose", .torch = "ConvTranspose2d",
+  .min_in = 2, .max_in = 3, .min_out = 1, .max_out = 1,
+  .attrs = conv_transpose_attrs, .n_attrs = N_CT_ATTRS,
+  .infer = conv_transpose_infer, .forward = conv_transpose_forward,
+  .macs = conv_transpose_macs,
 };

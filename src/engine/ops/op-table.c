@@ -6,8 +6,10 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/op.h"
@@ -178,4 +180,137 @@ nn_op_axes_mask (const nn_op_ctx *ctx, const int64_t *axes, int32_t n, int32_t r
       mask[a] = true;
     }
   return NN_OK;
+}
+
+nn_status
+nn_infer_broadcast (const nn_op_ctx *ctx, int from, int n, unsigned mask, nn_error *err)
+{
+  const nn_type *in[NN_NODE_MAX_IO];
+  char a[160], b[160];
+  nn_status s;
+
+  for (int k = from; k < from + n; k++)
+    {
+      if ((s = nn_op_check_dtype (ctx, k, mask, err)) != NN_OK)
+        return s;
+      if (ctx->in[k]->dtype != ctx->in[from]->dtype)
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its inputs have different dtypes, "
+                           "%s and %s", nn_op_in_str (ctx, from, a, sizeof a),
+                           nn_op_in_str (ctx, k, b, sizeof b));
+      in[k - from] = ctx->in[k];
+    }
+  if (nn_broadcast_types (n, in, ctx->out[0], err) != NN_OK)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "%s", err ? err->message : "");
+  ctx->out[0]->dtype = ctx->in[from]->dtype;
+  return NN_OK;
+}
+
+nn_status
+nn_op_dims_input (const nn_op_ctx *ctx, int k, const char *what, int64_t *dims, int32_t *n,
+                  nn_error *err)
+{
+  const nn_type *t = ctx->in[k];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, k, NN_MASK_INT, err)) != NN_OK)
+    return s;
+  if (t->rank != 1)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its %s (input %d) must be a list (1-D), "
+                       "not %d-dimensional", what, k + 1, (int) t->rank);
+  if (t->shape[0] > NN_ARRAY_MAX_RANK)
+    return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "its %s has %" PRId64 " dims; at "
+                       "most %d are supported", what, t->shape[0], NN_ARRAY_MAX_RANK);
+  if (ctx->value[k] == NULL)
+    {
+      if (t->shape[0] < 0)
+        return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "its %s (input %d) has an "
+                           "unknown length; make it a constant", what, k + 1);
+      *n = (int32_t) t->shape[0];
+      for (int32_t i = 0; i < *n; i++)
+        dims[i] = NN_DIM_SYMBOLIC;
+      return NN_OK;
+    }
+  *n = (int32_t) nn_array_numel (ctx->value[k]);
+  for (int32_t i = 0; i < *n; i++)
+    {
+      dims[i] = nn_array_get_i64 (ctx->value[k], i);
+      if (dims[i] < 0)
+        return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "its %s has a negative dim "
+                           "%" PRId64 " at index %d", what, dims[i], (int) i);
+    }
+  return NN_OK;
+}
+
+bool
+nn_dtype_from_onnx (int64_t onnx, nn_dtype *dtype)
+{
+  switch (onnx)
+    {
+    case NN_ONNX_FLOAT: *dtype = NN_DTYPE_FLOAT32; return true;
+    case NN_ONNX_INT32: *dtype = NN_DTYPE_INT32; return true;
+    case NN_ONNX_INT64: *dtype = NN_DTYPE_INT64; return true;
+    case NN_ONNX_BOOL: *dtype = NN_DTYPE_BOOL; return true;
+    default: return false;
+    }
+}
+
+/* truncated towards zero, saturated to [lo, hi], NaN 0 */
+static int64_t
+saturate (double v, double lo, double hi)
+{
+  if (isnan (v))
+    return 0;
+  if (v <= lo)
+    return (int64_t) lo;
+  if (v >= hi)
+    return hi >= 9.2233720368547758e18 ? INT64_MAX : (int64_t) hi;
+  return (int64_t) v;
+}
+
+void
+nn_array_set_f64 (nn_array *a, int64_t i, double v)
+{
+  switch (a->type.dtype)
+    {
+    case NN_DTYPE_FLOAT32: ((float *) a->data)[i] = (float) v; break;
+    case NN_DTYPE_INT64: ((int64_t *) a->data)[i] = saturate (v, -9.2233720368547758e18,
+                                                                9.2233720368547758e18); break;
+    case NN_DTYPE_INT32: ((int32_t *) a->data)[i] = (int32_t) saturate (v, INT32_MIN,
+                                                                          INT32_MAX); break;
+    case NN_DTYPE_BOOL: ((uint8_t *) a->data)[i] = v != 0.0; break;
+    default: break;
+    }
+}
+
+void
+nn_array_set_i64 (nn_array *a, int64_t i, int64_t v)
+{
+  switch (a->type.dtype)
+    {
+    case NN_DTYPE_FLOAT32: ((float *) a->data)[i] = (float) v; break;
+    case NN_DTYPE_INT64: ((int64_t *) a->data)[i] = v; break;
+    case NN_DTYPE_INT32: ((int32_t *) a->data)[i] = (int32_t) (uint32_t) (uint64_t) v; break;
+    case NN_DTYPE_BOOL: ((uint8_t *) a->data)[i] = v != 0; break;
+    default: break;
+    }
+}
+
+void *
+nn_axis_tables (int32_t rank, const int64_t *dims, size_t size, void **table)
+{
+  int64_t total = 0;
+  char *block;
+
+  for (int32_t a = 0; a < rank; a++)
+    total += dims[a];
+  block = malloc ((size_t) (total > 0 ? total : 1) * size);
+  if (block == NULL)
+    return NULL;
+  total = 0;
+  for (int32_t a = 0; a < rank; a++)
+    {
+      table[a] = block + (size_t) total * size;
+      total += dims[a];
+    }
+  return block;
 }

@@ -134,6 +134,35 @@ nn_status nn_op_const_ints (const nn_op_ctx *ctx, int k, int64_t *v, int32_t max
 int64_t nn_macs_per_element (const nn_op_ctx *ctx);
 /* product of dims [from, to) with symbolic dims: -1 when any is symbolic */
 int64_t nn_dims_product (const nn_type *t, int32_t from, int32_t to);
+/* out[0] = the broadcast of inputs [from, from + n), which must all be present, of one
+ * dtype in mask; out[0] gets that dtype (Add, Where's X and Y, Max, Equal, ...) */
+nn_status nn_infer_broadcast (const nn_op_ctx *ctx, int from, int n, unsigned mask,
+                              nn_error *err);
+/* The dims held by a 1-D integer input k (ConstantOfShape, Expand, Tile): the value when
+ * it is known, else as many NN_DIM_SYMBOLIC dims as it has elements (known at run time).
+ * A negative dim, or more than NN_ARRAY_MAX_RANK of them, is an error naming what. */
+nn_status nn_op_dims_input (const nn_op_ctx *ctx, int k, const char *what, int64_t *dims,
+                            int32_t *n, nn_error *err);
+/* ONNX TensorProto data type numbers (Cast's to, ConstantOfShape's dtype) */
+enum { NN_ONNX_FLOAT = 1, NN_ONNX_INT32 = 6, NN_ONNX_INT64 = 7, NN_ONNX_BOOL = 9 };
+/* the dtype of an ONNX TensorProto number; false for those the engine has no dtype for */
+bool nn_dtype_from_onnx (int64_t onnx, nn_dtype *dtype);
+/* element i of a set from a double / an int64_t, converted as ONNX's Cast does: floats
+ * truncate towards zero and saturate to an integer dtype's range (NaN gives 0), int64
+ * wraps into int32, anything non-zero is true */
+void nn_array_set_f64 (nn_array *a, int64_t i, double v);
+void nn_array_set_i64 (nn_array *a, int64_t i, int64_t v);
+/* One malloc'd block of per-axis tables: table[a] gets dims[a] entries of size bytes
+ * (dims within the memory budget already: an output's). NULL when out of memory. */
+void *nn_axis_tables (int32_t rank, const int64_t *dims, size_t size, void **table);
+
+/* idx (rank entries) to the next index of shape in row-major order */
+static inline void
+nn_index_next (int32_t rank, const int64_t *shape, int64_t *idx)
+{
+  for (int32_t a = rank - 1; a >= 0 && ++idx[a] == shape[a]; a--)
+    idx[a] = 0;
+}
 
 #define NN_DTYPE_MASK(d) (1u << (d))
 #define NN_MASK_F32 NN_DTYPE_MASK (NN_DTYPE_FLOAT32)

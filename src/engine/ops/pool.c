@@ -1,11 +1,13 @@
-/* ops/pool.c - MaxPool, AveragePool (ceil_mode, count_include_pad, pads, auto_pad),
- * GlobalAveragePool
+/* ops/pool.c - MaxPool (with ONNX's optional Indices output), AveragePool (ceil_mode,
+ * count_include_pad, pads, auto_pad), GlobalAveragePool, GlobalMaxPool
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Windows are clipped as PyTorch clips them: a window reaching past the end padding
  * (ceil_mode) is cut there, and with count_include_pad the divisor counts the padding
- * inside the cut window, not the part beyond it.
+ * inside the cut window, not the part beyond it. MaxPool's Indices are ONNX's: the
+ * row-major index into the whole input (n, c and the spatial position), storage_order 0;
+ * the first of equal maxima, a NaN as soon as one is met (as PyTorch).
  */
 #include "config.h"
 
@@ -60,6 +62,14 @@ pool_infer (const nn_op_ctx *ctx, nn_error *err)
     return s;
   *ctx->out[0] = *ctx->in[0];
   memcpy (ctx->out[0]->shape + 2, w.out, (size_t) w.n * sizeof *w.out);
+  if (ctx->n_out > 1)
+    {
+      if (nn_attr_i (ctx, POOL_EXTRA) != 0)
+        return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "Indices with storage_order 1 "
+                           "(column-major) are not supported; only 0 is");
+      *ctx->out[1] = *ctx->out[0];
+      ctx->out[1]->dtype = NN_DTYPE_INT64;
+    }
   return NN_OK;
 }
 
@@ -93,6 +103,7 @@ pool_forward (const nn_op_ctx *ctx, bool avg, nn_error *err)
   bool include_pad = avg && nn_attr_i (ctx, POOL_EXTRA) != 0;
   const float *x = ctx->value[0]->data;
   float *y = ctx->y[0]->data;
+  int64_t *indices = !avg && ctx->n_out > 1 ? ctx->y[1]->data : NULL;
   nn_window w;
   nn_status s;
 
@@ -109,7 +120,7 @@ pool_forward (const nn_op_ctx *ctx, bool avg, nn_error *err)
           int64_t padded = ((hy < in[0] + pe[0] ? hy : in[0] + pe[0]) - y0)
                            * ((hx < in[1] + pe[1] ? hx : in[1] + pe[1]) - x0);
           float acc = avg ? 0.0f : -INFINITY;
-          int64_t count = 0;
+          int64_t count = 0, arg = -1;
 
           for (int64_t i = 0; i < k[0]; i++)
             for (int64_t j = 0; j < k[1]; j++)
@@ -123,12 +134,17 @@ pool_forward (const nn_op_ctx *ctx, bool avg, nn_error *err)
                 count++;
                 if (avg)
                   acc += v;
-                else if (v > acc || isnan (v))
-                  acc = v;
+                else if (!isnan (acc) && (v > acc || isnan (v) || arg < 0))
+                  {
+                    acc = v;
+                    arg = (p * in[0] + iy) * in[1] + ix;
+                  }
               }
           if (avg)
             acc = count == 0 ? 0.0f : acc / (float) (include_pad ? padded : count);
           y[(p * out[0] + oy) * out[1] + ox] = acc;
+          if (indices != NULL)
+            indices[(p * out[0] + oy) * out[1] + ox] = arg;
         }
   return NN_OK;
 }
@@ -159,7 +175,7 @@ pool_macs (const nn_op_ctx *ctx)
 
 const nn_op nn_op_max_pool = {
   .name = "MaxPool", .torch = "MaxPool2d",
-  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 2,
   .attrs = maxpool_attrs, .n_attrs = N_POOL_ATTRS,
   .infer = pool_infer, .forward = maxpool_forward, .macs = pool_macs,
 };
@@ -189,8 +205,9 @@ global_avg_infer (const nn_op_ctx *ctx, nn_error *err)
   return NN_OK;
 }
 
+/* the mean (or the largest: NaN wins, an empty plane gives -inf) of each plane */
 static nn_status
-global_avg_forward (const nn_op_ctx *ctx, nn_error *err)
+global_forward (const nn_op_ctx *ctx, bool max)
 {
   const nn_type *t = &ctx->value[0]->type;
   int64_t planes = t->shape[0] * t->shape[1], size = nn_dims_product (t, 2, t->rank);
@@ -199,17 +216,44 @@ global_avg_forward (const nn_op_ctx *ctx, nn_error *err)
 
   for (int64_t p = 0; p < planes; p++)
     {
-      double acc = 0.0;
+      double acc = max ? -INFINITY : 0.0;
 
       for (int64_t i = 0; i < size; i++)
-        acc += x[p * size + i];
-      y[p] = size > 0 ? (float) (acc / (double) size) : NAN;
+        {
+          double v = x[p * size + i];
+
+          if (!max)
+            acc += v;
+          else if (v > acc || isnan (v))
+            acc = v;
+          if (isnan (acc))
+            break;
+        }
+      y[p] = max ? (float) acc : size > 0 ? (float) (acc / (double) size) : NAN;
     }
   return NN_OK;
+}
+
+static nn_status
+global_avg_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return global_forward (ctx, false);
+}
+
+static nn_status
+global_max_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  return global_forward (ctx, true);
 }
 
 const nn_op nn_op_global_average_pool = {
   .name = "GlobalAveragePool", .torch = "AdaptiveAvgPool2d",
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .infer = global_avg_infer, .forward = global_avg_forward, .macs = nn_macs_per_element,
+};
+
+const nn_op nn_op_global_max_pool = {
+  .name = "GlobalMaxPool", .torch = "AdaptiveMaxPool2d",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .infer = global_avg_infer, .forward = global_max_forward, .macs = nn_macs_per_element,
 };

@@ -1,5 +1,5 @@
 /* ops/reshape.c - operators that move or relabel elements: Flatten, Reshape (0 and -1),
- * Transpose, Squeeze, Unsqueeze, Shape
+ * Transpose, Squeeze, Unsqueeze, Shape, Expand, Tile
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -337,4 +337,243 @@ const nn_op nn_op_shape = {
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .attrs = shape_attrs, .n_attrs = N_SHAPE_ATTRS,
   .infer = shape_infer, .forward = shape_forward,
+};
+
+/* ---------------------------------------------------------------- Expand */
+
+/* ONNX Expand: the input broadcast with the shape of input 1 (both ways: a 1 in shape
+ * keeps the input's dim, as numpy's broadcast, unlike torch.expand's -1) */
+static nn_status
+expand_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_type target = { .dtype = ctx->in[0]->dtype };
+  const nn_type *both[2] = { ctx->in[0], &target };
+  nn_status s;
+
+  if ((s = nn_op_dims_input (ctx, 1, "shape", target.shape, &target.rank, err)) != NN_OK)
+    return s;
+  if (nn_broadcast_types (2, both, ctx->out[0], err) != NN_OK)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "%s", err ? err->message : "");
+  ctx->out[0]->dtype = ctx->in[0]->dtype;
+  return NN_OK;
+}
+
+static nn_status
+expand_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *in[1] = { &ctx->value[0]->type };
+  nn_bcast it;
+
+  nn_bcast_init (&it, &ctx->y[0]->type, 1, in);
+  nn_copy_strided (ctx->value[0], 0, it.stride[0], ctx->y[0]);
+  return NN_OK;
+}
+
+const nn_op nn_op_expand = {
+  .name = "Expand", .torch = "Tensor.expand",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .infer = expand_infer, .forward = expand_forward,
+};
+
+/* ---------------------------------------------------------------- Tile */
+
+/* repeats (input 1, one count per axis) copies of the input along each axis */
+static nn_status
+tile_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int64_t reps[NN_ARRAY_MAX_RANK];
+  int32_t n;
+  nn_status s;
+
+  if ((s = nn_op_dims_input (ctx, 1, "repeats", reps, &n, err)) != NN_OK)
+    return s;
+  if (n != x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "repeats has %d values; it needs one per "
+                       "axis of the input, %d", (int) n, (int) x->rank);
+  *ctx->out[0] = *x;
+  for (int32_t i = 0; i < n; i++)
+    if (x->shape[i] == NN_DIM_SYMBOLIC || reps[i] == NN_DIM_SYMBOLIC)
+      ctx->out[0]->shape[i] = NN_DIM_SYMBOLIC;
+    else if (!nn_checked_mul (x->shape[i], reps[i], &ctx->out[0]->shape[i]))
+      return nn_op_fail (ctx, err, NN_STATUS_TOO_LARGE, "axis %d of size %" PRId64 " repeated "
+                         "%" PRId64 " times is too large", (int) i, x->shape[i], reps[i]);
+  return NN_OK;
+}
+
+static nn_status
+tile_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_array *x = ctx->value[0];
+  const nn_type *yt = &ctx->y[0]->type;
+  int64_t strides[NN_ARRAY_MAX_RANK], idx[NN_ARRAY_MAX_RANK] = { 0 };
+  int64_t numel = nn_array_numel (ctx->y[0]);
+  size_t es = nn_dtype_size (x->type.dtype);
+  char *y = ctx->y[0]->data;
+
+  nn_strides (x->type.rank, x->type.shape, strides);
+  for (int64_t i = 0; i < numel; i++)
+    {
+      int64_t off = 0;
+
+      for (int32_t a = 0; a < yt->rank; a++)
+        off += idx[a] % x->type.shape[a] * strides[a];
+      memcpy (y + (size_t) i * es, (const char *) x->data + (size_t) off * es, es);
+      nn_index_next (yt->rank, yt->shape, idx);
+    }
+  return NN_OK;
+}
+
+const nn_op nn_op_tile = {
+  .name = "Tile", .torch = "Tensor.repeat",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .infer = tile_infer, .forward = tile_forward,
+};
+
+/* ---------------------------------------------------------------- DepthToSpace, SpaceToDepth */
+
+/* [N, C, H, W] moved as a 6-d reshape and transpose (ONNX's definition): DepthToSpace
+ * DCR [N, b, b, C', H, W] -> [N, C', H, b, W, b], CRD [N, C', b, b, H, W] -> the same;
+ * SpaceToDepth [N, C, H', b, W', b] -> [N, b, b, C, H', W'] */
+static const nn_attr_schema depth_to_space_attrs[] = {
+  { .name = "blocksize", .torch = "upscale_factor", .kind = NN_ATTR_INT, .def_i = 1, .min = 1,
+    .max = INT64_C (1) << 20 },
+  { .name = "mode", .kind = NN_ATTR_STRING, .def_s = "DCR", .choices = "DCR|CRD" },
+};
+static const nn_attr_schema space_to_depth_attrs[] = {
+  { .name = "blocksize", .torch = "downscale_factor", .kind = NN_ATTR_INT, .def_i = 1,
+    .min = 1, .max = INT64_C (1) << 20 },
+};
+
+static nn_status
+block_infer (const nn_op_ctx *ctx, bool to_space, nn_error *err)
+{
+  const nn_type *x = ctx->in[0];
+  int64_t b = nn_attr_i (ctx, 0), bb;
+  nn_type *y = ctx->out[0];
+  char a[160];
+
+  if (x->rank != 4)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input %s should be [N, C, H, W]",
+                       nn_op_in_str (ctx, 0, a, sizeof a));
+  *y = *x;
+  if (!nn_checked_mul (b, b, &bb))
+    return nn_op_fail (ctx, err, NN_STATUS_TOO_LARGE, "blocksize %" PRId64 " is too large", b);
+  if (to_space)
+    {
+      if (x->shape[1] >= 0 && x->shape[1] % bb != 0)
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its %" PRId64 " channels do not divide "
+                           "by blocksize^2 = %" PRId64, x->shape[1], bb);
+      y->shape[1] = x->shape[1] >= 0 ? x->shape[1] / bb : NN_DIM_SYMBOLIC;
+    }
+  else
+    {
+      for (int32_t i = 2; i < 4; i++)
+        if (x->shape[i] >= 0 && x->shape[i] % b != 0)
+          return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "axis %d of size %" PRId64 " does not "
+                             "divide by blocksize %" PRId64, (int) i, x->shape[i], b);
+      if (x->shape[1] >= 0 && !nn_checked_mul (x->shape[1], bb, &y->shape[1]))
+        return nn_op_fail (ctx, err, NN_STATUS_TOO_LARGE, "blocksize %" PRId64 " is too large",
+                           b);
+    }
+  for (int32_t i = 2; i < 4; i++)
+    if (x->shape[i] >= 0 && to_space && !nn_checked_mul (x->shape[i], b, &y->shape[i]))
+      return nn_op_fail (ctx, err, NN_STATUS_TOO_LARGE, "blocksize %" PRId64 " is too large", b);
+    else if (x->shape[i] >= 0 && !to_space)
+      y->shape[i] = x->shape[i] / b;
+  return NN_OK;
+}
+
+static nn_status
+depth_to_space_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  return block_infer (ctx, true, err);
+}
+
+static nn_status
+space_to_depth_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  return block_infer (ctx, false, err);
+}
+
+/* walks y as the 6-d transposed view; strides[] are the input's for each view axis */
+static void
+block_copy (const nn_op_ctx *ctx, const int64_t *view_shape, const int64_t *in_shape,
+            const int *perm)
+{
+  int64_t in_strides[6], strides[6];
+  nn_array view = *ctx->y[0];
+
+  nn_strides (6, in_shape, in_strides);
+  view.type.rank = 6;
+  for (int i = 0; i < 6; i++)
+    {
+      view.type.shape[i] = view_shape[i];
+      strides[i] = in_strides[perm[i]];
+    }
+  nn_copy_strided (ctx->value[0], 0, strides, &view);
+}
+
+static nn_status
+depth_to_space_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const int64_t *s = ctx->value[0]->type.shape;
+  int64_t b = nn_attr_i (ctx, 0), c = s[1] / (b * b);
+  bool crd = strcmp (nn_attr_s (ctx, 1), "CRD") == 0;
+  int64_t dcr_in[6] = { s[0], b, b, c, s[2], s[3] }, crd_in[6] = { s[0], c, b, b, s[2], s[3] };
+  int64_t view[6] = { s[0], c, s[2], b, s[3], b };
+  static const int dcr_perm[6] = { 0, 3, 4, 1, 5, 2 }, crd_perm[6] = { 0, 1, 4, 2, 5, 3 };
+
+  block_copy (ctx, view, crd ? crd_in : dcr_in, crd ? crd_perm : dcr_perm);
+  return NN_OK;
+}
+
+static nn_status
+space_to_depth_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const int64_t *s = ctx->value[0]->type.shape;
+  int64_t b = nn_attr_i (ctx, 0);
+  int64_t in[6] = { s[0], s[1], s[2] / b, b, s[3] / b, b };
+  int64_t view[6] = { s[0], b, b, s[1], s[2] / b, s[3] / b };
+  static const int perm[6] = { 0, 3, 5, 1, 2, 4 };
+
+  block_copy (ctx, view, in, perm);
+  return NN_OK;
+}
+
+const nn_op nn_op_depth_to_space = {
+  .name = "DepthToSpace", .torch = "PixelShuffle",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = depth_to_space_attrs, .n_attrs = NN_N_ELEMENTS (depth_to_space_attrs),
+  .infer = depth_to_space_infer, .forward = depth_to_space_forward,
+};
+
+const nn_op nn_op_space_to_depth = {
+  .name = "SpaceToDepth", .torch = "PixelUnshuffle",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = space_to_depth_attrs, .n_attrs = NN_N_ELEMENTS (space_to_depth_attrs),
+  .infer = space_to_depth_infer, .forward = space_to_depth_forward,
+};
+
+/* ---------------------------------------------------------------- Size */
+
+static nn_status
+size_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  ctx->out[0]->dtype = NN_DTYPE_INT64;
+  ctx->out[0]->rank = 0;
+  return NN_OK;
+}
+
+static nn_status
+size_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  *(int64_t *) ctx->y[0]->data = nn_array_numel (ctx->value[0]);
+  return NN_OK;
+}
+
+const nn_op nn_op_size = {
+  .name = "Size", .torch = "Tensor.numel",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .infer = size_infer, .forward = size_forward,
 };

@@ -40,6 +40,19 @@ window_ints (const nn_op_ctx *ctx, int k, int32_t count, int64_t fill, int64_t *
   return NN_OK;
 }
 
+/* w zeroed, with x's spatial dims as w->in */
+static nn_status
+window_begin (const nn_op_ctx *ctx, const nn_type *x, nn_window *w, nn_error *err)
+{
+  memset (w, 0, sizeof *w);
+  if (x->rank < 3 || x->rank > 2 + NN_WINDOW_MAX_DIMS)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input has %d dimensions; it takes "
+                       "[N, C, W] or [N, C, H, W]", (int) x->rank);
+  w->n = x->rank - 2;
+  memcpy (w->in, x->shape + 2, (size_t) w->n * sizeof *w->in);
+  return NN_OK;
+}
+
 /* out size of one axis when auto_pad is NOTSET */
 static int64_t
 explicit_out (const nn_window *w, int i, bool ceil_mode)
@@ -101,12 +114,8 @@ nn_window_init (const nn_op_ctx *ctx, const nn_window_attrs *a, const nn_type *x
   bool ceil_mode = a->ceil_mode >= 0 && nn_attr_i (ctx, a->ceil_mode) != 0;
   nn_status s;
 
-  memset (w, 0, sizeof *w);
-  if (x->rank < 3 || x->rank > 2 + NN_WINDOW_MAX_DIMS)
-    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input has %d dimensions; it takes "
-                       "[N, C, W] or [N, C, H, W]", (int) x->rank);
-  w->n = x->rank - 2;
-  memcpy (w->in, x->shape + 2, (size_t) w->n * sizeof *w->in);
+  if ((s = window_begin (ctx, x, w, err)) != NN_OK)
+    return s;
   if (kernel != NULL)
     memcpy (w->k, kernel, (size_t) w->n * sizeof *w->k);
   else
@@ -130,6 +139,66 @@ nn_window_init (const nn_op_ctx *ctx, const nn_window_attrs *a, const nn_type *x
       w->pe[i] = buf[w->n + i];
       if ((s = axis_out (ctx, auto_pad, ceil_mode, i, w, err)) != NN_OK)
         return s;
+    }
+  return NN_OK;
+}
+
+nn_status
+nn_window_transpose_init (const nn_op_ctx *ctx, const nn_window_attrs *a, int output_padding,
+                          int output_shape, const nn_type *x, const int64_t *kernel,
+                          nn_window *w, nn_error *err)
+{
+  int64_t buf[2 * NN_WINDOW_MAX_DIMS], op[NN_WINDOW_MAX_DIMS];
+  const char *auto_pad = nn_attr_s (ctx, a->auto_pad);
+  int32_t n_shape;
+  const int64_t *shape = nn_attr_ints (ctx, output_shape, &n_shape);
+  nn_status s;
+
+  if ((s = window_begin (ctx, x, w, err)) != NN_OK)
+    return s;
+  memcpy (w->k, kernel, (size_t) w->n * sizeof *w->k);
+  if ((s = window_ints (ctx, a->strides, w->n, 1, w->s, err)) != NN_OK
+      || (s = window_ints (ctx, a->dilations, w->n, 1, w->d, err)) != NN_OK
+      || (s = window_ints (ctx, a->pads, 2 * w->n, 0, buf, err)) != NN_OK
+      || (s = window_ints (ctx, output_padding, w->n, 0, op, err)) != NN_OK)
+    return s;
+  if (n_shape != 0 && n_shape != w->n && n_shape != x->rank)
+    return nn_op_fail (ctx, err, NN_STATUS_INVALID_ARG, "attribute 'output_shape' has %d "
+                       "values; it needs the %d spatial ones", (int) n_shape, (int) w->n);
+  shape += n_shape == x->rank ? 2 : 0;
+  for (int32_t i = 0; i < w->n; i++)
+    {
+      int64_t full = (w->in[i] - 1) * w->s[i] + op[i] + w->d[i] * (w->k[i] - 1) + 1, total;
+      bool same = strncmp (auto_pad, "SAME", 4) == 0;
+
+      if (w->in[i] == NN_DIM_SYMBOLIC)
+        {
+          /* output_shape fixes the size; the pads follow once the input's is known */
+          w->out[i] = n_shape != 0 ? shape[i] : NN_DIM_SYMBOLIC;
+          continue;
+        }
+      if (n_shape != 0 || same)
+        {
+          w->out[i] = n_shape != 0 ? shape[i] : w->in[i] * w->s[i];
+          total = full - w->out[i];
+          if (total < 0)
+            return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "output size %" PRId64 " of "
+                               "spatial axis %d is larger than the %" PRId64 " the input "
+                               "can reach", w->out[i], i + 1, full);
+          w->pb[i] = strcmp (auto_pad, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+          w->pe[i] = total - w->pb[i];
+          continue;
+        }
+      if (strcmp (auto_pad, "VALID") != 0)
+        {
+          w->pb[i] = buf[i];
+          w->pe[i] = buf[w->n + i];
+        }
+      w->out[i] = full - w->pb[i] - w->pe[i];
+      if (w->out[i] < 1)
+        return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "pads %" PRId64 "+%" PRId64 " leave "
+                           "nothing of spatial axis %d (%" PRId64 " before cropping)",
+                           w->pb[i], w->pe[i], i + 1, full);
     }
   return NN_OK;
 }

@@ -30,6 +30,14 @@ typedef struct nn_window_attrs {
 nn_status nn_window_init (const nn_op_ctx *ctx, const nn_window_attrs *a, const nn_type *x,
                           const int64_t *kernel, nn_window *w, nn_error *err);
 
+/* ConvTranspose's geometry (ONNX): in[] are the input's spatial dims, out[] the
+ * output's: s * (in - 1) + output_padding + d * (k - 1) + 1 - pads, or output_shape
+ * (its spatial values; with auto_pad SAME_* in * s) with the pads it implies.
+ * output_padding and output_shape are schema indices. */
+nn_status nn_window_transpose_init (const nn_op_ctx *ctx, const nn_window_attrs *a,
+                                    int output_padding, int output_shape, const nn_type *x,
+                                    const int64_t *kernel, nn_window *w, nn_error *err);
+
 /* the attribute schema entries every windowed op has, in this order */
 #define NN_WINDOW_SCHEMA                                                               \
   { .name = "auto_pad", .kind = NN_ATTR_STRING, .def_s = "NOTSET",                     \
