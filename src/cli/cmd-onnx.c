@@ -142,23 +142,55 @@ print_nodes (const nn_graph *g)
   return CLI_EXIT_OK;
 }
 
+/* Gives every symbolic dim of the inputs size 1 and folds again: for graphs that compute
+ * shapes from the batch size at run time (Shape -> Gather -> Concat -> Reshape), whose
+ * shapes inference cannot tell for any batch. */
+static nn_status
+specialize_batch (nn_graph *g, nn_error *err)
+{
+  nn_status s = NN_OK;
+
+  for (int i = 0; i < nn_graph_n_inputs (g) && s == NN_OK; i++)
+    {
+      const char *name = nn_graph_input_name (g, i);
+      nn_type t = *nn_graph_input_type (g, i);
+
+      for (int32_t d = 0; d < t.rank; d++)
+        if (t.shape[d] == NN_DIM_SYMBOLIC)
+          t.shape[d] = 1;
+      s = nn_graph_set_input_type (g, name, &t, err);
+    }
+  if (s == NN_OK)
+    s = nn_graph_fold_constants (g, NULL, err);
+  return s == NN_OK ? nn_graph_infer (g, err) : s;
+}
+
 int
 cli_onnx_summary (const char *path)
 {
   nn_graph *g = NULL;
-  nn_error err = { 0 };
+  nn_error err = { 0 }, first = { 0 };
   int ret = open_graph (path, &g);
+  bool specialized = false;
 
   if (ret != CLI_EXIT_OK)
     return ret;
-  if (nn_graph_infer (g, &err) != NN_OK)
-    ret = cli_nn_error (&err);
-  else
+  if (nn_graph_infer (g, &first) != NN_OK)
+    {
+      specialized = first.status == NN_STATUS_UNSUPPORTED && specialize_batch (g, &err) == NN_OK;
+      if (!specialized)
+        ret = cli_error ("%s: %s", path, first.message);
+    }
+  if (ret == CLI_EXIT_OK)
     {
       print_header (g, path);
       print_values (g, "Inputs:", nn_graph_n_inputs (g), nn_graph_input_name);
       print_values (g, "Outputs:", nn_graph_n_outputs (g), nn_graph_output_name);
-      printf ("(-1: any batch size)\n\n");
+      if (specialized)
+        printf ("(shapes for a batch of 1: the model computes shapes from its batch size "
+                "at run time)\n\n");
+      else
+        printf ("(-1: any batch size)\n\n");
       ret = print_nodes (g);
     }
   nn_graph_free (g);

@@ -32,6 +32,10 @@ void nn_graph_free (nn_graph *g);
 /* A graph input; its type may have NN_DIM_SYMBOLIC dims (the batch). */
 nn_status nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type,
                               nn_error *err);
+/* Changes the declared type of the graph input called name (to give a symbolic dim a
+ * size, say). */
+nn_status nn_graph_set_input_type (nn_graph *g, const char *name, const nn_type *type,
+                                   nn_error *err);
 /* A constant value (weight); g takes value, also on failure. */
 nn_status nn_graph_add_initializer (nn_graph *g, const char *name, nn_array *value,
                                     nn_error *err);
@@ -74,6 +78,8 @@ int nn_graph_n_inputs (const nn_graph *g);
 int nn_graph_n_outputs (const nn_graph *g);
 const char *nn_graph_input_name (const nn_graph *g, int i);    /* NULL out of range */
 const char *nn_graph_output_name (const nn_graph *g, int i);
+/* the declared type of graph input i, NULL out of range */
+const nn_type *nn_graph_input_type (const nn_graph *g, int i);
 /* the name of a node's k-th input ("" when omitted) or output, NULL out of range */
 int nn_graph_node_n_inputs (const nn_graph *g, int node);
 int nn_graph_node_n_outputs (const nn_graph *g, int node);
@@ -86,8 +92,8 @@ const int *nn_graph_order (const nn_graph *g);
 /* the inferred type of a value after nn_graph_infer, NULL if none */
 const nn_type *nn_graph_value_type (const nn_graph *g, const char *name);
 
-/* Cost of one node after nn_graph_infer: parameters (elements of its initializer
- * inputs) and multiply-accumulates for one sample (symbolic dims counted as 1). */
+/* Cost of one node after nn_graph_infer: parameters (elements of its float32
+ * initializer inputs; integer constants such as shapes are none) and multiply-accumulates for one sample (symbolic dims counted as 1). */
 typedef struct nn_node_cost {
   int64_t params;
   int64_t macs;

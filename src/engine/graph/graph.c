@@ -172,6 +172,24 @@ nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type, nn_error
 }
 
 nn_status
+nn_graph_set_input_type (nn_graph *g, const char *name, const nn_type *type, nn_error *err)
+{
+  int v = name ? find_value (g, name) : -1;
+  char what[160];
+  nn_status s;
+
+  if (v < 0 || g->values[v].input < 0)
+    return nn_error_set (err, NN_STATUS_NOT_FOUND, -1, "there is no graph input called '%s'",
+                         name ? name : "");
+  snprintf (what, sizeof what, "graph input '%s'", name);
+  if ((s = nn_type_check (type, true, what, NULL, err)) != NN_OK)
+    return s;
+  g->values[v].type = *type;
+  nn_graph_touch (g);
+  return NN_OK;
+}
+
+nn_status
 nn_graph_add_initializer (nn_graph *g, const char *name, nn_array *value, nn_error *err)
 {
   nn_status s;
@@ -542,6 +560,12 @@ const char *
 nn_graph_input_name (const nn_graph *g, int i)
 {
   return i >= 0 && i < g->n_inputs ? g->values[g->inputs[i]].name : NULL;
+}
+
+const nn_type *
+nn_graph_input_type (const nn_graph *g, int i)
+{
+  return i >= 0 && i < g->n_inputs ? &g->values[g->inputs[i]].type : NULL;
 }
 
 const char *
