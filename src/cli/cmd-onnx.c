@@ -225,8 +225,8 @@ find_io (const nn_graph *g, const char *name, bool output)
 /* files[i] for each graph input/output from the specs ("NAME=F" or one plain "F" when
  * the graph has one); an output without a spec gets NULL (not written) */
 static int
-match_specs (const nn_graph *g, bool output, int n_specs, const char *const *specs,
-             const char **files)
+match_specs (const nn_graph *g, const char *path, bool output, int n_specs,
+             const char *const *specs, const char **files)
 {
   int n = output ? nn_graph_n_outputs (g) : nn_graph_n_inputs (g);
   const char *what = output ? "output" : "input";
@@ -247,7 +247,17 @@ match_specs (const nn_graph *g, bool output, int n_specs, const char *const *spe
           i = 0;
         }
       else if ((i = find_io (g, name, output)) < 0)
-        return cli_error ("the model has no %s called '%s'", what, name);
+        {
+          char names[512] = "";
+          size_t len = 0;
+
+          for (int j = 0; j < n && len < sizeof names; j++)
+            len += (size_t) snprintf (names + len, sizeof names - len, "%s%s", j ? ", " : "",
+                                      output ? nn_graph_output_name (g, j)
+                                             : nn_graph_input_name (g, j));
+          return cli_error ("%s: the model has no %s called '%s' (its %ss: %s)", path, what,
+                            name, what, names);
+        }
       if (files[i] != NULL)
         return cli_usage_error ("run", "--%s %s is given twice", what, name);
       files[i] = file;
@@ -302,9 +312,9 @@ cli_onnx_run (const char *path, int n_inputs, const char *const *inputs, int n_o
   if (in_files == NULL || out_files == NULL)
     ret = cli_error ("out of memory");
   if (ret == CLI_EXIT_OK)
-    ret = match_specs (g, false, n_inputs, inputs, in_files);
+    ret = match_specs (g, path, false, n_inputs, inputs, in_files);
   if (ret == CLI_EXIT_OK)
-    ret = match_specs (g, true, n_outputs, outputs, out_files);
+    ret = match_specs (g, path, true, n_outputs, outputs, out_files);
   if (ret == CLI_EXIT_OK)
     ret = run_graph (g, in_files, out_files);
   free (in_files);
