@@ -622,6 +622,29 @@ test_hostile (void)
   mb_free (b);
 }
 
+/* a graph output declared with another shape than its node gives is refused */
+static void
+test_declared_types (void)
+{
+  int64_t shape[2] = { -1, 3 }, declared[2] = { -1, 4 }, same[2] = { -1, 3 };
+  mb *b = mb_new (13);
+  nn_graph *g;
+
+  mb_input (b, "x", 2, shape);
+  mb_node (b, "Relu", "r", "x", "y");
+  g_ptr_array_add (b->outputs, value_info (b, "y", 2, declared));
+  import_fails (b, NN_STATUS_SHAPE, "declares 'y' as float32[N, 4]", "float32[N, 3]");
+  mb_free (b);
+
+  b = mb_new (13);
+  mb_input (b, "x", 2, shape);
+  mb_node (b, "Relu", "r", "x", "y");
+  g_ptr_array_add (b->outputs, value_info (b, "y", 2, same));
+  g = import_ok (b);
+  nn_graph_free (g);
+  mb_free (b);
+}
+
 /* initializers in narrower or wider types than the engine's */
 static void
 test_initializer_types (void)
@@ -774,6 +797,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-import/unsupported", test_unsupported);
   g_test_add_func ("/onnx-import/hostile", test_hostile);
   g_test_add_func ("/onnx-import/initializer-types", test_initializer_types);
+  g_test_add_func ("/onnx-import/declared-types", test_declared_types);
   g_test_add_func ("/fold/shape-chain", test_fold_shape_chain);
   g_test_add_func ("/fold/graph", test_fold_graph);
   return g_test_run ();

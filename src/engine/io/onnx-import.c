@@ -884,6 +884,65 @@ rewrite_legacy (importer *im, int i)
   }
 }
 
+/* ---------------------------------------------------------------- declared types */
+
+/* Where the file declares a value's type (graph outputs, value_info) and inference can
+ * tell it, they must agree: ranks, dtypes and the dims both know. A disagreement means
+ * the file and Layerlab read an operator differently, so it is refused rather than run. */
+static nn_status
+check_declared (importer *im, const Onnx__ValueInfoProto *vi)
+{
+  const Onnx__TypeProto__Tensor *tt;
+  const nn_type *t;
+  char a[160], b[160];
+  nn_type want;
+  bool ok;
+  int dtype;
+
+  if (vi->type == NULL || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+      || (tt = vi->type->tensor_type) == NULL || tt->shape == NULL
+      || (t = nn_graph_value_type (im->g, str (vi->name))) == NULL)
+    return NN_OK;
+  dtype = tt->has_elem_type ? dtype_for (tt->elem_type) : -1;
+  ok = (size_t) t->rank == tt->shape->n_dim && (dtype < 0 || dtype == (int) t->dtype);
+  want = *t;
+  want.rank = (int32_t) tt->shape->n_dim;
+  for (size_t d = 0; d < tt->shape->n_dim && d < NN_ARRAY_MAX_RANK; d++)
+    {
+      const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[d];
+      bool fixed = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+
+      want.shape[d] = fixed ? dim->dim_value : NN_DIM_SYMBOLIC;
+      if (fixed && ok && t->shape[d] != NN_DIM_SYMBOLIC && t->shape[d] != dim->dim_value)
+        ok = false;
+    }
+  if (ok)
+    return NN_OK;
+  if (dtype >= 0)
+    want.dtype = (nn_dtype) dtype;
+  if (want.rank > NN_ARRAY_MAX_RANK)
+    want.rank = NN_ARRAY_MAX_RANK;
+  return fail (im, NN_STATUS_SHAPE, "the file declares '%s' as %s, but its node gives %s",
+               str (vi->name), nn_type_format (&want, a, sizeof a),
+               nn_type_format (t, b, sizeof b));
+}
+
+static nn_status
+check_declared_types (importer *im)
+{
+  nn_error scratch;
+  nn_status s = NN_OK;
+
+  /* a graph whose shapes depend on run-time values does not infer: nothing to check */
+  if (nn_graph_infer (im->g, &scratch) != NN_OK)
+    return NN_OK;
+  for (size_t i = 0; i < im->gp->n_output && s == NN_OK; i++)
+    s = check_declared (im, im->gp->output[i]);
+  for (size_t i = 0; i < im->gp->n_value_info && s == NN_OK; i++)
+    s = check_declared (im, im->gp->value_info[i]);
+  return s;
+}
+
 /* ---------------------------------------------------------------- model */
 
 static nn_status
@@ -945,6 +1004,8 @@ build (importer *im)
     }
   if (s == NN_OK)
     s = with_path (im, nn_graph_fold_constants (im->g, NULL, im->err));
+  if (s == NN_OK)
+    s = check_declared_types (im);
   return s;
 }
 
