@@ -41,6 +41,17 @@ kstr (mb *b, const char *s)
   return keep (b, g_strdup (s));
 }
 
+/* a copy of n bytes at p, one more allocated (so that n may be 0) */
+static void *
+kdup (mb *b, const void *p, size_t n)
+{
+  void *q = g_malloc0 (n + 1);
+
+  if (n > 0)
+    memcpy (q, p, n);
+  return keep (b, q);
+}
+
 static mb *
 mb_new (int64_t opset)
 {
@@ -148,10 +159,10 @@ tensor (mb *b, const char *name, int32_t type, int rank, const int64_t *dims, co
   t->has_data_type = true;
   t->data_type = type;
   t->n_dims = (size_t) rank;
-  t->dims = keep (b, g_memdup2 (dims, (gsize) (rank + 1) * sizeof *dims));
+  t->dims = kdup (b, dims, (size_t) rank * sizeof *dims);
   t->has_raw_data = true;
   t->raw_data.len = bytes;
-  t->raw_data.data = keep (b, g_memdup2 (raw, bytes + 1));
+  t->raw_data.data = kdup (b, raw, bytes);
   return t;
 }
 
@@ -226,7 +237,7 @@ attr_ints (mb *b, Onnx__NodeProto *n, const char *name, int count, const int64_t
   Onnx__AttributeProto *a = attr (b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
 
   a->n_ints = (size_t) count;
-  a->ints = keep (b, g_memdup2 (v, (gsize) (count + 1) * sizeof *v));
+  a->ints = kdup (b, v, (size_t) count * sizeof *v);
 }
 
 #define PTRS(arr, type) ((type **) (arr)->pdata)
@@ -283,19 +294,22 @@ import_fails (mb *b, nn_status status, const char *a, const char *c)
     g_error ("message \"%s\" lacks \"%s\" or \"%s\"", err.message, a, c ? c : "");
 }
 
-/* runs a one-input one-output graph on x (float32 of type shape) */
+/* runs a one-input graph on x (float32 of type shape); returns its first output */
 static nn_array *
 run1 (nn_graph *g, int32_t rank, const int64_t *shape, const float *x)
 {
-  nn_array *in = nn_array_new_f32 (rank, shape, NULL), *out = NULL;
+  nn_array *in = nn_array_new_f32 (rank, shape, NULL), *out[4] = { NULL };
   const nn_array *ins[1] = { in };
   nn_error err = { 0 };
 
+  g_assert_cmpint (nn_graph_n_outputs (g), <=, 4);
   memcpy (in->data, x, nn_array_bytes (in));
-  if (nn_graph_run (g, ins, &out, NULL, &err) != NN_OK)
+  if (nn_graph_run (g, ins, out, NULL, &err) != NN_OK)
     g_error ("%s", err.message);
   nn_array_free (in);
-  return out;
+  for (int i = 1; i < 4; i++)
+    nn_array_free (out[i]);
+  return out[0];
 }
 
 /* ---------------------------------------------------------------- tests */

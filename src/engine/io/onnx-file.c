@@ -833,7 +833,8 @@ nn_onnx_tensor_read (const nn_onnx_file *file, const Onnx__TensorProto *t, void 
       if (t->raw_data.len != bytes)
         return FAIL (&c, NN_STATUS_FORMAT, "%s: tensor '%s' holds %zu bytes of raw data for "
                      "%zu", c.name, name, t->raw_data.len, bytes);
-      memcpy (dst, t->raw_data.data, bytes);
+      if (bytes > 0)   /* an empty tensor's raw_data.data may be NULL */
+        memcpy (dst, t->raw_data.data, bytes);
       return NN_OK;
     }
   if ((uint64_t) typed_count (t, field) != (uint64_t) numel * (uint64_t) per_elem)
