@@ -636,6 +636,34 @@ test_hostile (void)
   mb_free (b);
 }
 
+/* IR 3 lists the initializers among the graph inputs; nodes may share a name */
+static void
+test_ir3_inputs_and_names (void)
+{
+  int64_t shape[1] = { 3 };
+  float w[3] = { 1, 2, 3 }, x[3] = { 10, 20, 30 };
+  mb *b = mb_new (8);
+  nn_graph *g;
+  nn_array *y;
+
+  b->model.ir_version = 3;
+  mb_input (b, "x", 1, shape);
+  mb_input (b, "w", 1, shape);
+  mb_init (b, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, shape, w, sizeof w);
+  mb_node (b, "Add", "op", "x w", "s");
+  mb_node (b, "Relu", "op", "s", "y");
+  mb_output (b, "y");
+  g = import_ok (b);
+  g_assert_cmpint (nn_graph_n_inputs (g), ==, 1);
+  g_assert_cmpstr (nn_graph_node_name (g, 0), ==, "op");
+  g_assert_cmpstr (nn_graph_node_name (g, 1), ==, "op_2");
+  y = run1 (g, 1, shape, x);
+  g_assert_cmpfloat (((float *) y->data)[2], ==, 33);
+  nn_array_free (y);
+  nn_graph_free (g);
+  mb_free (b);
+}
+
 /* a graph output declared with another shape than its node gives is refused */
 static void
 test_declared_types (void)
@@ -812,6 +840,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-import/hostile", test_hostile);
   g_test_add_func ("/onnx-import/initializer-types", test_initializer_types);
   g_test_add_func ("/onnx-import/declared-types", test_declared_types);
+  g_test_add_func ("/onnx-import/ir3-inputs-and-names", test_ir3_inputs_and_names);
   g_test_add_func ("/fold/shape-chain", test_fold_shape_chain);
   g_test_add_func ("/fold/graph", test_fold_graph);
   return g_test_run ();

@@ -269,7 +269,7 @@ match_specs (const nn_graph *g, const char *path, bool output, int n_specs,
 }
 
 static int
-run_graph (nn_graph *g, const char **in_files, const char **out_files)
+run_graph (nn_graph *g, const char *path, const char **in_files, const char **out_files)
 {
   int n_in = nn_graph_n_inputs (g), n_out = nn_graph_n_outputs (g);
   nn_array **x = calloc ((size_t) n_in + 1, sizeof *x);
@@ -284,7 +284,7 @@ run_graph (nn_graph *g, const char **in_files, const char **out_files)
       ret = cli_nn_error (&err);
   if (ret == CLI_EXIT_OK
       && nn_graph_run (g, (const nn_array *const *) x, y, NULL, &err) != NN_OK)
-    ret = cli_nn_error (&err);
+    ret = cli_error ("%s: %s", path, err.message);
   for (int i = 0; i < n_out && ret == CLI_EXIT_OK; i++)
     if (out_files[i] != NULL && nn_npy_write_array (out_files[i], y[i], &err) != NN_OK)
       ret = cli_nn_error (&err);
@@ -316,7 +316,7 @@ cli_onnx_run (const char *path, int n_inputs, const char *const *inputs, int n_o
   if (ret == CLI_EXIT_OK)
     ret = match_specs (g, path, true, n_outputs, outputs, out_files);
   if (ret == CLI_EXIT_OK)
-    ret = run_graph (g, in_files, out_files);
+    ret = run_graph (g, path, in_files, out_files);
   free (in_files);
   free (out_files);
   nn_graph_free (g);
