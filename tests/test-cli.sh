@@ -312,10 +312,18 @@ ONNX="$SRCDIR/data/onnx/cli"
 onnx_summary () {
   cli 0 summary "$ONNX/conv.onnx" || return 1
   out_has "opset 13, producer make-onnx-cli-fixtures" && out_has "/conv/Conv" &&
-    out_has "Conv (Conv2d)" && out_has "Total params: 18" &&
-    out_has "shapes for a batch of 1"
+    out_has "Conv (Conv2d)" && out_has "Total params: 18" && out_has "[-1, 32]" &&
+    out_has "Nodes: 3"
 }
-check "summary of an ONNX model with a dynamic batch and a shape subgraph" onnx_summary
+check "summary of an ONNX model whose shape subgraph reads a dynamic batch" onnx_summary
+
+onnx_summary_batch1 () {
+  cli 0 summary "$ONNX/other.onnx" && out_has "shapes for a batch of 1" && out_has "[1, 6]" &&
+    cli 0 run "$ONNX/other.onnx" --input "$ONNX/other-x.npy" --output "$TMP/other-y.npy" &&
+    cmp "$ONNX/other-y.npy" "$TMP/other-y.npy" >&2
+}
+check "summary of a model whose shapes follow the batch at run time: for a batch of 1" \
+  onnx_summary_batch1
 
 onnx_summary_symbolic () {
   cli 0 summary "$ONNX/lookup.onnx" && out_has "[1, 2, 1, 2, 2, 3]" && out_has "int64" &&

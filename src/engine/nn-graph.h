@@ -177,8 +177,10 @@ nn_status nn_npy_write_array (const char *path, const nn_array *a, nn_error *err
 /* Constant folding (graph/fold.c): evaluates, with the operators' own kernels, every node
  * whose inputs are all initializers, and Shape of a value whose shape inference knows
  * fully (no symbolic dim), replacing the node by initializers holding its outputs;
- * repeats to a fixed point (so Shape -> Gather -> Concat -> Reshape chains fold). Graph
- * outputs stay outputs. *n_folded (may be NULL) gets the number of nodes removed. */
+ * repeats to a fixed point (so Shape -> Gather -> Concat -> Reshape chains fold). With a
+ * symbolic batch, a Reshape whose shape is built from the very tensor's Shape (torch's
+ * x.view(x.size(0), -1)) gets the constant shape [0, -1] ("copy the batch") and the dead
+ * chain is removed. Graph outputs stay outputs. *n_folded (may be NULL) gets the number of nodes removed. */
 nn_status nn_graph_fold_constants (nn_graph *g, int *n_folded, nn_error *err);
 
 /* ---- the operator table, read-only ---- */

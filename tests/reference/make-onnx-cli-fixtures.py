@@ -8,6 +8,9 @@ here with numpy.
 - conv.onnx: Conv -> Relu -> Shape -> Gather -> Unsqueeze -> Concat -> Reshape with a
   dynamic batch (the shape subgraph stays, and runs); conv-x.npy [3, 1, 4, 4] and
   conv-y.npy [3, 32].
+- other.onnx: Reshape(Relu(x), [x.shape[0], -1]): the shape comes from another tensor
+  than the one reshaped, so no constant says it for every batch; summary shows it for a
+  batch of 1. other-x.npy [2, 2, 3], other-y.npy [2, 6].
 - lookup.onnx: two inputs, an int64 index tensor of rank 5 and a float scale, two
   outputs: rows = Gather(table, idx) and scaled = rows * scale; lookup-idx.npy,
   lookup-scale.npy, lookup-rows.npy, lookup-scaled.npy.
@@ -61,6 +64,25 @@ def conv():
     np.save(os.path.join(out, "conv-y.npy"), np.maximum(y, 0).reshape(3, 32).astype(np.float32))
 
 
+def other():
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="/Relu"),
+             helper.make_node("Shape", ["x"], ["s"], name="/Shape"),
+             helper.make_node("Gather", ["s", "i"], ["n"], name="/Gather"),
+             helper.make_node("Unsqueeze", ["n", "ax"], ["n1"], name="/Unsqueeze"),
+             helper.make_node("Concat", ["n1", "m1"], ["shp"], name="/Concat", axis=0),
+             helper.make_node("Reshape", ["r", "shp"], ["y"], name="/Reshape")]
+    graph = helper.make_graph(
+        nodes, "other", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 6])],
+        initializer=[numpy_helper.from_array(np.array(0, dtype=np.int64), "i"),
+                     numpy_helper.from_array(np.array([0], dtype=np.int64), "ax"),
+                     numpy_helper.from_array(np.array([-1], dtype=np.int64), "m1")])
+    save(graph, "other.onnx")
+    x = rng.standard_normal((2, 2, 3)).astype(np.float32)
+    np.save(os.path.join(out, "other-x.npy"), x)
+    np.save(os.path.join(out, "other-y.npy"), np.maximum(x, 0).reshape(2, 6))
+
+
 def lookup():
     table = rng.standard_normal((5, 3)).astype(np.float32)
     nodes = [helper.make_node("Gather", ["table", "idx"], ["rows"], name="/Gather", axis=0),
@@ -93,5 +115,6 @@ def unsupported():
 
 
 conv()
+other()
 lookup()
 unsupported()
