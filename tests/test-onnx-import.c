@@ -725,6 +725,18 @@ test_initializer_types (void)
   mb_output (b, "y");
   import_fails (b, NN_STATUS_UNSUPPORTED, "initializer 'c' is COMPLEX64", NULL);
   mb_free (b);
+
+  {
+    uint64_t big[3] = { 1, 2, UINT64_C (1) << 63 };
+
+    b = mb_new (13);
+    mb_input (b, "x", 1, shape);
+    mb_init (b, "u", ONNX__TENSOR_PROTO__DATA_TYPE__UINT64, 1, one, big, sizeof big);
+    mb_node (b, "Shape", "s", "u", "y");
+    mb_output (b, "y");
+    import_fails (b, NN_STATUS_UNSUPPORTED, "initializer 'u' is UINT64 with values above", NULL);
+    mb_free (b);
+  }
 }
 
 /* Constant nodes become initializers; Shape of a static value folds, and with it the

@@ -289,7 +289,8 @@ tensor_to_array (importer *im, const Onnx__TensorProto *t, const char *what, nn_
     at.shape[i] = t->dims[i];
   if ((a = nn_array_new (&at, &sub)) == NULL)
     return fail (im, sub.status, "%s: %s", what, sub.message);
-  if (nn_dtype_size (at.dtype) == elem && type != ONNX__TENSOR_PROTO__DATA_TYPE__UINT32
+  /* as stored when the bytes mean the same; UINT64 is range-checked, BOOL made 0/1 */
+  if (nn_dtype_size (at.dtype) == elem && type != ONNX__TENSOR_PROTO__DATA_TYPE__UINT64
       && type != ONNX__TENSOR_PROTO__DATA_TYPE__BOOL)
     s = nn_onnx_tensor_read (im->file, t, a->data, nn_array_bytes (a), im->err);
   else if ((tmp = malloc ((size_t) numel * elem + 1)) == NULL)
@@ -380,9 +381,14 @@ add_inputs (importer *im)
       if (vi->type == NULL || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
           || (tt = vi->type->tensor_type) == NULL)
         return fail (im, NN_STATUS_UNSUPPORTED, "graph input '%s' is not a tensor", name);
-      dtype = tt->has_elem_type ? dtype_for (tt->elem_type) : -1;
-      if (dtype < 0 || (tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
-                        && dtype == NN_DTYPE_FLOAT32))
+      /* inputs only in the engine's own dtypes: a uint8 input would wrap where int32
+       * does not */
+      dtype = !tt->has_elem_type ? -1
+              : tt->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? NN_DTYPE_FLOAT32
+              : tt->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? NN_DTYPE_INT64
+              : tt->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32 ? NN_DTYPE_INT32
+              : tt->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL ? NN_DTYPE_BOOL : -1;
+      if (dtype < 0)
         return fail (im, NN_STATUS_UNSUPPORTED, "graph input '%s' is %s; Layerlab takes "
                      "FLOAT, INT64, INT32 and BOOL inputs", name,
                      nn_onnx_type_name (tt->has_elem_type ? tt->elem_type : 0));
