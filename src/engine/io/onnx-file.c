@@ -745,6 +745,8 @@ copy_typed (const Onnx__TensorProto *t, int32_t type, typed_field field, int64_t
 {
   size_t elem = nn_onnx_elem_size (type);
 
+  if (n == 0)   /* an empty field's pointer may be NULL */
+    return;
   switch (field)
     {
     case FIELD_FLOAT:

@@ -609,13 +609,21 @@ set_attr (importer *im, int node, const node_plan *p, const attr_proto *a)
         return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (%s): attribute '%s' has %zu "
                      "values; at most %d are supported", p->name, nn_ops[p->op]->name, name,
                      a->n_ints, NN_ATTR_MAX_INTS);
-      st = nn_graph_set_attr_ints (im->g, node, name, (int) a->n_ints, a->ints, im->err);
+      {
+        static const int64_t none[1] = { 0 };
+
+        st = nn_graph_set_attr_ints (im->g, node, name, (int) a->n_ints,
+                                     a->n_ints > 0 ? a->ints : none, im->err);
+      }
       break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
-      if (a->s.len >= NN_ATTR_MAX_STRING || memchr (a->s.data, '\0', a->s.len) != NULL)
+      /* an empty string's data may be NULL */
+      if (a->s.len >= NN_ATTR_MAX_STRING
+          || (a->s.len > 0 && memchr (a->s.data, '\0', a->s.len) != NULL))
         return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (%s): attribute '%s' is a string "
                      "Layerlab does not know", p->name, nn_ops[p->op]->name, name);
-      memcpy (s, a->s.data, a->s.len);
+      if (a->s.len > 0)
+        memcpy (s, a->s.data, a->s.len);
       s[a->s.len] = '\0';
       st = nn_graph_set_attr_string (im->g, node, name, s, im->err);
       break;
