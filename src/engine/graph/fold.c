@@ -305,7 +305,8 @@ static_reshapes (nn_graph *g)
             syms[n->out[0]] = v;
           continue;
         }
-      if (n->attrs[0].i != 0 || g->values[n->in[1]].init != NULL
+      if (n->attrs[0].i != 0 || n->in[0] < 0 || n->in[1] < 0
+          || g->values[n->in[1]].init != NULL
           || !sym_of (g, syms, n->in[1], &v) || v.scalar)
         continue;
       ok = true;

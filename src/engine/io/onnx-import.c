@@ -817,13 +817,16 @@ rewrite_legacy (importer *im, int i)
   int x = n->in[0], y = n->out[0];
   int ax_k = nn_attr_find (nn_ops[n->op], "axis");
   int64_t axis = n->attrs[ax_k].i, shape[NN_ARRAY_MAX_RANK];
-  const nn_type xt = g->values[x].type;
+  const nn_type xt = x >= 0 ? g->values[x].type : (nn_type) { 0 };
   char node_nm[300], flat[300], soft[300], shp[300], scope[256];
   const char *name = n->name;
   int n_symbolic = 0, idx;
-  bool known = g->values[x].typed;
+  bool known = x >= 0 && g->values[x].typed;
   nn_status s;
 
+  /* an omitted input: inference says so, naming the node */
+  if (x < 0)
+    return NN_OK;
   snprintf (node_nm, sizeof node_nm, "%s", name);
   snprintf (scope, sizeof scope, "%s", n->scope);
   if (known)
