@@ -796,6 +796,46 @@ test_fold_shape_chain (void)
     }
 }
 
+/* with a symbolic batch, Gather of a static dim from Shape is a number: the chain
+ * (x.view(-1, x.size(1)) of another tensor) folds into Reshape's constant [-1, 6] */
+static void
+test_fold_static_dim (void)
+{
+  int64_t shape[2] = { -1, 6 }, one[1] = { 1 }, axes0[1] = { 0 }, minus1 = -1;
+  int64_t run_shape[2] = { 2, 6 };
+  float x[12] = { 0 };
+  mb *b = mb_new (13);
+  Onnx__NodeProto *n;
+  nn_graph *g;
+  nn_array *y;
+  nn_error err;
+  const nn_type *t;
+
+  mb_input (b, "x", 2, shape);
+  mb_node (b, "Relu", "relu", "x", "r");
+  mb_node (b, "Shape", "shape", "x", "s");
+  attr_ints (b, mb_node (b, "Constant", "c0", "", "one"), "value_ints", 1, one);
+  mb_node (b, "Gather", "gather", "s one", "c");
+  attr_ints (b, mb_node (b, "Constant", "c1", "", "axes"), "value_ints", 1, axes0);
+  n = mb_node (b, "Constant", "c2", "", "rest");
+  attr_ints (b, n, "value_ints", 1, &minus1);
+  n = mb_node (b, "Concat", "concat", "rest c", "target");
+  attr_i (b, n, "axis", 0);
+  mb_node (b, "Reshape", "reshape", "r target", "y");
+  mb_output (b, "y");
+  g = import_ok (b);
+  g_assert_cmpint (nn_graph_n_nodes (g), ==, 2);
+  g_assert_cmpint (nn_graph_infer (g, &err), ==, NN_OK);
+  t = nn_graph_value_type (g, "y");
+  g_assert_cmpint (t->shape[0], ==, NN_DIM_SYMBOLIC);
+  g_assert_cmpint (t->shape[1], ==, 6);
+  y = run1 (g, 2, run_shape, x);
+  g_assert_cmpint (y->type.shape[0], ==, 2);
+  nn_array_free (y);
+  nn_graph_free (g);
+  mb_free (b);
+}
+
 /* folding a hand-built graph: constant arithmetic becomes one initializer and the graph
  * computes what it did before */
 static void
@@ -857,5 +897,6 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-import/ir3-inputs-and-names", test_ir3_inputs_and_names);
   g_test_add_func ("/fold/shape-chain", test_fold_shape_chain);
   g_test_add_func ("/fold/graph", test_fold_graph);
+  g_test_add_func ("/fold/static-dim", test_fold_static_dim);
   return g_test_run ();
 }

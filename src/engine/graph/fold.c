@@ -208,8 +208,9 @@ sym_of (const nn_graph *g, const sym_vec *syms, int v, sym_vec *out)
       return true;
     }
   a = g->values[v].init;
-  if (a == NULL || (a->type.dtype != NN_DTYPE_INT64 && a->type.dtype != NN_DTYPE_INT32)
-      || a->type.rank > 1 || (n = nn_array_numel (a)) > NN_ARRAY_MAX_RANK)
+  /* int64 only: Shape's own type, so a chain mixing in int32 stays for the run to refuse */
+  if (a == NULL || a->type.dtype != NN_DTYPE_INT64 || a->type.rank > 1
+      || (n = nn_array_numel (a)) > NN_ARRAY_MAX_RANK)
     return false;
   memset (out, 0, sizeof *out);
   out->known = true;
@@ -278,17 +279,43 @@ sym_node (const nn_graph *g, const sym_vec *syms, int i, sym_vec *out)
     }
 }
 
-/* Reshapes whose shape becomes a constant; returns how many changed */
+/* value v (the output of a node that goes) becomes the constant of the numbers in e */
+static bool
+make_constant (nn_graph *g, int v, const sym_vec *e)
+{
+  nn_type t = { .dtype = NN_DTYPE_INT64, .rank = e->scalar ? 0 : 1, .shape = { e->n } };
+  nn_array *a;
+
+  for (int k = 0; k < e->n; k++)
+    if (e->e[k].src >= 0)
+      return false;
+  if ((a = nn_array_new (&t, NULL)) == NULL)
+    return false;
+  for (int k = 0; k < e->n; k++)
+    ((int64_t *) a->data)[k] = e->e[k].v;
+  g->values[v].init = a;
+  g->values[v].type = a->type;
+  g->values[v].typed = true;
+  g->values[v].folded = true;
+  g->values[v].producer = -1;
+  return true;
+}
+
+/* Reshapes whose shape becomes a constant, and nodes of shape chains whose result is all
+ * numbers though they read a symbolic Shape (Gather of a static dim); returns how many
+ * changed */
 static int
 static_reshapes (nn_graph *g)
 {
   sym_vec *syms = calloc ((size_t) g->n_values + 1, sizeof *syms);
+  bool *removed = calloc ((size_t) g->n_nodes + 1, sizeof *removed);
   int changed = 0, n_values = g->n_values;
   nn_error err;
 
-  if (syms == NULL || nn_graph_validate (g, &err) != NN_OK)
+  if (syms == NULL || removed == NULL || nn_graph_validate (g, &err) != NN_OK)
     {
       free (syms);
+      free (removed);
       return 0;
     }
   for (int pos = 0; pos < g->n_nodes; pos++)
@@ -302,7 +329,14 @@ static_reshapes (nn_graph *g)
       if (n->op != NN_OP_RESHAPE)
         {
           if (n->n_out == 1 && n->out[0] < n_values && sym_node (g, syms, i, &v))
-            syms[n->out[0]] = v;
+            {
+              syms[n->out[0]] = v;
+              if (make_constant (g, n->out[0], &v))
+                {
+                  removed[i] = true;
+                  changed++;
+                }
+            }
           continue;
         }
       if (n->attrs[0].i != 0 || n->in[0] < 0 || n->in[1] < 0
@@ -352,7 +386,10 @@ static_reshapes (nn_graph *g)
           changed++;
         }
     }
+  if (changed > 0)
+    nn_graph_remove_nodes (g, removed);
   free (syms);
+  free (removed);
   return changed;
 }
 
@@ -422,26 +459,24 @@ drop_unread (nn_graph *g)
 nn_status
 nn_graph_fold_constants (nn_graph *g, int *n_folded, nn_error *err)
 {
-  int total = 0, n;
+  int n, before = g->n_nodes;
   nn_status s;
 
   do
     {
       if ((s = fold_pass (g, true, &n, err)) != NN_OK)
         return s;
-      total += n;
-      if (n == 0 && static_reshapes (g) > 0)
+      if (n == 0 && (n = static_reshapes (g)) > 0)
         {
           /* the chains that built the shapes are dead now, node after node */
           for (int dead; (dead = drop_dead_nodes (g)) > 0; n += dead)
             ;
-          total += n;
         }
     }
   while (n > 0);
   drop_unread (g);
   if (n_folded != NULL)
-    *n_folded = total;
+    *n_folded = before - g->n_nodes;
   return NN_OK;
 }
 
