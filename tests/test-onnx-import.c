@@ -664,6 +664,29 @@ test_ir3_inputs_and_names (void)
   mb_free (b);
 }
 
+/* an omitted output before a named one gets a name of its own */
+static void
+test_omitted_output (void)
+{
+  int64_t shape[1] = { 6 };
+  float x[6] = { 1, 2, 3, 4, 5, 6 };
+  mb *b = mb_new (13);
+  nn_graph *g;
+  nn_array *y;
+
+  mb_input (b, "x", 1, shape);
+  mb_node (b, "Split", "split", "x", "a - c");
+  mb_output (b, "c");
+  g = import_ok (b);
+  g_assert_cmpint (nn_graph_node_n_outputs (g, 0), ==, 3);
+  g_assert_cmpstr (nn_graph_node_output (g, 0, 1), ==, "split/unused");
+  y = run1 (g, 1, shape, x);
+  g_assert_cmpfloat (((float *) y->data)[0], ==, 5);
+  nn_array_free (y);
+  nn_graph_free (g);
+  mb_free (b);
+}
+
 /* a graph output declared with another shape than its node gives is refused */
 static void
 test_declared_types (void)
@@ -894,6 +917,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx-import/hostile", test_hostile);
   g_test_add_func ("/onnx-import/initializer-types", test_initializer_types);
   g_test_add_func ("/onnx-import/declared-types", test_declared_types);
+  g_test_add_func ("/onnx-import/omitted-output", test_omitted_output);
   g_test_add_func ("/onnx-import/ir3-inputs-and-names", test_ir3_inputs_and_names);
   g_test_add_func ("/fold/shape-chain", test_fold_shape_chain);
   g_test_add_func ("/fold/graph", test_fold_graph);

@@ -14,7 +14,11 @@
  *  - BatchNormalization's training outputs (mean, var, saved_*) may be present but not
  *    read; spatial (before opset 9) must be 1; Dropout's ratio/is_test attributes of
  *    older opsets are dropped (inference is identity either way);
- *  - Upsample (opset 7-9) is refused until the table has Resize to rewrite it into.
+ *  - Upsample (opset 7-9) becomes Resize (asymmetric coordinates; nearest rounds down)
+ *    once the table has Resize; until then it is listed as unsupported;
+ *  - ConstantOfShape's one-element tensor `value` becomes the table's `value` (a number)
+ *    and `dtype` (its TensorProto type), the form the table's ConstantOfShape takes;
+ *  - an omitted optional output before a named one gets an unused name of its own.
  * Operators outside the table or the default domain are listed all at once, with their
  * counts and first nodes, before anything is built: never a wrong answer.
  */
@@ -96,6 +100,8 @@ target_op (const Onnx__NodeProto *n)
 {
   if (!default_domain (n->domain))
     return -1;
+  if (strcmp (str (n->op_type), "Upsample") == 0)
+    return nn_op_find ("Resize");
   return nn_op_find (str (n->op_type));
 }
 
@@ -539,6 +545,7 @@ typedef struct node_plan {
   bool own[NN_NODE_MAX_IO];
   int n_in;
   const char *out[NN_NODE_MAX_IO];
+  char *own_out[NN_NODE_MAX_IO]; /* names given to omitted outputs, or NULL */
   int n_out;
 } node_plan;
 
@@ -548,6 +555,8 @@ plan_free (node_plan *p)
   for (int k = 0; k < p->n_in; k++)
     if (p->own[k])
       free (p->in[k]);
+  for (int k = 0; k < p->n_out; k++)
+    free (p->own_out[k]);
 }
 
 /* the attribute a made into a constant input of the plan */
@@ -586,6 +595,32 @@ attr_to_input (importer *im, node_plan *p, const attr_proto *a, const attr_input
     return fail (im, NN_STATUS_NOMEM, "out of memory");
   p->own[ai->input] = true;
   return NN_OK;
+}
+
+/* ConstantOfShape's value (a one-element tensor) as the table takes it: the element as
+ * a number and its TensorProto type */
+static nn_status
+constant_of_shape_value (importer *im, int node, const node_plan *p, const Onnx__TensorProto *t)
+{
+  char what[320];
+  nn_array *a = NULL;
+  nn_status s;
+  double v;
+
+  snprintf (what, sizeof what, "node '%s' (ConstantOfShape): its value", p->name);
+  if ((s = tensor_to_array (im, t, what, &a)) != NN_OK)
+    return s;
+  if (nn_array_numel (a) != 1)
+    {
+      nn_array_free (a);
+      return fail (im, NN_STATUS_INVALID_ARG, "%s has %lld elements; it must have one", what,
+                   (long long) nn_array_numel (a));
+    }
+  v = nn_array_get_f64 (a, 0);
+  nn_array_free (a);
+  if ((s = with_path (im, nn_graph_set_attr_float (im->g, node, "value", v, im->err))) != NN_OK)
+    return s;
+  return with_path (im, nn_graph_set_attr_int (im->g, node, "dtype", t->data_type, im->err));
 }
 
 static nn_status
@@ -627,6 +662,11 @@ set_attr (importer *im, int node, const node_plan *p, const attr_proto *a)
       s[a->s.len] = '\0';
       st = nn_graph_set_attr_string (im->g, node, name, s, im->err);
       break;
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR:
+      if (strcmp (nn_ops[p->op]->name, "ConstantOfShape") == 0 && strcmp (name, "value") == 0
+          && a->t != NULL)
+        return constant_of_shape_value (im, node, p, a->t);
+      /* fall through */
     default:
       return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (%s): attribute '%s' is %s; "
                    "Layerlab's %s has no place for it", p->name, nn_ops[p->op]->name, name,
@@ -717,6 +757,18 @@ plan_outputs (importer *im, const Onnx__NodeProto *n, node_plan *p)
     }
   while (p->n_out > 1 && p->out[p->n_out - 1][0] == '\0')
     p->n_out--;
+  /* every output of a node has a name: an omitted one before a named one gets one */
+  for (int k = 0; k < p->n_out; k++)
+    if (p->out[k][0] == '\0')
+      {
+        char base[220], name[320];
+
+        snprintf (base, sizeof base, "%.200s/unused", p->name);
+        fresh_name (im, base, "", name, sizeof name);
+        if ((p->own_out[k] = strdup (name)) == NULL)
+          return fail (im, NN_STATUS_NOMEM, "out of memory");
+        p->out[k] = p->own_out[k];
+      }
   return NN_OK;
 }
 
@@ -734,6 +786,68 @@ unique_node_name (importer *im, const char *name, char *buf, size_t size)
     }
 }
 
+/* Upsample-7 (scales attribute) and -9 (scales input) as Resize(X, roi "", scales) with
+ * Upsample's coordinates: x_in = x_out / scale (asymmetric), nearest rounding down */
+static nn_status
+plan_upsample (importer *im, const Onnx__NodeProto *n, node_plan *p, char *mode, size_t size)
+{
+  snprintf (mode, size, "nearest");
+  if (p->n_in == 2)
+    {
+      p->in[2] = p->in[1];
+      p->in[1] = (char *) "";
+      p->n_in = 3;
+    }
+  for (size_t i = 0; i < n->n_attribute; i++)
+    {
+      const attr_proto *a = n->attribute[i];
+
+      if (strcmp (str (a->name), "mode") == 0 && a->s.len > 0 && a->s.len < size)
+        snprintf (mode, size, "%.*s", (int) a->s.len, (const char *) a->s.data);
+      else if (strcmp (str (a->name), "scales") == 0 && p->n_in == 1 && a->n_floats > 0)
+        {
+          int64_t dim = (int64_t) a->n_floats;
+          nn_array *arr = nn_array_new_f32 (1, &dim, NULL);
+          char base[220], name[320];
+          nn_status s;
+
+          if (arr != NULL)
+            memcpy (arr->data, a->floats, a->n_floats * sizeof (float));
+          snprintf (base, sizeof base, "%.200s/", p->name);
+          fresh_name (im, base, "scales", name, sizeof name);
+          if ((s = add_const (im, name, arr)) != NN_OK)
+            return s;
+          p->in[1] = (char *) "";
+          if ((p->in[2] = strdup (name)) == NULL)
+            return fail (im, NN_STATUS_NOMEM, "out of memory");
+          p->own[2] = true;
+          p->n_in = 3;
+        }
+      else
+        return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (Upsample): attribute '%s' is "
+                     "not supported", p->name, str (a->name));
+    }
+  if (strcmp (mode, "nearest") != 0 && strcmp (mode, "linear") != 0)
+    return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (Upsample): mode '%s' is not "
+                 "supported (nearest and linear are)", p->name, mode);
+  if (p->n_in != 3)
+    return fail (im, NN_STATUS_INVALID_ARG, "node '%s' (Upsample) has no scales", p->name);
+  return NN_OK;
+}
+
+static nn_status
+upsample_attrs (importer *im, int node, const char *mode)
+{
+  nn_status s = nn_graph_set_attr_string (im->g, node, "mode", mode, im->err);
+
+  if (s == NN_OK)
+    s = nn_graph_set_attr_string (im->g, node, "coordinate_transformation_mode", "asymmetric",
+                                  im->err);
+  if (s == NN_OK && strcmp (mode, "nearest") == 0)
+    s = nn_graph_set_attr_string (im->g, node, "nearest_mode", "floor", im->err);
+  return with_path (im, s);
+}
+
 static nn_status
 add_node (importer *im, const Onnx__NodeProto *n)
 {
@@ -743,7 +857,8 @@ add_node (importer *im, const Onnx__NodeProto *n)
   const attr_proto *later[64];
   int n_later = 0, index = -1;
   nn_status s = NN_OK;
-  bool legacy = false;
+  bool legacy = false, upsample = strcmp (op_type, "Upsample") == 0;
+  char mode[NN_ATTR_MAX_STRING];
 
   p.name = unique_node_name (im, node_name (n), namebuf, sizeof namebuf);
   if (n->n_input > NN_NODE_MAX_IO)
@@ -752,9 +867,13 @@ add_node (importer *im, const Onnx__NodeProto *n)
   p.n_in = (int) n->n_input;
   for (int k = 0; k < p.n_in; k++)
     p.in[k] = (char *) str (n->input[k]);
-  if ((s = plan_outputs (im, n, &p)) != NN_OK)
-    return s;
-  for (size_t i = 0; i < n->n_attribute && s == NN_OK; i++)
+  if ((s = plan_outputs (im, n, &p)) != NN_OK
+      || (upsample && (s = plan_upsample (im, n, &p, mode, sizeof mode)) != NN_OK))
+    {
+      plan_free (&p);
+      return s;
+    }
+  for (size_t i = 0; i < n->n_attribute && s == NN_OK && !upsample; i++)
     {
       const attr_proto *a = n->attribute[i];
       const attr_input *ai;
@@ -777,6 +896,8 @@ add_node (importer *im, const Onnx__NodeProto *n)
                                           p.out, &index, im->err));
   for (int i = 0; i < n_later && s == NN_OK; i++)
     s = set_attr (im, index, &p, later[i]);
+  if (s == NN_OK && upsample)
+    s = upsample_attrs (im, index, mode);
   if (s == NN_OK && n->doc_string != NULL && n->doc_string[0] != '\0')
     s = with_path (im, nn_graph_set_node_doc (im->g, index, n->doc_string, im->err));
   /* Softmax & co. before opset 13: 2-D coercion at axis (default 1) */
