@@ -337,4 +337,66 @@ else
   skip "run on PyTorch .pt files" "no fixtures in tests/data/pt"
 fi
 
+# ---------------------------------------------------------------- ONNX models
+
+# tests/data/onnx/cli/ (tests/reference/make-onnx-cli-fixtures.py), expected outputs
+# computed with numpy
+ONNX="$SRCDIR/data/onnx/cli"
+
+onnx_summary () {
+  cli 0 summary "$ONNX/conv.onnx" || return 1
+  out_has "opset 13, producer make-onnx-cli-fixtures" && out_has "/conv/Conv" &&
+    out_has "Conv (Conv2d)" && out_has "Total params: 18" && out_has "[-1, 32]" &&
+    out_has "Nodes: 3"
+}
+check "summary of an ONNX model whose shape subgraph reads a dynamic batch" onnx_summary
+
+onnx_summary_batch1 () {
+  cli 0 summary "$ONNX/other.onnx" && out_has "shapes for a batch of 1" && out_has "[1, 6]" &&
+    cli 0 run "$ONNX/other.onnx" --input "$ONNX/other-x.npy" --output "$TMP/other-y.npy" &&
+    cmp "$ONNX/other-y.npy" "$TMP/other-y.npy" >&2
+}
+check "summary of a model whose shapes follow the batch at run time: for a batch of 1" \
+  onnx_summary_batch1
+
+onnx_summary_symbolic () {
+  cli 0 summary "$ONNX/lookup.onnx" && out_has "[1, 2, 1, 2, 2, 3]" && out_has "int64" &&
+    out_has "Total params: 15"
+}
+check "summary of an ONNX model with an int64 input of rank 5" onnx_summary_symbolic
+
+onnx_run () {
+  cli 0 run "$ONNX/conv.onnx" --input "$ONNX/conv-x.npy" --output "$TMP/conv-y.npy" &&
+    cli 0 compare "$TMP/conv-y.npy" "$ONNX/conv-y.npy" --tol 1e-5 &&
+    cli 0 run "$ONNX/conv.onnx" --input x="$ONNX/conv-x.npy" --output y="$TMP/conv-y2.npy" &&
+    cmp "$TMP/conv-y.npy" "$TMP/conv-y2.npy" >&2
+}
+check "run of an ONNX model matches numpy; --input NAME=FILE is the same" onnx_run
+
+onnx_run_named () {
+  cli 0 run "$ONNX/lookup.onnx" --input idx="$ONNX/lookup-idx.npy" \
+    --input scale="$ONNX/lookup-scale.npy" --output rows="$TMP/rows.npy" \
+    --output scaled="$TMP/scaled.npy" &&
+    cmp "$ONNX/lookup-rows.npy" "$TMP/rows.npy" >&2 &&
+    cmp "$ONNX/lookup-scaled.npy" "$TMP/scaled.npy" >&2 && npy_shape "$TMP/rows.npy" "(1, 2, 1, 2, 2, 3)"
+}
+check "run with two named inputs (int64 of rank 5) and two outputs, byte for byte numpy's" \
+  onnx_run_named
+check "run without naming one of two inputs exits 2" \
+  usage_error run "$ONNX/lookup.onnx" --input idx="$ONNX/lookup-idx.npy" --output "$TMP/r.npy"
+check "run of a model with two inputs given one plain file exits 2" \
+  usage_error run "$ONNX/lookup.onnx" --input "$ONNX/lookup-idx.npy" --output "$TMP/r.npy"
+check "run with an input the model does not have: one error line listing its inputs" \
+  one_error "its inputs: idx, scale" run "$ONNX/lookup.onnx" --input idx="$ONNX/lookup-idx.npy" \
+  --input scale="$ONNX/lookup-scale.npy" --input nope="$ONNX/lookup-idx.npy" --output "$TMP/r.npy"
+check "run of an ONNX model with --weights exits 2" \
+  usage_error run "$ONNX/conv.onnx" --input "$ONNX/conv-x.npy" --output "$TMP/y.npy" \
+  --weights "$TMP/w.h5"
+check "run of an ONNX model with a wrongly shaped input: one error naming the input" \
+  one_error "graph input 'x'" run "$ONNX/conv.onnx" --input "$ONNX/lookup-rows.npy" \
+  --output "$TMP/y.npy"
+check "unsupported operators: one error line listing each with its count and nodes" \
+  one_error "unsupported.onnx: unsupported operators: custom.Foo (2 nodes: /a/Foo, /b/Foo), Loop (1 node: /c/Loop)" \
+  summary "$ONNX/unsupported.onnx"
+
 tap_done

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "nn.h"
+#include "nn-graph.h"
 
 /* An .npy image: magic, version, header length, header text padded to 64, data */
 static GByteArray *
@@ -273,6 +274,76 @@ test_truncated_file (void)
   g_rmdir (dir);
 }
 
+/* a byte array written to a temporary file, read as an nn_array */
+static nn_array *
+read_array_bytes (GByteArray *b, const char *path, nn_error *err)
+{
+  nn_array *a = NULL;
+
+  g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, NULL));
+  g_byte_array_unref (b);
+  if (nn_npy_read_array (path, &a, err) != NN_OK)
+    g_assert_null (a);
+  return a;
+}
+
+/* the graph engine's arrays: rank up to 8, int64/int32/bool, narrower ints widened */
+static void
+test_arrays (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-npy-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "a.npy", NULL);
+  nn_type t = { .dtype = NN_DTYPE_INT64, .rank = 8, .shape = { 1, 2, 1, 2, 1, 1, 2, 1 } };
+  nn_array *a = nn_array_new (&t, NULL), *back = NULL;
+  int8_t i8[3] = { -128, -1, 127 };
+  uint16_t u16[3] = { 0, 1, 65535 };
+  uint32_t u32be[1] = { GUINT32_TO_BE (4000000000u) };
+  uint8_t b1[3] = { 0, 1, 1 };
+  nn_error err;
+
+  for (int i = 0; i < 8; i++)
+    ((int64_t *) a->data)[i] = (int64_t) i * INT64_C (1000000000000) - 3;
+  g_assert_cmpint (nn_npy_write_array (path, a, &err), ==, NN_OK);
+  g_assert_cmpint (nn_npy_read_array (path, &back, &err), ==, NN_OK);
+  g_assert_true (nn_type_equal (&back->type, &t));
+  g_assert_cmpmem (back->data, 64, a->data, 64);
+  nn_array_free (back);
+  nn_array_free (a);
+
+  a = read_array_bytes (make_npy (1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }",
+                                  i8, 3), path, &err);
+  g_assert_cmpint (a->type.dtype, ==, NN_DTYPE_INT32);
+  g_assert_cmpint (((int32_t *) a->data)[0], ==, -128);
+  g_assert_cmpint (((int32_t *) a->data)[2], ==, 127);
+  nn_array_free (a);
+  a = read_array_bytes (make_npy (1, "{'descr': '<u2', 'fortran_order': False, 'shape': (3,), }",
+                                  u16, 6), path, &err);
+  g_assert_cmpint (((int32_t *) a->data)[2], ==, 65535);
+  nn_array_free (a);
+  a = read_array_bytes (make_npy (1, "{'descr': '>u4', 'fortran_order': False, 'shape': (), }",
+                                  u32be, 4), path, &err);
+  g_assert_cmpint (a->type.dtype, ==, NN_DTYPE_INT64);
+  g_assert_cmpint (a->type.rank, ==, 0);
+  g_assert_cmpint (((int64_t *) a->data)[0], ==, 4000000000);
+  nn_array_free (a);
+  a = read_array_bytes (make_npy (1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                                  b1, 3), path, &err);
+  g_assert_cmpint (a->type.dtype, ==, NN_DTYPE_BOOL);
+  g_assert_cmpmem (a->data, 3, b1, 3);
+  nn_array_free (a);
+
+  a = read_array_bytes (make_npy (1, "{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                  "(1, 1, 1, 1, 1, 1, 1, 1, 1), }", ramp, 4), path, &err);
+  g_assert_null (a);
+  g_assert_nonnull (strstr (err.message, "rank above 8"));
+  a = read_array_bytes (make_npy (1, "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }",
+                                  ramp, 8), path, &err);
+  g_assert_null (a);
+  g_assert_nonnull (strstr (err.message, "dtype '<u8' is not supported"));
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -285,5 +356,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/npy/rejects", test_rejects);
   g_test_add_func ("/engine/npy/missing-file", test_missing_file);
   g_test_add_func ("/engine/npy/truncated-file", test_truncated_file);
+  g_test_add_func ("/engine/npy/arrays", test_arrays);
   return g_test_run ();
 }

@@ -165,7 +165,15 @@ parse_option (const cli_command *cmd, int argc, char **argv, int *i)
             return cli_usage_error (cmd->name, "option '%s' needs a value", arg);
           value = argv[++*i];
         }
-      *opt->value = value;
+      if (opt->list != NULL)
+        {
+          if (*opt->n_list >= opt->max_list)
+            return cli_usage_error (cmd->name, "option '--%s' is given more than %d times",
+                                    opt->name, opt->max_list);
+          opt->list[(*opt->n_list)++] = value;
+        }
+      if (opt->value != NULL)
+        *opt->value = value;
       return -1;
     }
   return cli_usage_error (cmd->name, "unknown option '%s'", arg);

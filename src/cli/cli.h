@@ -59,6 +59,10 @@ typedef struct cli_option {
   char short_name;            /* 'o', or '\0' for none */
   const char **value;         /* receives the value; the last occurrence wins */
   bool *flag;                 /* if not NULL: set to true, and the option takes no value */
+  /* if not NULL: every occurrence is kept, in list[0..*n_list), at most max_list */
+  const char **list;
+  int *n_list;
+  int max_list;
 } cli_option;
 
 /* What cli_parse_args() needs to know about a command. */
@@ -94,5 +98,12 @@ int cli_load_data (const char *spec, const char *split, const nn_net *net,
 /* Inference over ds in batches: mean loss, hits and (if not NULL) a zeroed K×K confusion. */
 int cli_evaluate (nn_net *net, const nn_dataset *ds, int64_t batch, int threads,
                   double *loss, int64_t *correct, int64_t *confusion);
+
+/* ONNX models (cmd-onnx.c): by the ".onnx" extension */
+bool cli_is_onnx (const char *path);
+int cli_onnx_summary (const char *path);
+/* inputs/outputs: "NAME=FILE.npy", or one "FILE.npy" for a graph with one input/output */
+int cli_onnx_run (const char *path, int n_inputs, const char *const *inputs, int n_outputs,
+                  const char *const *outputs);
 
 #endif /* LL_CLI_H */

@@ -25,7 +25,20 @@ static const char run_help[] =
   "                       a .pt/.pth file is read as a PyTorch state_dict\n"
   "  --activations A.h5   also write the input and every layer's output (HDF5)\n"
   "  --threads T          number of threads (default: the BLAS default)\n"
-  "  -h, --help           show this help\n";
+  "  -h, --help           show this help\n"
+  "\n"
+  "MODEL.onnx runs an ONNX model (opset 7-17) on the graph engine. Each graph input\n"
+  "takes one .npy file (float32/float64, int64, int32 or bool, rank 0-8, its shape as\n"
+  "the model declares it; a symbolic dim such as the batch takes any size):\n"
+  "  --input X.npy          when the model has one input\n"
+  "  --input NAME=X.npy     for the input called NAME (repeat for each input)\n"
+  "  --output Y.npy         when the model has one output\n"
+  "  --output NAME=Y.npy    for the output called NAME (repeat; outputs not named are\n"
+  "                         not written)\n"
+  "--weights and --activations do not apply to ONNX models.\n";
+
+/* the most --input / --output options (a graph's inputs or outputs) */
+#define NN_NODE_LIST_MAX 64
 
 typedef struct run_args {
   const char *model, *input, *output, *weights, *activations;
@@ -153,9 +166,13 @@ cli_cmd_run (int argc, char **argv)
 {
   run_args args = { 0 };
   const char *threads = NULL;
+  const char *inputs[NN_NODE_LIST_MAX], *outputs[NN_NODE_LIST_MAX];
+  int n_inputs = 0, n_outputs = 0;
   const cli_option options[] = {
-    { "input", '\0', &args.input },
-    { "output", 'o', &args.output },
+    { "input", '\0', &args.input, .list = inputs, .n_list = &n_inputs,
+      .max_list = NN_NODE_LIST_MAX },
+    { "output", 'o', &args.output, .list = outputs, .n_list = &n_outputs,
+      .max_list = NN_NODE_LIST_MAX },
     { "weights", '\0', &args.weights },
     { "activations", '\0', &args.activations },
     { "threads", '\0', &threads },
@@ -183,6 +200,17 @@ cli_cmd_run (int argc, char **argv)
         return cli_usage_error ("run", "--threads needs a whole number from 1 to 1024, not '%s'",
                                 threads);
       args.threads = (int) n;
+      nn_set_num_threads (args.threads);
     }
+  if (cli_is_onnx (args.model))
+    {
+      if (args.weights != NULL || args.activations != NULL)
+        return cli_usage_error ("run", "--weights and --activations do not apply to ONNX "
+                                "models");
+      return cli_onnx_run (args.model, n_inputs, inputs, n_outputs, outputs);
+    }
+  if (n_inputs > 1 || n_outputs > 1)
+    return cli_usage_error ("run", "--input and --output are given once for a %s model",
+                            "Layerlab or PyTorch");
   return run_model (&args);
 }

@@ -23,6 +23,12 @@ static const char summary_help[] =
   "A model trained by Layerlab also shows its training settings and per-epoch history\n"
   "(the file's /training group).\n"
   "\n"
+  "MODEL.onnx (an ONNX model, opset 7-17) prints its IR version, opsets and producer,\n"
+  "its inputs and outputs, then each node in the order it runs: its name, operator (with\n"
+  "the PyTorch module it corresponds to), output shape ([-1, ...]: any batch size),\n"
+  "parameters and multiply-adds per sample, and the totals. Constant subgraphs (shape\n"
+  "computations) are folded when the model is read and do not appear.\n"
+  "\n"
   "Options:\n"
   "  -h, --help   show this help\n";
 
@@ -146,6 +152,8 @@ cli_cmd_summary (int argc, char **argv)
   if (model_path == NULL)
     return cli_usage_error ("summary", "missing MODEL");
 
+  if (cli_is_onnx (model_path))
+    return cli_onnx_summary (model_path);
   if (cli_open_model (model_path, &net, &err) != NN_OK)
     return cli_nn_error (&err);
   ret = print_summary (net);

@@ -32,6 +32,10 @@ void nn_graph_free (nn_graph *g);
 /* A graph input; its type may have NN_DIM_SYMBOLIC dims (the batch). */
 nn_status nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type,
                               nn_error *err);
+/* Changes the declared type of the graph input called name (to give a symbolic dim a
+ * size, say). */
+nn_status nn_graph_set_input_type (nn_graph *g, const char *name, const nn_type *type,
+                                   nn_error *err);
 /* A constant value (weight); g takes value, also on failure. */
 nn_status nn_graph_add_initializer (nn_graph *g, const char *name, nn_array *value,
                                     nn_error *err);
@@ -69,6 +73,18 @@ const char *nn_graph_node_name (const nn_graph *g, int node);
 const char *nn_graph_node_scope (const nn_graph *g, int node);   /* "" when none */
 const char *nn_graph_node_op (const nn_graph *g, int node);      /* "Conv" */
 const char *nn_graph_node_torch (const nn_graph *g, int node);   /* "Conv2d" */
+/* the graph inputs and outputs, in the order they were added */
+int nn_graph_n_inputs (const nn_graph *g);
+int nn_graph_n_outputs (const nn_graph *g);
+const char *nn_graph_input_name (const nn_graph *g, int i);    /* NULL out of range */
+const char *nn_graph_output_name (const nn_graph *g, int i);
+/* the declared type of graph input i, NULL out of range */
+const nn_type *nn_graph_input_type (const nn_graph *g, int i);
+/* the name of a node's k-th input ("" when omitted) or output, NULL out of range */
+int nn_graph_node_n_inputs (const nn_graph *g, int node);
+int nn_graph_node_n_outputs (const nn_graph *g, int node);
+const char *nn_graph_node_input (const nn_graph *g, int node, int k);
+const char *nn_graph_node_output (const nn_graph *g, int node, int k);
 /* index of the node called name, -1 if none */
 int nn_graph_find_node (const nn_graph *g, const char *name);
 /* the topological order after a successful validate (n_nodes entries), else NULL */
@@ -78,8 +94,8 @@ const nn_array *nn_graph_initializer (const nn_graph *g, const char *name);
 /* the inferred type of a value after nn_graph_infer, NULL if none */
 const nn_type *nn_graph_value_type (const nn_graph *g, const char *name);
 
-/* Cost of one node after nn_graph_infer: parameters (elements of its initializer
- * inputs) and multiply-accumulates for one sample (symbolic dims counted as 1). */
+/* Cost of one node after nn_graph_infer: parameters (elements of its float32
+ * initializer inputs; integer constants such as shapes are none) and multiply-accumulates for one sample (symbolic dims counted as 1). */
 typedef struct nn_node_cost {
   int64_t params;
   int64_t macs;
@@ -190,6 +206,71 @@ typedef struct nn_onnx_save_opts {
  * as dim_param "N"), weights as raw_data or external data. opts may be NULL. */
 nn_status nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts,
                               nn_error *err);
+/* ---- model-level information (what an ONNX file says about itself, kept for a writer) */
+
+/* String fields: "producer_name", "producer_version", "domain", "doc_string" (the
+ * model's), "graph_name", "graph_doc_string". Unknown keys are NN_STATUS_INVALID_ARG. */
+nn_status nn_graph_set_info (nn_graph *g, const char *key, const char *value, nn_error *err);
+const char *nn_graph_info (const nn_graph *g, const char *key);   /* "" when unset */
+/* ir_version and model_version (0 when unset) */
+void nn_graph_set_versions (nn_graph *g, int64_t ir_version, int64_t model_version);
+int64_t nn_graph_ir_version (const nn_graph *g);
+int64_t nn_graph_model_version (const nn_graph *g);
+/* Operator set imports: domain ("" is the default, ai.onnx) and version; adding a domain
+ * again replaces its version. */
+nn_status nn_graph_add_opset (nn_graph *g, const char *domain, int64_t version, nn_error *err);
+int nn_graph_n_opsets (const nn_graph *g);
+/* false when i is out of range */
+bool nn_graph_opset (const nn_graph *g, int i, const char **domain, int64_t *version);
+/* the version imported for domain, 0 when none */
+int64_t nn_graph_opset_version (const nn_graph *g, const char *domain);
+/* metadata_props, in file order */
+nn_status nn_graph_add_metadata (nn_graph *g, const char *key, const char *value,
+                                 nn_error *err);
+int nn_graph_n_metadata (const nn_graph *g);
+bool nn_graph_metadata (const nn_graph *g, int i, const char **key, const char **value);
+/* a node's doc_string ("" when none) */
+nn_status nn_graph_set_node_doc (nn_graph *g, int node, const char *doc, nn_error *err);
+const char *nn_graph_node_doc (const nn_graph *g, int node);
+
+/* The scope path of a node from its name as torch.onnx writes it: "/layer1/layer1.0/
+ * conv1/Conv" -> "layer1.0.conv1" (components nest: one that starts with the path so far
+ * and a dot replaces it, another is appended with a dot; the last component, the
+ * operator, is dropped). Names without a '/' ("Conv_12", older exporters) have no scope:
+ * "". Writes at most size bytes (truncated, always terminated); returns buf. */
+char *nn_scope_from_node_name (const char *name, char *buf, size_t size);
+
+/* ---- files ---- */
+
+/* Reads an ONNX model (onnx-import.c): graph inputs that are not initializers with their
+ * types (dim_param and unknown dims become NN_DIM_SYMBOLIC), initializers and Constant
+ * nodes (FLOAT, INT64, INT32, BOOL as they are; DOUBLE, FLOAT16, BFLOAT16 as float32;
+ * narrower integers widened), nodes with their attributes and a scope path from their
+ * name, graph outputs, and the model's information. Forms of older opsets are rewritten
+ * into the operator table's (attributes that became inputs, Softmax's 2-D coercion before
+ * opset 13, BatchNormalization's and Dropout's training outputs and attributes).
+ * Operators Layerlab lacks are refused in one message listing each with its count and
+ * first nodes. Then the graph is validated and its constants folded
+ * (nn_graph_fold_constants). Messages start with the path. */
+nn_status nn_graph_open_onnx (const char *path, nn_graph **out, nn_error *err);
+/* The same from bytes in memory; name is used in messages, external data is refused. */
+nn_status nn_graph_open_onnx_bytes (const void *bytes, size_t n_bytes, const char *name,
+                                    nn_graph **out, nn_error *err);
+
+/* NumPy .npy files as arrays (npy.c): rank 0-8; float32 (float64 read as float32),
+ * int64, int32 and bool (int8, int16, uint8, uint16 read as int32, uint32 as int64).
+ * Written little-endian, C order, as numpy.save does. */
+nn_status nn_npy_read_array (const char *path, nn_array **out, nn_error *err);
+nn_status nn_npy_write_array (const char *path, const nn_array *a, nn_error *err);
+
+/* Constant folding (graph/fold.c): evaluates, with the operators' own kernels, every node
+ * whose inputs are all initializers, and Shape of a value whose shape inference knows
+ * fully (no symbolic dim), replacing the node by initializers holding its outputs;
+ * repeats to a fixed point (so Shape -> Gather -> Concat -> Reshape chains fold). With a
+ * symbolic batch, a Reshape whose shape is built from the very tensor's Shape (torch's
+ * x.view(x.size(0), -1)) gets the constant shape [0, -1] ("copy the batch") and the dead
+ * chain is removed. Graph outputs stay outputs. *n_folded (may be NULL) gets the number of nodes removed. */
+nn_status nn_graph_fold_constants (nn_graph *g, int *n_folded, nn_error *err);
 
 /* ---- the operator table, read-only ---- */
 int nn_op_count (void);

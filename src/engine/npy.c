@@ -1,4 +1,6 @@
-/* npy.c - NumPy .npy files: float32/float64, C order, rank 0..4
+/* npy.c - NumPy .npy files: float32/float64, C order, rank 0..4 for nn_tensor; for the
+ * graph engine's nn_array also rank 0..8 and int64, int32, bool (narrower integers
+ * widened to int32, uint32 to int64)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "nn-private.h"
+#include "core/array.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -23,10 +26,11 @@
 #define NPY_HEADER_MAX 65536
 
 typedef struct npy_header {
-  int item;                 /* 4 (f4) or 8 (f8) */
+  int item;                 /* bytes of one element */
+  char kind;                /* 'f' float, 'i' signed, 'u' unsigned, 'b' bool */
   bool big_endian;
   int32_t n_dims;
-  int64_t shape[NN_MAX_DIMS];
+  int64_t shape[NN_ARRAY_MAX_RANK];
   int64_t numel;
   size_t data_offset;       /* bytes before the data */
 } npy_header;
@@ -35,6 +39,7 @@ typedef struct npy_parser {
   const char *p, *end;
   const char *name;
   nn_error *err;
+  bool arrays;              /* for nn_array: rank up to 8, integer and bool dtypes */
 } npy_parser;
 
 static nn_status
@@ -136,10 +141,10 @@ parse_shape (npy_parser *ps, npy_header *h)
 
       if ((status = parse_dim (ps, &d)) != NN_OK)
         return status;
-      if (h->n_dims == NN_MAX_DIMS)
+      if (h->n_dims == (ps->arrays ? NN_ARRAY_MAX_RANK : NN_MAX_DIMS))
         return nn_error_set (ps->err, NN_STATUS_UNSUPPORTED, -1,
                              "%s: arrays of rank above %d are not supported", ps->name,
-                             NN_MAX_DIMS);
+                             h->n_dims);
       h->shape[h->n_dims++] = d;
       if (!accept (ps, ',') && !(skip_ws (ps), ps->p < ps->end && *ps->p == ')'))
         return bad_header (ps, "'shape' must be a tuple of integers");
@@ -158,9 +163,25 @@ parse_descr (npy_parser *ps, npy_header *h)
     {
       h->big_endian = d[0] == '>';
       h->item = d[2] == '4' ? 4 : 8;
+      h->kind = 'f';
       return NN_OK;
     }
   kind = d[d[0] != '\0' && strchr ("<>|=", d[0]) != NULL ? 1 : 0];
+  if (ps->arrays && kind != '\0' && strchr ("iub", kind) != NULL)
+    {
+      const char *size = &d[(d[0] != kind) + 1];
+
+      h->big_endian = d[0] == '>';
+      h->kind = kind;
+      h->item = size[0] >= '1' && size[0] <= '8' && size[1] == '\0' ? size[0] - '0' : 0;
+      if ((kind == 'b' && h->item == 1) || (kind == 'i' && strchr ("\1\2\4\10", h->item))
+          || (kind == 'u' && strchr ("\1\2\4", h->item)))
+        if (h->item != 0)
+          return NN_OK;
+      return nn_error_set (ps->err, NN_STATUS_UNSUPPORTED, -1,
+                           "%s: dtype '%s' is not supported: float32, float64, int8-int64, "
+                           "uint8-uint32 and bool are", ps->name, d);
+    }
   if (kind != '\0' && strchr ("iub", kind) != NULL)
     return nn_error_set (ps->err, NN_STATUS_UNSUPPORTED, -1,
                          "%s: integer/boolean data (dtype '%s') is not supported: only "
@@ -260,9 +281,9 @@ parse_preamble (const unsigned char *buf, size_t avail, const char *name, size_t
 /* Parses the header text and checks the data size against the bytes in the file. */
 static nn_status
 parse_header (const char *text, size_t start, size_t len, uint64_t file_size,
-              const char *name, npy_header *h, nn_error *err)
+              const char *name, bool arrays, npy_header *h, nn_error *err)
 {
-  npy_parser ps = { text, text + len, name, err };
+  npy_parser ps = { text, text + len, name, err, arrays };
   nn_status status;
   int64_t bytes = 1;
   uint64_t avail;
@@ -358,8 +379,8 @@ nn_npy_read_mem (const void *data, size_t size, const char *name, nn_tensor **ou
   if (name == NULL)
     name = "(memory)";
   if ((status = parse_preamble (buf, size, name, &start, &len, err)) != NN_OK
-      || (status = parse_header ((const char *) buf + start, start, len, size, name, &h, err))
-         != NN_OK)
+      || (status = parse_header ((const char *) buf + start, start, len, size, name, false,
+                                 &h, err)) != NN_OK)
     return status;
   if ((t = tensor_for (&h, name, err)) == NULL)
     return err != NULL ? err->status : NN_STATUS_NOMEM;
@@ -409,7 +430,8 @@ read_data (FILE *f, const char *path, const npy_header *h, nn_tensor *t, nn_erro
 }
 
 static nn_status
-read_header (FILE *f, const char *path, uint64_t size, npy_header *h, nn_error *err)
+read_header (FILE *f, const char *path, uint64_t size, bool arrays, npy_header *h,
+             nn_error *err)
 {
   unsigned char pre[12];
   size_t got, start = 0, len = 0;
@@ -428,26 +450,35 @@ read_header (FILE *f, const char *path, uint64_t size, npy_header *h, nn_error *
   if (fseek (f, (long) start, SEEK_SET) != 0 || fread (text, 1, len, f) != len)
     status = read_error (path, err);
   else
-    status = parse_header (text, start, len, size, path, h, err);
+    status = parse_header (text, start, len, size, path, arrays, h, err);
   free (text);
   return status;
+}
+
+/* Opens path and reads its header; *f is the open file (also on failure after the open,
+ * for the caller to close; NULL when it did not open). */
+static nn_status
+open_header (const char *path, bool arrays, FILE **f, npy_header *h, nn_error *err)
+{
+  struct stat st;
+
+  if ((*f = fopen (path, "rb")) == NULL)
+    return nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot open: %s", path, strerror (errno));
+  if (fstat (fileno (*f), &st) != 0 || !S_ISREG (st.st_mode))
+    return nn_error_set (err, NN_STATUS_IO, -1, "%s: not a regular file", path);
+  return read_header (*f, path, (uint64_t) st.st_size, arrays, h, err);
 }
 
 nn_status
 nn_npy_read (const char *path, nn_tensor **out, nn_error *err)
 {
-  struct stat st;
   npy_header h;
   nn_status status;
   nn_tensor *t = NULL;
   FILE *f;
 
   *out = NULL;
-  if ((f = fopen (path, "rb")) == NULL)
-    return nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot open: %s", path, strerror (errno));
-  if (fstat (fileno (f), &st) != 0 || !S_ISREG (st.st_mode))
-    status = nn_error_set (err, NN_STATUS_IO, -1, "%s: not a regular file", path);
-  else if ((status = read_header (f, path, (uint64_t) st.st_size, &h, err)) == NN_OK)
+  if ((status = open_header (path, false, &f, &h, err)) == NN_OK)
     {
       if ((t = tensor_for (&h, path, err)) == NULL)
         status = err != NULL ? err->status : NN_STATUS_NOMEM;
@@ -456,31 +487,72 @@ nn_npy_read (const char *path, nn_tensor **out, nn_error *err)
       else
         *out = t;
     }
-  fclose (f);
+  if (f != NULL)
+    fclose (f);
   return status;
 }
 
 /* "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" padded with spaces and a
  * newline so that the data starts on a 64-byte boundary, as NumPy writes it */
 static size_t
-format_header (const nn_tensor *t, char *buf, size_t size)
+format_header (const char *descr, int32_t n_dims, const int64_t *dims, char *buf,
+               size_t size)
 {
-  char shape[160] = "";
+  char shape[256] = "";
   size_t len, total;
 
-  for (int i = 0; i < t->n_dims; i++)
+  for (int i = 0; i < n_dims; i++)
     {
       size_t used = strlen (shape);
 
-      snprintf (shape + used, sizeof shape - used, "%lld%s", (long long) t->shape[i],
-                t->n_dims == 1 ? "," : i + 1 < t->n_dims ? ", " : "");
+      snprintf (shape + used, sizeof shape - used, "%lld%s", (long long) dims[i],
+                n_dims == 1 ? "," : i + 1 < n_dims ? ", " : "");
     }
-  len = (size_t) snprintf (buf, size, "{'descr': '<f4', 'fortran_order': False, "
-                           "'shape': (%s), }", shape);
+  len = (size_t) snprintf (buf, size, "{'descr': '%s', 'fortran_order': False, "
+                           "'shape': (%s), }", descr, shape);
   total = (10 + len + 1 + 63) / 64 * 64;
   memset (buf + len, ' ', total - 10 - len - 1);
   buf[total - 10 - 1] = '\n';
   return total - 10;
+}
+
+/* creates path and writes the preamble and header; NULL (and err) when it cannot */
+static FILE *
+create_npy (const char *path, const char *descr, int32_t n_dims, const int64_t *dims,
+            nn_error *err)
+{
+  char header[512];
+  unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
+  size_t len = format_header (descr, n_dims, dims, header, sizeof header);
+  FILE *f;
+
+  pre[8] = (unsigned char) (len & 0xff);
+  pre[9] = (unsigned char) (len >> 8);
+  if ((f = fopen (path, "wb")) == NULL)
+    {
+      nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot create: %s", path, strerror (errno));
+      return NULL;
+    }
+  if (fwrite (pre, 1, sizeof pre, f) != sizeof pre || fwrite (header, 1, len, f) != len)
+    {
+      fclose (f);
+      remove (path);
+      nn_error_set (err, NN_STATUS_IO, -1, "%s: write failed: %s", path, strerror (errno));
+      return NULL;
+    }
+  return f;
+}
+
+/* closes f; a failed write (ok false) or close removes the file */
+static nn_status
+close_npy (FILE *f, const char *path, bool ok, nn_error *err)
+{
+  if (fclose (f) != 0)
+    ok = false;
+  if (ok)
+    return NN_OK;
+  remove (path);
+  return nn_error_set (err, NN_STATUS_IO, -1, "%s: write failed: %s", path, strerror (errno));
 }
 
 static bool
@@ -507,26 +579,140 @@ write_data (FILE *f, const nn_tensor *t, int64_t numel)
 nn_status
 nn_npy_write (const char *path, const nn_tensor *t, nn_error *err)
 {
-  char header[256];
-  unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
-  size_t len;
-  bool ok;
   FILE *f;
 
   if (t == NULL || t->n_dims < 0 || t->n_dims > NN_MAX_DIMS)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: no tensor to write", path);
-  len = format_header (t, header, sizeof header);
-  pre[8] = (unsigned char) (len & 0xff);
-  pre[9] = (unsigned char) (len >> 8);
-  if ((f = fopen (path, "wb")) == NULL)
-    return nn_error_set (err, NN_STATUS_IO, -1, "%s: cannot create: %s", path,
-                         strerror (errno));
-  ok = fwrite (pre, 1, sizeof pre, f) == sizeof pre && fwrite (header, 1, len, f) == len
-       && write_data (f, t, nn_tensor_numel (t));
-  if (fclose (f) != 0)
-    ok = false;
-  if (ok)
-    return NN_OK;
-  remove (path);
-  return nn_error_set (err, NN_STATUS_IO, -1, "%s: write failed: %s", path, strerror (errno));
+  if ((f = create_npy (path, "<f4", t->n_dims, t->shape, err)) == NULL)
+    return err ? err->status : NN_STATUS_IO;
+  return close_npy (f, path, write_data (f, t, nn_tensor_numel (t)), err);
+}
+
+/* ---------------------------------------------------------------- nn_array */
+
+/* element i of raw (h's dtype and byte order) as bits, widened to 64 */
+static uint64_t
+raw_bits (const unsigned char *raw, int64_t i, const npy_header *h)
+{
+  const unsigned char *src = raw + i * h->item;
+  uint64_t bits = 0;
+
+  for (int b = 0; b < h->item; b++)
+    bits |= (uint64_t) src[b] << (h->big_endian ? (h->item - 1 - b) * 8 : b * 8);
+  return bits;
+}
+
+static void
+decode_array (const unsigned char *raw, const npy_header *h, nn_array *a)
+{
+  int64_t n = nn_array_numel (a);
+
+  if (h->kind == 'f')
+    {
+      decode (raw, n, h, a->data);
+      return;
+    }
+  for (int64_t i = 0; i < n; i++)
+    {
+      uint64_t bits = raw_bits (raw, i, h);
+      int64_t v = (int64_t) bits;
+
+      /* sign-extend signed integers narrower than 64 bits */
+      if (h->kind == 'i' && h->item < 8 && (bits >> (h->item * 8 - 1)) & 1)
+        v = (int64_t) (bits | ~((UINT64_C (1) << (h->item * 8)) - 1));
+      switch (a->type.dtype)
+        {
+        case NN_DTYPE_INT64:
+          ((int64_t *) a->data)[i] = v;
+          break;
+        case NN_DTYPE_INT32:
+          ((int32_t *) a->data)[i] = (int32_t) v;
+          break;
+        default:
+          ((uint8_t *) a->data)[i] = v != 0;
+          break;
+        }
+    }
+}
+
+static nn_dtype
+array_dtype (const npy_header *h)
+{
+  if (h->kind == 'f')
+    return NN_DTYPE_FLOAT32;
+  if (h->kind == 'b')
+    return NN_DTYPE_BOOL;
+  if (h->item == 8 || (h->kind == 'u' && h->item == 4))
+    return NN_DTYPE_INT64;
+  return NN_DTYPE_INT32;
+}
+
+nn_status
+nn_npy_read_array (const char *path, nn_array **out, nn_error *err)
+{
+  npy_header h;
+  nn_status status;
+  unsigned char *raw = NULL;
+  nn_array *a = NULL;
+  FILE *f;
+
+  *out = NULL;
+  if ((status = open_header (path, true, &f, &h, err)) == NN_OK)
+    {
+      nn_type t = { .dtype = array_dtype (&h), .rank = h.n_dims };
+      nn_error sub;
+
+      memcpy (t.shape, h.shape, sizeof h.shape);
+      errno = 0;
+      if ((a = nn_array_new (&t, &sub)) == NULL)
+        status = nn_error_set (err, sub.status, -1, "%s: %s", path, sub.message);
+      else if ((raw = malloc ((size_t) h.numel * (size_t) h.item + 1)) == NULL)
+        status = nn_error_set (err, NN_STATUS_NOMEM, -1, "%s: out of memory", path);
+      else if (fread (raw, (size_t) h.item, (size_t) h.numel, f) != (size_t) h.numel)
+        status = read_error (path, err);
+      else
+        decode_array (raw, &h, a);
+    }
+  if (f != NULL)
+    fclose (f);
+  free (raw);
+  if (status != NN_OK)
+    nn_array_free (a);
+  else
+    *out = a;
+  return status;
+}
+
+nn_status
+nn_npy_write_array (const char *path, const nn_array *a, nn_error *err)
+{
+  static const char *const descr[] = { "<f4", "<i8", "<i4", "|b1" };
+  size_t es;
+  int64_t n;
+  bool ok = true;
+  FILE *f;
+
+  if (a == NULL || a->type.rank < 0 || a->type.rank > NN_ARRAY_MAX_RANK
+      || a->type.dtype >= NN_N_DTYPES)
+    return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: no array to write", path);
+  if ((f = create_npy (path, descr[a->type.dtype], a->type.rank, a->type.shape, err)) == NULL)
+    return err ? err->status : NN_STATUS_IO;
+  es = nn_dtype_size (a->type.dtype);
+  n = nn_array_numel (a);
+  /* little-endian, byte by byte (portable) */
+  for (int64_t i = 0; ok && i < n; i++)
+    {
+      const unsigned char *src = (const unsigned char *) a->data + (size_t) i * es;
+      unsigned char le[8];
+      uint64_t bits = 0;
+
+      memcpy (&bits, src, es);   /* host order, low bytes on little-endian hosts */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      bits >>= 8 * (8 - es);
+#endif
+      for (size_t b = 0; b < es; b++)
+        le[b] = (unsigned char) (bits >> (8 * b));
+      ok = fwrite (le, 1, es, f) == es;
+    }
+  return close_npy (f, path, ok, err);
 }

@@ -36,7 +36,9 @@ nn_graph_free (nn_graph *g)
       free (g->nodes[i].name);
       free (g->nodes[i].scope);
       free (g->nodes[i].attrs);
+      free (g->nodes[i].doc);
     }
+  nn_model_info_free (g->info);
   free (g->values);
   free (g->nodes);
   free (g->inputs);
@@ -92,9 +94,14 @@ append_int (int **items, int *n, int v)
   return true;
 }
 
-/* the value called name, created (unproduced, untyped) when new; -1 on no memory */
-static int
-intern_value (nn_graph *g, const char *name)
+int
+nn_graph_value_index (const nn_graph *g, const char *name)
+{
+  return find_value (g, name);
+}
+
+int
+nn_graph_intern_value (nn_graph *g, const char *name)
 {
   int v = nn_graph_find_value (g, name);
   nn_value *val;
@@ -139,7 +146,7 @@ new_source (nn_graph *g, const char *name, const char *what, int *v, nn_error *e
                              "there are two graph inputs or initializers called '%s'",
                              name);
     }
-  else if ((*v = intern_value (g, name)) < 0)
+  else if ((*v = nn_graph_intern_value (g, name)) < 0)
     return no_memory (err);
   nn_graph_touch (g);
   return NN_OK;
@@ -161,6 +168,24 @@ nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type, nn_error
   g->values[v].input = g->n_inputs - 1;
   g->values[v].type = *type;
   g->values[v].typed = true;
+  return NN_OK;
+}
+
+nn_status
+nn_graph_set_input_type (nn_graph *g, const char *name, const nn_type *type, nn_error *err)
+{
+  int v = name ? find_value (g, name) : -1;
+  char what[160];
+  nn_status s;
+
+  if (v < 0 || g->values[v].input < 0)
+    return nn_error_set (err, NN_STATUS_NOT_FOUND, -1, "there is no graph input called '%s'",
+                         name ? name : "");
+  snprintf (what, sizeof what, "graph input '%s'", name);
+  if ((s = nn_type_check (type, true, what, NULL, err)) != NN_OK)
+    return s;
+  g->values[v].type = *type;
+  nn_graph_touch (g);
   return NN_OK;
 }
 
@@ -252,13 +277,14 @@ node_init (nn_graph *g, nn_node *n, int op, const char *name, const char *scope,
   n->n_out = n_out;
   for (int i = 0; i < n_in; i++)
     {
-      n->in[i] = inputs[i] == NULL || inputs[i][0] == '\0' ? -1 : intern_value (g, inputs[i]);
+      n->in[i] = inputs[i] == NULL || inputs[i][0] == '\0'
+                 ? -1 : nn_graph_intern_value (g, inputs[i]);
       if (inputs[i] != NULL && inputs[i][0] != '\0' && n->in[i] < 0)
         return no_memory (err);
     }
   for (int i = 0; i < n_out; i++)
     {
-      n->out[i] = intern_value (g, outputs[i]);
+      n->out[i] = nn_graph_intern_value (g, outputs[i]);
       if (n->out[i] < 0)
         return no_memory (err);
     }
@@ -315,7 +341,7 @@ nn_graph_add_output (nn_graph *g, const char *name, nn_error *err)
   int v = name ? nn_graph_find_value (g, name) : -1;
 
   if (v < 0 && name != NULL && name[0] != '\0')
-    v = intern_value (g, name);
+    v = nn_graph_intern_value (g, name);
   if (v < 0)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "a graph output has no name");
   for (int i = 0; i < g->n_outputs; i++)
@@ -326,6 +352,36 @@ nn_graph_add_output (nn_graph *g, const char *name, nn_error *err)
     return no_memory (err);
   nn_graph_touch (g);
   return NN_OK;
+}
+
+void
+nn_graph_remove_nodes (nn_graph *g, const bool *remove)
+{
+  int *moved = malloc (((size_t) g->n_nodes + 1) * sizeof *moved);
+  int kept = 0;
+
+  if (moved == NULL)
+    return;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      if (remove[i])
+        {
+          free (g->nodes[i].name);
+          free (g->nodes[i].scope);
+          free (g->nodes[i].attrs);
+          free (g->nodes[i].doc);
+          moved[i] = -1;
+          continue;
+        }
+      moved[i] = kept;
+      g->nodes[kept++] = g->nodes[i];
+    }
+  for (int v = 0; v < g->n_values; v++)
+    if (g->values[v].producer >= 0)
+      g->values[v].producer = moved[g->values[v].producer];
+  g->n_nodes = kept;
+  free (moved);
+  nn_graph_touch (g);
 }
 
 /* ---------------------------------------------------------------- validation */
@@ -487,6 +543,64 @@ NODE_FIELD (nn_graph_node_name, g->nodes[node].name)
 NODE_FIELD (nn_graph_node_scope, g->nodes[node].scope)
 NODE_FIELD (nn_graph_node_op, nn_ops[g->nodes[node].op]->name)
 NODE_FIELD (nn_graph_node_torch, nn_ops[g->nodes[node].op]->torch)
+
+int
+nn_graph_n_inputs (const nn_graph *g)
+{
+  return g->n_inputs;
+}
+
+int
+nn_graph_n_outputs (const nn_graph *g)
+{
+  return g->n_outputs;
+}
+
+const char *
+nn_graph_input_name (const nn_graph *g, int i)
+{
+  return i >= 0 && i < g->n_inputs ? g->values[g->inputs[i]].name : NULL;
+}
+
+const nn_type *
+nn_graph_input_type (const nn_graph *g, int i)
+{
+  return i >= 0 && i < g->n_inputs ? &g->values[g->inputs[i]].type : NULL;
+}
+
+const char *
+nn_graph_output_name (const nn_graph *g, int i)
+{
+  return i >= 0 && i < g->n_outputs ? g->values[g->outputs[i]].name : NULL;
+}
+
+int
+nn_graph_node_n_inputs (const nn_graph *g, int node)
+{
+  return node >= 0 && node < g->n_nodes ? g->nodes[node].n_in : 0;
+}
+
+int
+nn_graph_node_n_outputs (const nn_graph *g, int node)
+{
+  return node >= 0 && node < g->n_nodes ? g->nodes[node].n_out : 0;
+}
+
+const char *
+nn_graph_node_input (const nn_graph *g, int node, int k)
+{
+  if (node < 0 || node >= g->n_nodes || k < 0 || k >= g->nodes[node].n_in)
+    return NULL;
+  return g->nodes[node].in[k] < 0 ? "" : g->values[g->nodes[node].in[k]].name;
+}
+
+const char *
+nn_graph_node_output (const nn_graph *g, int node, int k)
+{
+  if (node < 0 || node >= g->n_nodes || k < 0 || k >= g->nodes[node].n_out)
+    return NULL;
+  return g->values[g->nodes[node].out[k]].name;
+}
 
 int
 nn_graph_find_node (const nn_graph *g, const char *name)

@@ -151,7 +151,8 @@ nn_graph_node_cost (const nn_graph *g, int node, nn_node_cost *cost, nn_error *e
         {
           ctx.in[k] = t;
           ctx.value[k] = g->values[v].init;
-          if (g->values[v].init != NULL)
+          /* weights; integer constants (shapes, indices, axes) are no parameters */
+          if (g->values[v].init != NULL && g->values[v].init->type.dtype == NN_DTYPE_FLOAT32)
             cost->params += nn_array_numel (g->values[v].init);
         }
       else
