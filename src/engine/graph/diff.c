@@ -297,7 +297,7 @@ nn_graph_diff_compute (nn_graph *a, nn_graph *b, const nn_array *const *inputs, 
 
       if (va->init == NULL)
         continue;
-      j = nn_graph_find_value (b, va->name);
+      j = nn_graph_value_index (b, va->name);
       w.name = va->name;
       w.type_a = va->init->type;
       if (j < 0 || b->values[j].init == NULL)
@@ -320,7 +320,7 @@ nn_graph_diff_compute (nn_graph *a, nn_graph *b, const nn_array *const *inputs, 
 
       if (vb->init == NULL)
         continue;
-      i = nn_graph_find_value (a, vb->name);
+      i = nn_graph_value_index (a, vb->name);
       if (i < 0 || a->values[i].init == NULL)
         {
           nn_weight_diff w = { .kind = NN_DIFF_ADDED, .name = vb->name,

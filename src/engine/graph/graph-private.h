@@ -57,8 +57,6 @@ void nn_graph_ctx_init (const nn_graph *g, int node, const nn_type *const *types
 /* runs op->infer, then checks what it produced (rank, budget) */
 nn_status nn_graph_infer_node (nn_op_ctx *ctx, bool symbolic_ok, nn_error *err);
 
-/* graph/graph.c: index of the value called name, -1 if none */
-int nn_graph_find_value (const nn_graph *g, const char *name);
 /* graph/graph.c: makes a graph changed (drops validation and inferred types) */
 void nn_graph_touch (nn_graph *g);
 

@@ -55,7 +55,7 @@ nn_graph_touch (nn_graph *g)
 }
 
 int
-nn_graph_find_value (const nn_graph *g, const char *name)
+nn_graph_value_index (const nn_graph *g, const char *name)
 {
   for (int i = 0; i < g->n_values; i++)
     if (strcmp (g->values[i].name, name) == 0)
@@ -94,16 +94,11 @@ append_int (int **items, int *n, int v)
   return true;
 }
 
-int
-nn_graph_value_index (const nn_graph *g, const char *name)
-{
-  return find_value (g, name);
-}
 
 int
 nn_graph_intern_value (nn_graph *g, const char *name)
 {
-  int v = nn_graph_find_value (g, name);
+  int v = nn_graph_value_index (g, name);
   nn_value *val;
 
   if (v >= 0)
@@ -132,7 +127,7 @@ new_source (nn_graph *g, const char *name, const char *what, int *v, nn_error *e
 {
   if (name == NULL || name[0] == '\0')
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "a %s has no name", what);
-  *v = nn_graph_find_value (g, name);
+  *v = nn_graph_value_index (g, name);
   if (*v >= 0)
     {
       const nn_value *val = &g->values[*v];
@@ -174,7 +169,7 @@ nn_graph_add_input (nn_graph *g, const char *name, const nn_type *type, nn_error
 nn_status
 nn_graph_set_input_type (nn_graph *g, const char *name, const nn_type *type, nn_error *err)
 {
-  int v = name ? find_value (g, name) : -1;
+  int v = name ? nn_graph_value_index (g, name) : -1;
   char what[160];
   nn_status s;
 
@@ -246,7 +241,7 @@ check_node_outputs (const nn_graph *g, const char *name, int n_out, const char *
         if (strcmp (outputs[i], outputs[j]) == 0)
           return nn_error_set (err, NN_STATUS_INVALID_ARG, g->n_nodes,
                                "node '%s' writes '%s' twice", name, outputs[i]);
-      v = nn_graph_find_value (g, outputs[i]);
+      v = nn_graph_value_index (g, outputs[i]);
       if (v < 0)
         continue;
       if (g->values[v].producer >= 0)
@@ -338,7 +333,7 @@ nn_graph_add_node (nn_graph *g, const char *op_name, const char *name, const cha
 nn_status
 nn_graph_add_output (nn_graph *g, const char *name, nn_error *err)
 {
-  int v = name ? nn_graph_find_value (g, name) : -1;
+  int v = name ? nn_graph_value_index (g, name) : -1;
 
   if (v < 0 && name != NULL && name[0] != '\0')
     v = nn_graph_intern_value (g, name);
@@ -620,7 +615,7 @@ nn_graph_order (const nn_graph *g)
 const nn_type *
 nn_graph_value_type (const nn_graph *g, const char *name)
 {
-  int v = nn_graph_find_value (g, name);
+  int v = nn_graph_value_index (g, name);
 
   return v >= 0 && g->values[v].typed && g->inferred ? &g->values[v].type : NULL;
 }
@@ -628,7 +623,7 @@ nn_graph_value_type (const nn_graph *g, const char *name)
 const nn_array *
 nn_graph_initializer (const nn_graph *g, const char *name)
 {
-  int v = nn_graph_find_value (g, name);
+  int v = nn_graph_value_index (g, name);
 
   return v >= 0 ? g->values[v].init : NULL;
 }
