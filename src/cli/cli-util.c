@@ -238,23 +238,7 @@ cli_open_model (const char *path, nn_net **out, nn_error *err)
 nn_status
 cli_open_graph (const char *path, nn_graph **out, nn_error *err)
 {
-  nn_net *net = NULL;
-  nn_status st;
-
-  *out = NULL;
-  if ((st = cli_open_model (path, &net, err)) != NN_OK)
-    return st;
-  if (net->first_error >= 0)
-    st = nn_error_set (err, NN_STATUS_SHAPE, net->first_error, "%s: %s", path,
-                       net->info[net->first_error].message);
-  else if ((st = nn_graph_from_net (net, out, err)) != NN_OK)
-    {
-      nn_error why = *err;
-
-      st = nn_error_set (err, st, why.layer, "%s: %s", path, why.message);
-    }
-  nn_net_free (net);
-  return st;
+  return nn_file_open_graph (path, out, err);
 }
 
 nn_status

@@ -59,7 +59,7 @@ open_graph (const char *path, nn_graph **g)
 {
   nn_error err = { 0 };
 
-  if (nn_graph_open_onnx (path, g, &err) != NN_OK)
+  if (nn_file_open_graph (path, g, &err) != NN_OK)
     return cli_nn_error (&err);
   return CLI_EXIT_OK;
 }

@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nn-graph.h"
 #include "nn-private.h"
 
 /* A valid model opens in milliseconds; a child that takes this long is looping. */
@@ -48,6 +49,7 @@ typedef struct isolate_job {
   const char *path;
   nn_net *net;
   bool headers_only;
+  bool onnx;              /* an ONNX model: read and converted to a graph */
 } isolate_job;
 
 static nn_status
@@ -55,6 +57,14 @@ isolate_run (const isolate_job *job, nn_error *err)
 {
   nn_net *opened = NULL;
 
+  if (job->onnx)
+    {
+      nn_graph *g = NULL;
+      nn_status st = nn_graph_open_onnx (job->path, &g, err);
+
+      nn_graph_free (g);
+      return st;
+    }
   if (job->headers_only)
     return job->net != NULL ? nn_weights_check_headers (job->path, job->net, err)
                             : nn_model_check_headers (job->path, err);
@@ -222,12 +232,14 @@ typedef struct net_header {
 
 #define NET_MAGIC "llnet01"
 
-static const char *const mode_names[4] = { "model", "model-headers", "weights",
-                                           "weights-headers" };
+static const char *const mode_names[5] = { "model", "model-headers", "weights",
+                                           "weights-headers", "onnx" };
 
 static int
 job_mode (const isolate_job *job)
 {
+  if (job->onnx)
+    return 4;
   return (job->net != NULL ? 2 : 0) + (job->headers_only ? 1 : 0);
 }
 
@@ -361,12 +373,12 @@ receive_net (int fd, nn_net **out, nn_error *err)
 int
 nn_isolated_check_main (int argc, char **argv)
 {
-  isolate_job job = { NULL, NULL, false };
+  isolate_job job = { NULL, NULL, false, false };
   unsigned long long budget = 0;
   char *end = NULL;
   int mode = -1;
 
-  for (int m = 0; argc == 4 && m < 4; m++)
+  for (int m = 0; argc == 4 && m < 5; m++)
     if (strcmp (argv[1], mode_names[m]) == 0)
       mode = m;
   if (mode >= 0)
@@ -376,7 +388,7 @@ nn_isolated_check_main (int argc, char **argv)
     }
   if (mode < 0 || errno != 0 || end == argv[3] || *end != '\0' || budget == 0)
     {
-      fputs ("usage: layerlab-check model|model-headers|weights|weights-headers FILE "
+      fputs ("usage: layerlab-check model|model-headers|weights|weights-headers|onnx FILE "
              "MEMORY-BUDGET\n"
              "Checks a file for Layerlab in a process of its own; the network for the "
              "weights modes comes on standard input. Not meant to be run by hand.\n", stderr);
@@ -384,8 +396,9 @@ nn_isolated_check_main (int argc, char **argv)
     }
   nn_set_memory_budget ((uint64_t) budget);
   job.path = argv[2];
-  job.headers_only = mode % 2 == 1;
-  if (mode >= 2)
+  job.headers_only = mode == 1 || mode == 3;
+  job.onnx = mode == 4;
+  if (mode == 2 || mode == 3)
     {
       nn_error e;
 
@@ -399,6 +412,14 @@ nn_isolated_check_main (int argc, char **argv)
     }
   isolate_child (&job, 1);   /* never returns */
   return 1;
+}
+
+nn_status
+nn_onnx_validate_isolated (const char *path, nn_error *err)
+{
+  isolate_job job = { path, NULL, false, true };
+
+  return isolate (&job, err);
 }
 
 nn_status

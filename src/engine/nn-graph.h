@@ -192,18 +192,27 @@ const char *const *nn_graph_template_names (void);
  * (seeded); inferred. NULL and err for an unknown name. */
 nn_graph *nn_graph_new_template (const char *name, uint64_t seed, nn_error *err);
 
+/* Any model file as a graph: an ONNX model (checked in the checker process first when
+ * isolated checks are on, nn.h), or a chain network (.h5, .pt) as nn_graph_from_net
+ * makes it. */
+nn_status nn_file_open_graph (const char *path, nn_graph **out, nn_error *err);
+
 /* ---- ONNX files ---- */
 
 typedef struct nn_onnx_save_opts {
-  int64_t opset;            /* the default-domain opset declared; 0: 17 */
+  int64_t opset;            /* the default-domain opset declared; 0: the graph's (as
+                             * read from its file), else 17 */
   bool external_data;       /* weights of 1 KiB or more to "FILE.data" beside the model
                              * (also chosen when they would not fit in 2 GiB) */
-  const char *graph_name;   /* NULL: "layerlab" */
+  const char *graph_name;   /* NULL: the graph's, else "layerlab" */
 } nn_onnx_save_opts;
 
 /* Saves g as an ONNX model at path, atomically (a temporary beside it, then rename):
  * nodes in topological order, every inferred value type in value_info (a symbolic dim
- * as dim_param "N"), weights as raw_data or external data. opts may be NULL. */
+ * as dim_param "N"), weights as raw_data or external data; the model's information
+ * (IR version where the opset allows, other domains' imports, domain, model version,
+ * doc strings, metadata_props, node doc strings) as nn_graph_set_info & co. hold it.
+ * Producer: Layerlab. opts may be NULL. */
 nn_status nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts,
                               nn_error *err);
 /* ---- model-level information (what an ONNX file says about itself, kept for a writer) */

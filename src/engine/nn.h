@@ -538,6 +538,9 @@ bool nn_file_reads_as_pytorch (const char *path);
 bool nn_path_is_pytorch (const char *path);
 /* By file name: .onnx. Saving there writes the network's graph as ONNX (opset 17). */
 bool nn_path_is_onnx (const char *path);
+/* Whether to read path as ONNX: by name (.onnx) or by content. nn_file_open_model
+ * opens an ONNX model that is a chain of the list view's layers as a network. */
+bool nn_file_reads_as_onnx (const char *path);
 nn_status nn_file_probe_any (const char *path, nn_file_kind *kind, nn_error *err);
 /* input: for .pt files (which store no input shape) the shape to use, or NULL to infer it */
 nn_status nn_file_open_model (const char *path, const nn_shape *input, nn_net **out,
@@ -562,6 +565,8 @@ int nn_isolated_check_main (int argc, char **argv);
  * NN_STATUS_FORMAT "the file crashed the HDF5 library while being checked: ...". Call it
  * before opening a file from an untrusted source in-process; costs a process and an open. */
 nn_status nn_model_validate_isolated (const char *path, nn_error *err);
+/* The same for an ONNX model: the child reads it into a graph (nn_graph_open_onnx). */
+nn_status nn_onnx_validate_isolated (const char *path, nn_error *err);
 /* The same for nn_weights_load (path, net): the child loads into its copy of net, which
  * checks the file against the network too; net itself never changes. */
 nn_status nn_weights_validate_isolated (const char *path, const nn_net *net, nn_error *err);

@@ -182,8 +182,7 @@ content_advice (nn_content content)
   switch (content)
     {
     case NN_CONTENT_ONNX:
-      return "Layerlab does not read ONNX models yet; save the PyTorch model with "
-             "torch.save(network, \"model.pt\") instead";
+      return "an ONNX file holds a whole model: open it as one";
     case NN_CONTENT_TORCHSCRIPT:
       return "save the module with torch.save(module, path) instead of torch.jit.save";
     case NN_CONTENT_NPY:
