@@ -14,13 +14,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nn-graph.h"
 
 static const char convert_help[] =
   "Usage: layerlab-cli convert IN OUT [--model MODEL] [--weights-only]\n"
   "                                   [--input-shape C,H,W]\n"
   "\n"
   "Convert between Layerlab model files (.h5, .hdf5), PyTorch files (.pt, .pth) and\n"
-  "ONNX (.onnx, written), choosing the formats by the file extensions.\n"
+  "ONNX (.onnx), choosing the formats by the file extensions.\n"
   "\n"
   "  IN holds a whole model        .h5 -> .pt   the whole torch.nn.Sequential, as\n"
   "                                             torch.save(network) writes it: torch.load()\n"
@@ -28,6 +29,9 @@ static const char convert_help[] =
   "                                .pt -> .h5   a Layerlab model (architecture + weights)\n"
   "                                any -> .onnx the network as ONNX (opset 17, a symbolic\n"
   "                                             batch), the nodes torch.onnx.export writes\n"
+  "                                .onnx -> .onnx  the graph again, with its names, opset\n"
+  "                                             and metadata\n"
+  "                                .onnx -> .h5/.pt  when the graph is a chain of layers\n"
   "  IN holds only weights         give --model MODEL: the weights are loaded into MODEL\n"
   "                                (strictly, like load_state_dict) and written to OUT\n"
   "\n"
@@ -103,6 +107,42 @@ open_input (const char *in, const char *model, const nn_shape *input, nn_net **n
   return CLI_EXIT_OK;
 }
 
+/* IN is ONNX: to ONNX as the graph it is (names, opset and metadata kept); to .h5 or
+ * .pt as a chain network, when it is one. */
+static int
+convert_onnx (const char *in, const char *out, bool weights_only)
+{
+  nn_error err = { 0 };
+  nn_graph *g = NULL;
+  nn_net *net = NULL;
+  nn_status st;
+
+  if (nn_file_open_graph (in, &g, &err) != NN_OK)
+    return cli_nn_error (&err);
+  if (nn_path_is_onnx (out))
+    {
+      st = weights_only ? nn_error_set (&err, NN_STATUS_INVALID_ARG, -1, "%s: an ONNX file "
+                                        "holds the whole model; save weights alone as .pt (a "
+                                        "state_dict) or .h5", out)
+                        : nn_graph_save_onnx (g, out, NULL, &err);
+      nn_graph_free (g);
+      return st == NN_OK ? CLI_EXIT_OK : cli_nn_error (&err);
+    }
+  if (nn_net_from_graph (g, &net, &err) != NN_OK)
+    {
+      nn_error why = err;
+
+      nn_graph_free (g);
+      return cli_error ("%s: %s; it converts to .h5 or .pt when it is a chain of Layerlab's "
+                        "layers (graphs stay .onnx until the .h5 graph layout lands)", in,
+                        why.message);
+    }
+  nn_graph_free (g);
+  st = nn_file_save (out, net, weights_only, &err);
+  nn_net_free (net);
+  return st == NN_OK ? CLI_EXIT_OK : cli_nn_error (&err);
+}
+
 int
 cli_cmd_convert (int argc, char **argv)
 {
@@ -128,6 +168,8 @@ cli_cmd_convert (int argc, char **argv)
   if (cmd.n_positional != 2)
     return cli_usage_error ("convert", "needs IN and OUT");
 
+  if (nn_file_reads_as_onnx (paths[0]))
+    return convert_onnx (paths[0], paths[1], weights);
   if (input_shape != NULL && !parse_input_shape (input_shape, &input))
     return cli_usage_error ("convert", "--input-shape takes C,H,W or F (positive integers), "
                             "not '%s'", input_shape);

@@ -602,6 +602,8 @@ node_proto (writer *w, const nn_node *n, nn_status *st)
     return NULL;
   np->op_type = (char *) op->name;
   np->name = n->name;
+  if (nn_graph_node_doc (g, (int) (n - g->nodes))[0] != '\0')
+    np->doc_string = (char *) nn_graph_node_doc (g, (int) (n - g->nodes));
   np->n_input = (size_t) n->n_in;
   np->input = arena_alloc (a, np->n_input, sizeof *np->input);
   np->n_output = (size_t) n->n_out;
@@ -697,6 +699,15 @@ sink_init (fd_sink *s, int fd)
 }
 
 /* ------------------------------------------------------------------ saving */
+
+/* An information string of the graph, NULL when unset (an absent protobuf field). */
+static char *
+info_or_null (const nn_graph *g, const char *key)
+{
+  const char *v = nn_graph_info (g, key);
+
+  return v[0] != '\0' ? (char *) v : NULL;
+}
 
 /* The data file's name: the model's file name with ".data" appended ("m.onnx.data"). */
 static char *
@@ -800,7 +811,10 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
   /* a graph being edited may not infer; it is saved all the same, without shapes */
   w.typed = nn_graph_infer (g, &infer_err) == NN_OK;
   order = nn_graph_order (g);
-  w.opset = opts->opset > 0 ? opts->opset : NN_ONNX_MAX_OPSET;
+  /* the opset asked for, else the one the model came with, else the newest */
+  w.opset = opts->opset > 0 ? opts->opset
+            : nn_graph_opset_version (g, "") > 0 ? nn_graph_opset_version (g, "")
+            : NN_ONNX_MAX_OPSET;
   if (w.opset < NN_ONNX_MIN_OPSET || w.opset > NN_ONNX_MAX_OPSET)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: opset %lld; Layerlab writes "
                          "opsets %d to %d", path, (long long) w.opset, NN_ONNX_MIN_OPSET,
@@ -810,13 +824,60 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
   opset.has_version = true;
   opset.version = w.opset;
   model.has_ir_version = true;
+  /* the model's own IR version when the opset allows it (a file keeps what it was) */
   model.ir_version = ir_version_for_opset (w.opset);
+  if (nn_graph_ir_version (g) > model.ir_version && nn_graph_ir_version (g) <= NN_ONNX_MAX_IR_VERSION)
+    model.ir_version = nn_graph_ir_version (g);
   model.n_opset_import = 1;
   model.opset_import = opsets;
+  /* the other domains' imports, as the model had them */
+  if (nn_graph_n_opsets (g) > 1)
+    {
+      model.opset_import = arena_alloc (a, (size_t) nn_graph_n_opsets (g),
+                                        sizeof *model.opset_import);
+      model.opset_import[0] = &opset;
+      for (int i = 0; model.opset_import != NULL && i < nn_graph_n_opsets (g); i++)
+        {
+          const char *domain;
+          int64_t version;
+          Onnx__OperatorSetIdProto *o;
+
+          if (!nn_graph_opset (g, i, &domain, &version) || domain[0] == '\0'
+              || strcmp (domain, "ai.onnx") == 0)
+            continue;
+          if ((o = ARENA_NEW (a, Onnx__OperatorSetIdProto, ONNX__OPERATOR_SET_ID_PROTO__INIT))
+              == NULL)
+            break;
+          o->domain = (char *) domain;
+          o->has_version = true;
+          o->version = version;
+          model.opset_import[model.n_opset_import++] = o;
+        }
+    }
   model.producer_name = "Layerlab";
   model.producer_version = PACKAGE_VERSION;
+  /* what the model says about itself, kept */
+  model.domain = info_or_null (g, "domain");
+  model.doc_string = info_or_null (g, "doc_string");
+  if (nn_graph_model_version (g) != 0)
+    {
+      model.has_model_version = true;
+      model.model_version = nn_graph_model_version (g);
+    }
+  model.n_metadata_props = (size_t) nn_graph_n_metadata (g);
+  model.metadata_props = arena_alloc (a, model.n_metadata_props, sizeof *model.metadata_props);
+  for (size_t i = 0; model.metadata_props != NULL && i < model.n_metadata_props; i++)
+    {
+      const char *key, *value;
+
+      nn_graph_metadata (g, (int) i, &key, &value);
+      model.metadata_props[i] = entry (a, key, (char *) value);
+    }
   model.graph = &graph;
-  graph.name = (char *) (opts->graph_name != NULL ? opts->graph_name : "layerlab");
+  graph.name = (char *) (opts->graph_name != NULL ? opts->graph_name
+                         : info_or_null (g, "graph_name") != NULL
+                         ? info_or_null (g, "graph_name") : "layerlab");
+  graph.doc_string = info_or_null (g, "graph_doc_string");
 
   for (int i = 0; i < g->n_values; i++)
     if (g->values[i].init != NULL)
