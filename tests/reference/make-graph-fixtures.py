@@ -1128,6 +1128,16 @@ for i, (shp, k, dt) in enumerate((((3, 4), 0, None), ((4, 3), 1, torch.int64),
 xi = torch.zeros(2, 3, dtype=torch.int64)
 one("EyeLike-int64-input", "EyeLike", [xi], torch.eye(2, 3, dtype=torch.int64))
 
+# ---- GridSample (opset 16) against F.grid_sample
+x = randn(2, 3, 5, 6)
+grid = (torch.rand(2, 4, 7, 2) * 2.6 - 1.3)
+for mode in ("bilinear", "nearest"):
+    for pad in ("zeros", "border", "reflection"):
+        for align in (0, 1):
+            one("GridSample-%s-%s-align%d" % (mode, pad, align), "GridSample", [x, grid],
+                F.grid_sample(x, grid, mode=mode, padding_mode=pad, align_corners=bool(align)),
+                tol=(1e-4, 1e-5), mode=mode, padding_mode=pad, align_corners=align)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
