@@ -336,7 +336,7 @@ main (int argc, char **argv)
       return g_test_run ();
     }
   cases = load_cases (fixture_dir);
-  g_assert_cmpuint (cases->len, >=, 100);
+  g_assert_cmpuint (cases->len, >=, 600);   /* a generator that stopped early fails here */
   for (guint i = 0; i < cases->len; i++)
     {
       const test_case *tc = cases->pdata[i];

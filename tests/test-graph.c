@@ -1079,6 +1079,9 @@ test_infer_errors_table (void)
     { "LRN", 1, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "[N, C, ...]" },
     { "SpaceToDepth", 1, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "[N, C, H, W]" },
     { "ArgMin", 1, NN_DTYPE_BOOL, 2, NN_STATUS_SHAPE, "input 1 is bool" },
+    { "MeanVarianceNormalization", 1, NN_DTYPE_INT64, 2, NN_STATUS_SHAPE, "takes float32" },
+    { "EyeLike", 1, NN_DTYPE_FLOAT32, 1, NN_STATUS_SHAPE, "must be 2-d" },
+    { "GridSample", 2, NN_DTYPE_FLOAT32, 2, NN_STATUS_SHAPE, "grid [N, H_out, W_out, 2]" },
   };
 
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)

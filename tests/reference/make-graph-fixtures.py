@@ -1102,6 +1102,42 @@ for size, a, b, k in ((3, 1e-4, 0.75, 1.0), (2, 0.5, 0.5, 2.0), (5, 0.1, 1.2, 0.
 one("LRN-size5-numpy", "LRN", [x], lrn_ref(x, 5, 0.1, 1.2, 0.5), tol=(1e-5, 1e-5), size=5,
     alpha=0.1, beta=1.2, bias=0.5)
 
+# ---- MeanVarianceNormalization (ONNX's backend case formula), EyeLike
+
+
+def mvn_ref(x, axes):
+    a = x.numpy().astype(np.float64)
+    mean = a.mean(axis=tuple(axes), keepdims=True)
+    std = np.sqrt((a ** 2).mean(axis=tuple(axes), keepdims=True) - mean ** 2)
+    return torch.from_numpy(((a - mean) / (std + 1e-9)).astype(np.float32))
+
+
+x = randn(2, 3, 4, 5) * 2 + 1
+one("MeanVarianceNormalization-default", "MeanVarianceNormalization", [x], mvn_ref(x, [0, 2, 3]),
+    tol=(1e-4, 1e-5))
+one("MeanVarianceNormalization-axes", "MeanVarianceNormalization", [x], mvn_ref(x, [1, -1]),
+    tol=(1e-4, 1e-5), axes=[1, -1])
+for i, (shp, k, dt) in enumerate((((3, 4), 0, None), ((4, 3), 1, torch.int64),
+                                  ((3, 5), -2, torch.bool), ((2, 2), 5, None),
+                                  ((3, 3), -1, torch.int32))):
+    src = randn(*shp)
+    ref = torch.from_numpy(np.eye(shp[0], shp[1], k).astype(
+        {None: np.float32, torch.int64: np.int64, torch.bool: np.bool_, torch.int32: np.int32}[dt]))
+    kw = {"dtype": ONNX_DTYPE[dt]} if dt is not None else {}
+    one("EyeLike-%d" % i, "EyeLike", [src], ref, k=k, **kw)
+xi = torch.zeros(2, 3, dtype=torch.int64)
+one("EyeLike-int64-input", "EyeLike", [xi], torch.eye(2, 3, dtype=torch.int64))
+
+# ---- GridSample (opset 16) against F.grid_sample
+x = randn(2, 3, 5, 6)
+grid = (torch.rand(2, 4, 7, 2) * 2.6 - 1.3)
+for mode in ("bilinear", "nearest"):
+    for pad in ("zeros", "border", "reflection"):
+        for align in (0, 1):
+            one("GridSample-%s-%s-align%d" % (mode, pad, align), "GridSample", [x, grid],
+                F.grid_sample(x, grid, mode=mode, padding_mode=pad, align_corners=bool(align)),
+                tol=(1e-4, 1e-5), mode=mode, padding_mode=pad, align_corners=align)
+
 # ---- a residual block end to end: x -> Conv-BN-Relu-Conv-BN, + x, Relu
 block = torch.nn.Sequential(
     torch.nn.Conv2d(4, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),

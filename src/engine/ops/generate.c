@@ -1,5 +1,5 @@
 /* ops/generate.c - operators that make a tensor from sizes: ConstantOfShape, Range,
- * OneHot
+ * OneHot, EyeLike
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -232,4 +232,47 @@ const nn_op nn_op_one_hot = {
   .min_in = 3, .max_in = 3, .min_out = 1, .max_out = 1,
   .attrs = one_hot_attrs, .n_attrs = NN_N_ELEMENTS (one_hot_attrs),
   .infer = one_hot_infer, .forward = one_hot_forward,
+};
+
+/* ---------------------------------------------------------------- EyeLike */
+
+/* a 2-d tensor of the input's shape, 1 where column - row == k, else 0; dtype an ONNX
+ * TensorProto number, the input's when not given */
+static const nn_attr_schema eye_like_attrs[] = {
+  { .name = "dtype", .torch = "dtype", .kind = NN_ATTR_INT, .def_i = 0 },
+  { .name = "k", .torch = "diagonal", .kind = NN_ATTR_INT, .def_i = 0 },
+};
+
+static nn_status
+eye_like_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  char a[160];
+
+  if (ctx->in[0]->rank != 2)
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "its input %s must be 2-d",
+                       nn_op_in_str (ctx, 0, a, sizeof a));
+  *ctx->out[0] = *ctx->in[0];
+  if (nn_attr_i (ctx, 0) != 0 && !nn_dtype_from_onnx (nn_attr_i (ctx, 0), &ctx->out[0]->dtype))
+    return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "dtype %" PRId64 " is not supported; "
+                       "float (1), int32 (6), int64 (7) and bool (9) are", nn_attr_i (ctx, 0));
+  return NN_OK;
+}
+
+static nn_status
+eye_like_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  nn_array *y = ctx->y[0];
+  int64_t rows = y->type.shape[0], cols = y->type.shape[1], k = nn_attr_i (ctx, 1);
+
+  for (int64_t i = 0; i < rows; i++)
+    if (k > -cols && k < cols && i + k >= 0 && i + k < cols)
+      nn_array_set_i64 (y, i * cols + i + k, 1);
+  return NN_OK;
+}
+
+const nn_op nn_op_eye_like = {
+  .name = "EyeLike", .torch = "torch.eye",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = eye_like_attrs, .n_attrs = NN_N_ELEMENTS (eye_like_attrs),
+  .infer = eye_like_infer, .forward = eye_like_forward,
 };

@@ -1,5 +1,5 @@
 /* ops/normalization.c - normalization by statistics of the input itself:
- * LayerNormalization (opset 17), InstanceNormalization, LRN
+ * LayerNormalization (opset 17), InstanceNormalization, LRN, MeanVarianceNormalization
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -289,4 +289,93 @@ const nn_op nn_op_lrn = {
   .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
   .attrs = lrn_attrs, .n_attrs = N_LRN_ATTRS,
   .infer = lrn_infer, .forward = lrn_forward,
+};
+
+/* ---------------------------------------------------------------- MeanVarianceNormalization */
+
+/* (x - mean) / (std + 1e-9) over axes (default [0, 2, 3]), as ONNX's function body:
+ * std the biased one */
+static const nn_attr_schema mvn_attrs[] = {
+  { .name = "axes", .kind = NN_ATTR_INTS, .min = -NN_ARRAY_MAX_RANK,
+    .max = NN_ARRAY_MAX_RANK - 1 },
+};
+
+static nn_status
+mvn_mask (const nn_op_ctx *ctx, bool *mask, nn_error *err)
+{
+  static const int64_t def[] = { 0, 2, 3 };
+  int32_t n;
+  const int64_t *axes = nn_attr_ints (ctx, 0, &n);
+
+  if (n == 0)
+    {
+      axes = def;
+      n = 3;
+    }
+  return nn_op_axes_mask (ctx, axes, n, ctx->in[0]->rank, mask, err);
+}
+
+static nn_status
+mvn_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  bool mask[NN_ARRAY_MAX_RANK];
+  nn_status s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err);
+
+  if (s != NN_OK || (s = mvn_mask (ctx, mask, err)) != NN_OK)
+    return s;
+  *ctx->out[0] = *ctx->in[0];
+  return NN_OK;
+}
+
+static nn_status
+mvn_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = &ctx->value[0]->type;
+  bool mask[NN_ARRAY_MAX_RANK];
+  nn_type kept = *x;
+  const nn_type *ops[1] = { &kept };
+  int64_t n = nn_array_numel (ctx->value[0]), m;
+  const float *src = ctx->value[0]->data;
+  float *y = ctx->y[0]->data;
+  double *mean, *var;
+  nn_status s;
+  nn_bcast it;
+
+  if ((s = mvn_mask (ctx, mask, err)) != NN_OK)
+    return s;
+  for (int32_t i = 0; i < x->rank; i++)
+    if (mask[i])
+      kept.shape[i] = 1;
+  m = nn_type_numel (&kept);
+  mean = calloc ((size_t) (m > 0 ? m : 1), sizeof *mean);
+  var = calloc ((size_t) (m > 0 ? m : 1), sizeof *var);
+  if (mean == NULL || var == NULL)
+    {
+      free (mean);
+      free (var);
+      return nn_op_fail (ctx, err, NN_STATUS_NOMEM, "out of memory");
+    }
+  nn_bcast_init (&it, x, 1, ops);
+  for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
+    mean[it.off[0]] += src[i];
+  for (int64_t i = 0; i < m; i++)
+    mean[i] /= (double) (n / m);
+  nn_bcast_init (&it, x, 1, ops);
+  for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
+    var[it.off[0]] += (src[i] - mean[it.off[0]]) * (src[i] - mean[it.off[0]]);
+  for (int64_t i = 0; i < m; i++)
+    var[i] = sqrt (var[i] / (double) (n / m)) + 1e-9;
+  nn_bcast_init (&it, x, 1, ops);
+  for (int64_t i = 0; i < n; i++, nn_bcast_next (&it))
+    y[i] = (float) ((src[i] - mean[it.off[0]]) / var[it.off[0]]);
+  free (mean);
+  free (var);
+  return NN_OK;
+}
+
+const nn_op nn_op_mean_variance_normalization = {
+  .name = "MeanVarianceNormalization", .torch = "(x - mean) / std",
+  .min_in = 1, .max_in = 1, .min_out = 1, .max_out = 1,
+  .attrs = mvn_attrs, .n_attrs = NN_N_ELEMENTS (mvn_attrs),
+  .infer = mvn_infer, .forward = mvn_forward, .macs = nn_macs_per_element,
 };

@@ -1,5 +1,5 @@
 /* ops/resize.c - Resize (opset 11-17: roi, scales or sizes as inputs; modes nearest,
- * linear, cubic; every coordinate_transformation_mode and nearest_mode)
+ * linear, cubic; every coordinate_transformation_mode and nearest_mode), GridSample
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -290,4 +290,131 @@ const nn_op nn_op_resize = {
   .min_in = 1, .max_in = 4, .min_out = 1, .max_out = 1,
   .attrs = resize_attrs, .n_attrs = N_RS_ATTRS,
   .infer = resize_infer, .forward = resize_forward,
+};
+
+/* ---------------------------------------------------------------- GridSample */
+
+/* opset 16, 4-d: X [N, C, H, W] sampled at grid [N, H_out, W_out, 2] (x then y in
+ * [-1, 1]) as torch.nn.functional.grid_sample: modes bilinear and nearest (halves to
+ * even, as PyTorch's nearbyint), padding zeros, border or reflection, align_corners. */
+enum { GS_ALIGN, GS_MODE, GS_PADDING, N_GS_ATTRS };
+
+static const nn_attr_schema grid_sample_attrs[] = {
+  { .name = "align_corners", .torch = "align_corners", .kind = NN_ATTR_INT, .def_i = 0,
+    .min = 0, .max = 1 },
+  { .name = "mode", .torch = "mode", .kind = NN_ATTR_STRING, .def_s = "bilinear",
+    .choices = "bilinear|nearest|bicubic" },
+  { .name = "padding_mode", .torch = "padding_mode", .kind = NN_ATTR_STRING, .def_s = "zeros",
+    .choices = "zeros|border|reflection" },
+};
+static_assert (NN_N_ELEMENTS (grid_sample_attrs) == N_GS_ATTRS, "grid_sample_attrs and enum");
+
+static nn_status
+grid_sample_infer (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *x = ctx->in[0], *g = ctx->in[1];
+  char a[160], b[160];
+  nn_status s;
+
+  if ((s = nn_op_check_dtype (ctx, 0, NN_MASK_F32, err)) != NN_OK
+      || (s = nn_op_check_dtype (ctx, 1, NN_MASK_F32, err)) != NN_OK)
+    return s;
+  if (strcmp (nn_attr_s (ctx, GS_MODE), "bicubic") == 0)
+    return nn_op_fail (ctx, err, NN_STATUS_UNSUPPORTED, "mode 'bicubic' is not supported "
+                       "yet; 'bilinear' and 'nearest' are");
+  if (x->rank != 4 || g->rank != 4 || g->shape[3] != 2
+      || (x->shape[0] >= 0 && g->shape[0] >= 0 && x->shape[0] != g->shape[0]))
+    return nn_op_fail (ctx, err, NN_STATUS_SHAPE, "it takes X [N, C, H, W] and grid "
+                       "[N, H_out, W_out, 2], not %s and %s", nn_op_in_str (ctx, 0, a, sizeof a),
+                       nn_op_in_str (ctx, 1, b, sizeof b));
+  *ctx->out[0] = *x;
+  ctx->out[0]->shape[2] = g->shape[1];
+  ctx->out[0]->shape[3] = g->shape[2];
+  return NN_OK;
+}
+
+/* PyTorch's reflection of coordinate c into [lo, hi] (twice the bounds: integers) */
+static double
+reflect_coord (double c, double lo2, double hi2)
+{
+  double lo = lo2 / 2.0, span = (hi2 - lo2) / 2.0, flips, extra;
+
+  if (span <= 0.0)
+    return 0.0;
+  c = fabs (c - lo);
+  extra = fmod (c, span);
+  flips = floor (c / span);
+  return fmod (flips, 2.0) == 0.0 ? extra + lo : span - extra + lo;
+}
+
+/* a grid value in [-1, 1] to a pixel coordinate of an axis of size n, padded */
+static double
+grid_coord (double g, int64_t n, bool align, const char *padding)
+{
+  double c = align ? (g + 1.0) / 2.0 * (double) (n - 1) : ((g + 1.0) * (double) n - 1.0) / 2.0;
+
+  if (strcmp (padding, "border") == 0)
+    c = fmin (fmax (c, 0.0), (double) (n - 1));
+  else if (strcmp (padding, "reflection") == 0)
+    {
+      c = align ? reflect_coord (c, 0.0, 2.0 * (double) (n - 1))
+                : reflect_coord (c, -1.0, 2.0 * (double) n - 1.0);
+      c = fmin (fmax (c, 0.0), (double) (n - 1));
+    }
+  return c;
+}
+
+static double
+pixel (const float *plane, int64_t h, int64_t w, int64_t y, int64_t x)
+{
+  return y >= 0 && y < h && x >= 0 && x < w ? plane[y * w + x] : 0.0;
+}
+
+static nn_status
+grid_sample_forward (const nn_op_ctx *ctx, nn_error *err)
+{
+  const nn_type *xt = &ctx->value[0]->type;
+  const float *x = ctx->value[0]->data, *grid = ctx->value[1]->data;
+  int64_t n = xt->shape[0], c = xt->shape[1], h = xt->shape[2], w = xt->shape[3];
+  int64_t oh = ctx->y[0]->type.shape[2], ow = ctx->y[0]->type.shape[3];
+  bool align = nn_attr_i (ctx, GS_ALIGN) != 0;
+  bool nearest = strcmp (nn_attr_s (ctx, GS_MODE), "nearest") == 0;
+  const char *padding = nn_attr_s (ctx, GS_PADDING);
+  float *y = ctx->y[0]->data;
+
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t p = 0; p < oh * ow; p++)
+      {
+        const float *gp = grid + (b * oh * ow + p) * 2;
+        double ix = grid_coord (gp[0], w, align, padding);
+        double iy = grid_coord (gp[1], h, align, padding);
+
+        for (int64_t ch = 0; ch < c; ch++)
+          {
+            const float *plane = x + (b * c + ch) * h * w;
+            double v;
+
+            if (nearest)
+              v = pixel (plane, h, w, (int64_t) nearbyint (iy), (int64_t) nearbyint (ix));
+            else
+              {
+                double fx = floor (ix), fy = floor (iy), lx = ix - fx, ly = iy - fy;
+                int64_t x0 = (int64_t) fx, y0 = (int64_t) fy;
+
+                v = (1 - ly) * (1 - lx) * pixel (plane, h, w, y0, x0)
+                    + (1 - ly) * lx * pixel (plane, h, w, y0, x0 + 1)
+                    + ly * (1 - lx) * pixel (plane, h, w, y0 + 1, x0)
+                    + ly * lx * pixel (plane, h, w, y0 + 1, x0 + 1);
+              }
+            y[(b * c + ch) * oh * ow + p] = (float) v;
+          }
+      }
+  return NN_OK;
+}
+
+const nn_op nn_op_grid_sample = {
+  .name = "GridSample", .torch = "F.grid_sample",
+  .min_in = 2, .max_in = 2, .min_out = 1, .max_out = 1,
+  .attrs = grid_sample_attrs, .n_attrs = N_GS_ATTRS,
+  .infer = grid_sample_infer, .forward = grid_sample_forward,
 };

@@ -32,7 +32,9 @@ nn_status nn_window_init (const nn_op_ctx *ctx, const nn_window_attrs *a, const 
 
 /* ConvTranspose's geometry (ONNX): in[] are the input's spatial dims, out[] the
  * output's: s * (in - 1) + output_padding + d * (k - 1) + 1 - pads, or output_shape
- * (its spatial values; with auto_pad SAME_* in * s) with the pads it implies.
+ * (its spatial values; with auto_pad SAME_* in * s) with the pads it implies, split as
+ * ONNX's spec and reference say (SAME_UPPER puts the odd one at the end, NOTSET and
+ * SAME_LOWER at the beginning; onnxruntime's ConvTranspose does the opposite).
  * output_padding and output_shape are schema indices. */
 nn_status nn_window_transpose_init (const nn_op_ctx *ctx, const nn_window_attrs *a,
                                     int output_padding, int output_shape, const nn_type *x,
