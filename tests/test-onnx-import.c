@@ -492,7 +492,9 @@ add_bn_params (mb *b)
   mb_init (b, "var", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, c, one, sizeof one);
 }
 
-/* BatchNormalization-9 with training outputs nobody reads; spatial of opset 7 */
+/* BatchNormalization-9 with training outputs is a training node (batch statistics,
+ * as ONNX Runtime computes it): refused even when nobody reads them; from opset 14
+ * unread statistics outputs are dropped; spatial of opset 7 */
 static void
 test_batchnorm_outputs (void)
 {
@@ -505,6 +507,15 @@ test_batchnorm_outputs (void)
   add_bn_params (b);
   n = mb_node (b, "BatchNormalization", "bn", "x scale bias mean var", "y m v sm sv");
   attr_f (b, n, "momentum", 0.9f);
+  mb_output (b, "y");
+  import_fails (b, NN_STATUS_UNSUPPORTED, "node 'bn' (BatchNormalization)",
+                "each batch's own statistics");
+  mb_free (b);
+
+  b = mb_new (14);
+  mb_input (b, "x", 2, shape);
+  add_bn_params (b);
+  mb_node (b, "BatchNormalization", "bn", "x scale bias mean var", "y m v");
   mb_output (b, "y");
   g = import_ok (b);
   g_assert_cmpint (nn_graph_node_n_outputs (g, 0), ==, 1);

@@ -33,6 +33,14 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     print("ok 1 # SKIP python3-torch/torchvision/onnx not installed (%s)" % e)
     sys.exit(0)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ortref  # noqa: E402  (ONNX Runtime from npm)
+
+try:
+    ORT = ortref.folder()
+except ortref.Missing:  # pragma: no cover - the re-saved files are then checked without it
+    ORT = None
+
 CLI = sys.argv[1]
 # bump the folder's version when what is exported (models, seeds, randomize) changes
 CACHE = os.path.join(sys.argv[2] if len(sys.argv) > 2
@@ -160,6 +168,40 @@ def check_model(name, kwargs, side, opset, variant, needs, model_cache):
            "%s: max error %.3g (%.2g of the output's scale %.3g)"
            % (desc, err_abs, err_abs / max(scale, 1e-30), scale))
     os.remove(out_path)
+    check_resave(onnx_path, x_path, want, scale, desc)
+
+
+def check_resave(onnx_path, x_path, want, scale, desc):
+    """convert M.onnx M2.onnx: a valid model with M's node names, opset and metadata, which
+    ONNX Runtime runs with PyTorch's output."""
+    resaved = onnx_path[:-5] + "-resaved.onnx"
+    rc, _, err = run_cli(["convert", onnx_path, resaved])
+    if rc != 0:
+        report(False, "%s: convert to .onnx: %s" % (desc, err))
+        return
+    a, b = onnx.load(onnx_path), onnx.load(resaved)
+    try:
+        onnx.checker.check_model(b, full_check=True)
+        problem = None
+    except Exception as e:  # noqa: BLE001 - reported
+        problem = "onnx.checker: %s" % str(e).splitlines()[0]
+    names = {n.name for n in a.graph.node}
+    lost = [n.name for n in b.graph.node if n.name not in names]
+    if problem is None and lost:
+        problem = "node names not in the file read: %s" % lost[:3]
+    if problem is None and (a.opset_import[0].version != b.opset_import[0].version
+                            or list(a.metadata_props) != list(b.metadata_props)):
+        problem = "opset or metadata_props changed"
+    if problem is None and ORT is not None:
+        got = list(ortref.run(resaved, {b.graph.input[0].name: np.load(x_path)},
+                              where=ORT).values())[0]
+        e = max_error(got, want)
+        if e > TOL * max(scale, 1e-6):
+            problem = "ONNX Runtime on it: max error %.3g" % e
+    report(problem is None, "%s: saved again as ONNX (names, opset, metadata kept)%s%s" % (
+        desc, "" if ORT is None else ", run by ONNX Runtime",
+        "" if problem is None else ": " + problem))
+    os.remove(resaved)
 
 
 def check_summary():
@@ -282,7 +324,11 @@ def hand_made():
                                             ["x", "scale", "bias", "mean", "var"],
                                             ["y", "m", "v", "sm", "sv"], momentum=0.9)],
                    [vinfo("x", ["N", 3, 4, 5])], [vinfo("y", None)], 9, inits)
-    run_hand("BatchNormalization-9 with training outputs nobody reads", p, x, bn_want, 1e-4)
+    # before opset 14 the statistics outputs make it a training node: batch statistics
+    # (ONNX Runtime computes it so), which inference does not run
+    rc, _, err = run_cli(["run", p, "--input", p[:-5] + ".npy", "--output", "y=/dev/null"])
+    report(rc == 1 and "each batch's own statistics" in err,
+           "BatchNormalization-9 with training outputs is refused: " + err)
     p = save_model("bn7", [helper.make_node("BatchNormalization",
                                             ["x", "scale", "bias", "mean", "var"],
                                             ["y"], spatial=1, epsilon=1e-5)],
@@ -354,6 +400,38 @@ def hand_made():
     report(rc == 1 and err == want, "unsupported operators in one message: " + err)
 
 
+def check_information_kept():
+    """A model's own information survives convert .onnx -> .onnx: doc strings, domain,
+    model_version, metadata_props, node docs, other domains' imports, IR version."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])
+    node = helper.make_node("Relu", ["x"], ["y"], name="/act/Relu", doc_string="the act")
+    graph = helper.make_graph([node], "info-graph", [x], [y], doc_string="graph doc")
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid("ai.onnx.ml", 3)],
+                              producer_name="check-onnx", doc_string="model doc",
+                              domain="org.example", model_version=42)
+    model.ir_version = 8
+    onnx.helper.set_model_props(model, {"author": "tests", "labels": "cat,dog,bird"})
+    path = os.path.join(CACHE, "hand-info.onnx")
+    onnx.save(model, path)
+    out = os.path.join(CACHE, "hand-info-resaved.onnx")
+    rc, _, err = run_cli(["convert", path, out])
+    if rc != 0:
+        report(False, "model information kept: convert: " + err)
+        return
+    b = onnx.load(out)
+    got = (b.doc_string, b.graph.doc_string, b.graph.name, b.domain, b.model_version,
+           [(p.key, p.value) for p in b.metadata_props], b.graph.node[0].doc_string,
+           sorted((o.domain, o.version) for o in b.opset_import), b.ir_version,
+           b.producer_name)
+    want = ("model doc", "graph doc", "info-graph", "org.example", 42,
+            [("author", "tests"), ("labels", "cat,dog,bird")], "the act",
+            [("", 13), ("ai.onnx.ml", 3)], 8, "Layerlab")
+    report(got == want, "model information kept through convert .onnx -> .onnx"
+           + ("" if got == want else ": %s" % (got,)))
+
+
 def main():
     model_cache = {}
     for name, kwargs, side, opsets, needs in MODELS:
@@ -367,6 +445,7 @@ def main():
             # its channel shuffle computes sizes from x.shape: Cast with a dynamic batch
             check_model(name, kwargs, side, 13, "dynamic", "Cast", model_cache)
     check_summary()
+    check_information_kept()
     hand_made()
     print("1..%d" % len(results))
     failed = 0

@@ -11,7 +11,8 @@
  *  - Softmax (and LogSoftmax, Hardmax) before opset 13 coerce the input to 2-D at axis
  *    (default 1): unless axis is the last one, they become Flatten -> op(axis=-1) ->
  *    Reshape back to the input's shape;
- *  - BatchNormalization's training outputs (mean, var, saved_*) may be present but not
+ *  - BatchNormalization's training outputs (mean, var, saved_*): before opset 14 they
+ *    make the node a training one (refused); from 14 on they may be present but not
  *    read; spatial (before opset 9) must be 1; Dropout's ratio/is_test attributes of
  *    older opsets are dropped (inference is identity either way);
  *  - Upsample (opset 7-9) becomes Resize (asymmetric coordinates; nearest rounds down)
@@ -746,11 +747,15 @@ plan_outputs (importer *im, const Onnx__NodeProto *n, node_plan *p)
     p->out[k] = str (n->output[k]);
   if (p->op == NN_OP_BATCH_NORMALIZATION)
     {
+      /* Before opset 14 the statistics outputs are what makes the node train: it
+       * normalises with the batch's own mean and variance (as ONNX Runtime does), not the
+       * running ones. From 14 on training_mode says so, and the kernel refuses it. */
       for (int k = 1; k < p->n_out; k++)
-        if (p->out[k][0] != '\0' && value_is_read (im, p->out[k]))
+        if (p->out[k][0] != '\0' && (im->opset < 14 || value_is_read (im, p->out[k])))
           return fail (im, NN_STATUS_UNSUPPORTED, "node '%s' (BatchNormalization): its "
-                       "output %d '%s' (a training-mode statistic) is read; Layerlab runs "
-                       "BatchNormalization in inference mode, where only Y exists", p->name,
+                       "output %d '%s' (a training-mode statistic) makes it normalise with "
+                       "each batch's own statistics; Layerlab runs BatchNormalization in "
+                       "inference mode (export the model after model.eval())", p->name,
                        k + 1, p->out[k]);
       if (p->n_out > 1)
         p->n_out = 1;

@@ -161,7 +161,9 @@ value_info (arena *a, const nn_value *v, bool with_type)
   if (vi == NULL)
     return NULL;
   vi->name = v->name;
-  if (!with_type || !v->typed)
+  if (!with_type)
+    return vi;
+  if (!v->typed)
     return vi;
   tp = ARENA_NEW (a, Onnx__TypeProto, ONNX__TYPE_PROTO__INIT);
   tt = ARENA_NEW (a, Onnx__TypeProto__Tensor, ONNX__TYPE_PROTO__TENSOR__INIT);
@@ -196,6 +198,76 @@ value_info (arena *a, const nn_value *v, bool with_type)
   tp->tensor_type = tt;
   vi->type = tp;
   return a->failed ? NULL : vi;
+}
+
+/* A graph output known only by its element type and rank (-1: unknown): ONNX requires
+ * a type with a shape for outputs, whose dims may be unknown. */
+static Onnx__ValueInfoProto *
+output_of_rank (arena *a, const nn_value *v, int32_t rank)
+{
+  Onnx__ValueInfoProto *vi = ARENA_NEW (a, Onnx__ValueInfoProto, ONNX__VALUE_INFO_PROTO__INIT);
+  Onnx__TypeProto *tp = ARENA_NEW (a, Onnx__TypeProto, ONNX__TYPE_PROTO__INIT);
+  Onnx__TypeProto__Tensor *tt = ARENA_NEW (a, Onnx__TypeProto__Tensor,
+                                           ONNX__TYPE_PROTO__TENSOR__INIT);
+
+  if (vi == NULL || tp == NULL || tt == NULL)
+    return NULL;
+  vi->name = v->name;
+  tt->has_elem_type = true;
+  tt->elem_type = onnx_type_of (v->typed ? v->type.dtype : NN_DTYPE_FLOAT32);
+  if (rank >= 0)
+    {
+      Onnx__TensorShapeProto *shape = ARENA_NEW (a, Onnx__TensorShapeProto,
+                                                 ONNX__TENSOR_SHAPE_PROTO__INIT);
+
+      if (shape == NULL)
+        return NULL;
+      shape->n_dim = (size_t) rank;
+      shape->dim = arena_alloc (a, shape->n_dim, sizeof *shape->dim);
+      for (int32_t i = 0; shape->dim != NULL && i < rank; i++)
+        shape->dim[i] = ARENA_NEW (a, Onnx__TensorShapeProto__Dimension,
+                                   ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT);
+      tt->shape = shape;
+    }
+  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  tp->tensor_type = tt;
+  vi->type = tp;
+  return a->failed ? NULL : vi;
+}
+
+/* The ranks of g's outputs when the graph infers only for a concrete batch (it
+ * computes shapes from its batch size at run time): from one run on zeros with every
+ * symbolic input dim 1. -1 where that fails. */
+static int32_t *
+output_ranks_for_batch_1 (arena *a, nn_graph *g)
+{
+  int32_t *ranks = arena_alloc (a, (size_t) g->n_outputs, sizeof *ranks);
+  nn_array **in = arena_alloc (a, (size_t) g->n_inputs, sizeof *in);
+  nn_array **out = arena_alloc (a, (size_t) g->n_outputs, sizeof *out);
+  nn_error err;
+  bool ok = true;
+
+  if (ranks == NULL || in == NULL || out == NULL)
+    return NULL;
+  for (int k = 0; k < g->n_inputs; k++)
+    {
+      nn_type t = g->values[g->inputs[k]].type;
+
+      for (int i = 0; i < t.rank; i++)
+        if (t.shape[i] == NN_DIM_SYMBOLIC)
+          t.shape[i] = 1;
+      ok &= (in[k] = nn_array_new (&t, &err)) != NULL;
+    }
+  ok = ok && nn_graph_run (g, (const nn_array *const *) in, out, NULL, &err) == NN_OK;
+  for (int k = 0; k < g->n_outputs; k++)
+    {
+      ranks[k] = ok ? out[k]->type.rank : -1;
+      if (ok)
+        nn_array_free (out[k]);
+    }
+  for (int k = 0; k < g->n_inputs; k++)
+    nn_array_free (in[k]);
+  return ranks;
 }
 
 /* ------------------------------------------------------------------ tensors */
@@ -359,10 +431,29 @@ static const struct op_since {
 } ops_since[] = {
   { "Expand", 8 }, { "Max", 8 }, { "Min", 8 }, { "Mean", 8 }, { "Sum", 8 },
   { "ConstantOfShape", 9 }, { "Erf", 9 }, { "Where", 9 }, { "Sign", 9 },
-  { "Mod", 10 }, { "Resize", 10 }, { "Range", 11 }, { "ScatterND", 11 },
+  { "Mod", 10 }, { "Resize", 13 },   /* an omitted roi needs 13 (it is required in 10-12) */ { "Range", 11 }, { "ScatterND", 11 },
   { "Celu", 12 }, { "GreaterOrEqual", 12 }, { "LessOrEqual", 12 },
   { "HardSwish", 14 }, { "LayerNormalization", 17 },
+  { "Shrink", 9 }, { "IsNaN", 9 }, { "NonZero", 9 }, { "OneHot", 9 }, { "EyeLike", 9 },
+  { "MeanVarianceNormalization", 9 }, { "IsInf", 10 }, { "ThresholdedRelu", 10 },
+  { "RoiAlign", 10 }, { "NonMaxSuppression", 10 }, { "Round", 11 }, { "CumSum", 11 },
+  { "GatherElements", 11 }, { "ScatterElements", 11 }, { "GatherND", 11 },
+  { "Trilu", 14 }, { "GridSample", 16 },
 };
+
+/* The first opset that has every operator of g. */
+static int64_t
+opset_needed (const nn_graph *g)
+{
+  int64_t need = NN_ONNX_MIN_OPSET;
+
+  for (int k = 0; k < g->n_nodes; k++)
+    for (size_t i = 0; i < NN_N_ELEMENTS (ops_since); i++)
+      if (strcmp (ops_since[i].op, nn_ops[g->nodes[k].op]->name) == 0
+          && ops_since[i].since > need)
+        need = ops_since[i].since;
+  return need;
+}
 
 typedef struct writer {
   arena a;
@@ -370,6 +461,9 @@ typedef struct writer {
   const char *path;
   int64_t opset;
   bool typed;
+  /* when the graph infers only for a concrete batch: each output's rank from a run of
+   * inference with the symbolic dims 1 (-1 unknown), written with unknown dims */
+  int32_t *out_rank;
   /* initializers the older forms need (Split's sizes as an input) */
   Onnx__TensorProto **extra;
   size_t n_extra, cap_extra;
@@ -810,11 +904,23 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
                          infer_err.message);
   /* a graph being edited may not infer; it is saved all the same, without shapes */
   w.typed = nn_graph_infer (g, &infer_err) == NN_OK;
+  if (!w.typed)
+    w.out_rank = output_ranks_for_batch_1 (a, g);
+  if ((st = nn_graph_validate (g, &infer_err)) != NN_OK)
+    {
+      arena_free (a);
+      return nn_error_set (err, st, infer_err.layer, "%s: cannot save: %s", path,
+                           infer_err.message);
+    }
   order = nn_graph_order (g);
   /* the opset asked for, else the one the model came with, else the newest */
   w.opset = opts->opset > 0 ? opts->opset
             : nn_graph_opset_version (g, "") > 0 ? nn_graph_opset_version (g, "")
             : NN_ONNX_MAX_OPSET;
+  /* a model read from an older opset may hold an operator it was rewritten into
+   * (Upsample became Resize): then the first opset that has them all */
+  if (opts->opset <= 0 && w.opset < opset_needed (g))
+    w.opset = opset_needed (g);
   if (w.opset < NN_ONNX_MIN_OPSET || w.opset > NN_ONNX_MAX_OPSET)
     return nn_error_set (err, NN_STATUS_INVALID_ARG, -1, "%s: opset %lld; Layerlab writes "
                          "opsets %d to %d", path, (long long) w.opset, NN_ONNX_MIN_OPSET,
@@ -904,7 +1010,9 @@ nn_graph_save_onnx (nn_graph *g, const char *path, const nn_onnx_save_opts *opts
   for (int k = 0; !a->failed && k < g->n_inputs; k++)
     graph.input[graph.n_input++] = value_info (a, &g->values[g->inputs[k]], true);
   for (int k = 0; !a->failed && k < g->n_outputs; k++)
-    graph.output[graph.n_output++] = value_info (a, &g->values[g->outputs[k]], w.typed);
+    graph.output[graph.n_output++] = w.typed ? value_info (a, &g->values[g->outputs[k]], true)
+                                             : output_of_rank (a, &g->values[g->outputs[k]],
+                                                               w.out_rank ? w.out_rank[k] : -1);
   for (int i = 0; !a->failed && i < g->n_values; i++)
     {
       const nn_value *v = &g->values[i];
