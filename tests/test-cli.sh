@@ -81,7 +81,7 @@ help_mentions_usage () {
 }
 
 check "--help exits 0 and shows the usage" help_mentions_usage --help
-for cmd in summary new run bench render compare convert export-pytorch diff; do
+for cmd in summary new run bench render compare convert export-pytorch diff profile; do
   check "$cmd --help exits 0 and shows its usage" help_mentions_usage "$cmd" --help
 done
 check "help run is run --help" help_mentions_usage help run
@@ -141,6 +141,29 @@ diff_missing () {
   cli 1 diff "$TMP/d1.h5" "$TMP/nowhere.h5" && err_has "nowhere.h5"
 }
 check "diff of a missing file names it" diff_missing
+profile_json () {
+  cli 0 new --template seed -o "$TMP/p.h5" && cli 0 profile "$TMP/p.h5" --batch 4 --repeat 3 --json &&
+    "$PYTHON" - "$TMP/out" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+nodes = p["nodes"]
+names = [n["name"] for n in nodes]
+ops = ["Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Gemm"]
+assert sorted(names) == sorted("/%d/%s" % (i, op) for i, op in enumerate(ops)), names
+assert abs(sum(n["share"] for n in nodes) - 1) < 1e-3
+assert all(a["ms"] >= b["ms"] for a, b in zip(nodes, nodes[1:])), "not slowest first"
+conv = [n for n in nodes if n["name"] == "/0/Conv"][0]
+assert conv["output_bytes"] == 4 * 32 * 20 * 20 * 4, conv
+assert p["peak_live_bytes"] < p["total_value_bytes"]
+EOF
+}
+check "profile --json: every node once, slowest first, shares summing to 1, exact bytes" profile_json
+profile_text () {
+  cli 0 profile "$TMP/p.h5" --repeat 2 && out_has "batch 1, 1 thread, median of 2 runs" &&
+    out_has "Peak memory of the values"
+}
+check "profile prints the table" profile_text
+check "profile --repeat 0 is a usage error" usage_error profile "$TMP/p.h5" --repeat 0
 
 # ---------------------------------------------------------------- new and summary
 

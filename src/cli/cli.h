@@ -26,6 +26,7 @@ int cli_cmd_compare (int argc, char **argv);
 int cli_cmd_convert (int argc, char **argv);
 int cli_cmd_export_pytorch (int argc, char **argv);
 int cli_cmd_diff (int argc, char **argv);
+int cli_cmd_profile (int argc, char **argv);
 
 /* Prints "layerlab-cli: error: <message>" (one line) to stderr; returns CLI_EXIT_ERROR. */
 int cli_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

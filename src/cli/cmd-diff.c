@@ -212,7 +212,7 @@ read_input (const char *path, nn_graph *g, nn_error *err)
 
   if (nn_graph_infer (g, err) != NN_OK || nn_npy_read (path, &t, err) != NN_OK)
     return NULL;
-  want = nn_graph_value_type (g, "input");
+  want = nn_graph_n_inputs (g) == 1 ? nn_graph_input_type (g, 0) : NULL;
   rank = t->n_dims;
   memcpy (shape, t->shape, (size_t) rank * sizeof *shape);
   if (want != NULL && rank == want->rank - 1)

@@ -24,6 +24,7 @@ static const cli_entry commands[] = {
   { "convert", cli_cmd_convert },
   { "export-pytorch", cli_cmd_export_pytorch },
   { "diff", cli_cmd_diff },
+  { "profile", cli_cmd_profile },
   { "train", cli_cmd_train },
   { "eval", cli_cmd_eval },
 };
@@ -49,6 +50,7 @@ static const char main_help[] =
   "  export-pytorch MODEL -o NET.py   write a PyTorch script that rebuilds MODEL\n"
   "  diff A B [--json]                what changed between two models: nodes, weights,\n"
   "                                   outputs on the same input\n"
+  "  profile MODEL [--batch N]        time and memory of each node of a forward pass\n"
   "  train MODEL --data DATA          train as a classifier (Adam or SGD) and save the\n"
   "      --epochs E --batch B         trained model; DATA: an MNIST folder, a folder of\n"
   "      -o OUT.h5 [--val VAL] ...    class folders of images, or X.npy:Y.npy\n"

@@ -281,6 +281,18 @@ nn_status nn_npy_write_array (const char *path, const nn_array *a, nn_error *err
  * chain is removed. Graph outputs stay outputs. *n_folded (may be NULL) gets the number of nodes removed. */
 nn_status nn_graph_fold_constants (nn_graph *g, int *n_folded, nn_error *err);
 
+/* What one node took in a profiled run (by node index). */
+typedef struct nn_node_profile {
+  double seconds;           /* its forward kernel, wall clock */
+  uint64_t output_bytes;    /* the values it wrote */
+  uint64_t live_bytes;      /* every value alive while it ran, its outputs included */
+} nn_node_profile;
+
+/* nn_graph_run, timing each node into profile (nn_graph_n_nodes entries). */
+nn_status nn_graph_run_profiled (nn_graph *g, const nn_array *const *inputs,
+                                 nn_array **outputs, nn_graph_run_stats *stats,
+                                 nn_node_profile *profile, nn_error *err);
+
 /* ---- the operator table, read-only ---- */
 int nn_op_count (void);
 const char *nn_op_name (int op);         /* ONNX name */

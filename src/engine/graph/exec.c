@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph/graph-private.h"
 
@@ -135,8 +136,17 @@ state_free (run_state *rs)
   free (rs->pool);
 }
 
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
 static nn_status
-run_node (run_state *rs, int pos, nn_error *err)
+run_node (run_state *rs, int pos, nn_node_profile *profile, nn_error *err)
 {
   nn_graph *g = rs->g;
   const nn_node *n = &g->nodes[g->order[pos]];
@@ -162,7 +172,21 @@ run_node (run_state *rs, int pos, nn_error *err)
     }
   if (rs->live > rs->stats.peak_live_bytes)
     rs->stats.peak_live_bytes = rs->live;
-  if ((s = ctx.op->forward (&ctx, err)) != NN_OK)
+  if (profile != NULL)
+    {
+      nn_node_profile *p = &profile[g->order[pos]];
+      double start = now_seconds ();
+
+      s = ctx.op->forward (&ctx, err);
+      p->seconds = now_seconds () - start;
+      p->output_bytes = 0;
+      for (int k = 0; k < n->n_out; k++)
+        p->output_bytes += nn_array_bytes (ctx.y[k]);
+      p->live_bytes = rs->live;
+    }
+  else
+    s = ctx.op->forward (&ctx, err);
+  if (s != NN_OK)
     return s;
   for (int k = 0; k < n->n_in; k++)
     if (n->in[k] >= 0 && rs->last_use[n->in[k]] == pos)
@@ -177,6 +201,13 @@ nn_status
 nn_graph_run (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
               nn_graph_run_stats *stats, nn_error *err)
 {
+  return nn_graph_run_profiled (g, inputs, outputs, stats, NULL, err);
+}
+
+nn_status
+nn_graph_run_profiled (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
+                       nn_graph_run_stats *stats, nn_node_profile *profile, nn_error *err)
+{
   run_state rs;
   nn_status s;
 
@@ -188,7 +219,7 @@ nn_graph_run (nn_graph *g, const nn_array *const *inputs, nn_array **outputs,
       return s;
     }
   for (int pos = 0; pos < g->n_nodes && s == NN_OK; pos++)
-    s = run_node (&rs, pos, err);
+    s = run_node (&rs, pos, profile, err);
   for (int i = 0; i < g->n_outputs && s == NN_OK; i++)
     {
       int v = g->outputs[i];
