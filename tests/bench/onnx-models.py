@@ -14,7 +14,8 @@ nodes, operators, the largest difference between `layerlab-cli run` and ONNX Run
 relative to the output's largest magnitude (must be <= 1e-3), whether the top-5 classes
 agree, whether `summary`'s parameter count is PyTorch's, whether `convert M.onnx
 M2.onnx` gives a file ONNX Runtime runs with the same outputs, and the forward time of
-Layerlab (layerlab-cli bench) beside ONNX Runtime's. --quick runs three small models.
+Layerlab's graph engine (the sum of the per-node medians of layerlab-cli profile)
+beside ONNX Runtime's. --quick runs three small models.
 Exits 1 when a row fails.
 """
 import argparse
@@ -54,18 +55,23 @@ def build(name):
                     m.weight.uniform_(0.5, 1.5, generator=g)
                     m.bias.uniform_(-0.2, 0.2, generator=g)
         # the head: a visible spread of scores (vit_b_16's is zero-initialised)
-        last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+        # (squeezenet's head is a 1x1 convolution)
+        last = [m for m in model.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))][-1]
         last.weight.normal_(0, 0.05, generator=g)
         last.bias.normal_(0, 0.05, generator=g)
     return model
 
 
-def export(name, cache):
-    path = os.path.join(cache, name + "-opset13.onnx")
+def export(name, cache, preserve=False):
+    """The eval-mode export users make (BatchNorm folded into the convolutions), or with
+    preserve the modules as they are (BatchNorm kept), for counting parameters."""
+    path = os.path.join(cache, name + ("-preserve" if preserve else "") + "-opset13.onnx")
     if not os.path.exists(path):
         model = build(name)
+        kw = dict(training=torch.onnx.TrainingMode.PRESERVE,
+                  do_constant_folding=False) if preserve else {}
         torch.onnx.export(model, torch.rand(1, 3, 224, 224), path + ".tmp", opset_version=13,
-                          input_names=["input"], output_names=["output"])
+                          input_names=["input"], output_names=["output"], **kw)
         os.replace(path + ".tmp", path)
     return path
 
@@ -100,7 +106,8 @@ def row(args, name, where):
     except RuntimeError as e:
         out["error"] = str(e)
         return out
-    summary = cli(args, "summary", path)
+    # parameters: on the export that keeps BatchNorm, as PyTorch counts them
+    summary = cli(args, "summary", export(name, args.cache, preserve=True))
     m = re.search(r"Total params: ([\d,]+)", summary)
     params = sum(p.numel() for p in build(name).parameters())
     out["params_ok"] = m is not None and int(m.group(1).replace(",", "")) == params
@@ -114,8 +121,9 @@ def row(args, name, where):
         out["resave_error"] = str(e)
     # time: layerlab-cli bench vs ONNX Runtime, same thread count
     try:
-        ours = json.loads(cli(args, "bench", path, "--batch", "1", "--threads",
-                              str(args.threads), "--repeat", str(args.repeat)))["median_ms"]
+        ours = json.loads(cli(args, "profile", path, "--batch", "1", "--threads",
+                              str(args.threads), "--repeat", str(args.repeat),
+                              "--json"))["total_ms"]
     except (RuntimeError, KeyError, ValueError):
         ours = float("nan")
     env = dict(os.environ, NODE_PATH=os.path.join(where, "node_modules"))
