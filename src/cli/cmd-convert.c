@@ -48,8 +48,10 @@ static const char export_help[] =
   "\n"
   "Write a Python script that builds MODEL as a torch.nn.Sequential (one layer a line,\n"
   "with PyTorch's argument names) and loads its weights from the HDF5 file MODEL with\n"
-  "h5py. Running the script prints the network; 'python3 SCRIPT.py MODEL X.npy Y.npy'\n"
-  "also runs it on X.npy and saves the output.\n"
+  "h5py. For an ONNX MODEL it defines an nn.Module instead (sub-modules named after the\n"
+  "weights, a forward that follows the graph) that reads its weights from MODEL with the\n"
+  "onnx package. Running the script prints the network; 'python3 SCRIPT.py MODEL X.npy\n"
+  "Y.npy' also runs it on X.npy and saves the output.\n"
   "\n"
   "Options:\n"
   "  -o, --output SCRIPT.py   where to write the script\n"
@@ -208,10 +210,26 @@ cli_cmd_export_pytorch (int argc, char **argv)
   if (nn_path_is_pytorch (model))
     return cli_error ("%s: the script loads its weights from an HDF5 model file; convert it first: "
                       "layerlab-cli convert %s MODEL.h5", model, model);
-  if (cli_open_model (model, &net, &err) != NN_OK)
-    return cli_nn_error (&err);
-  char *script = nn_net_export_pytorch (net, model);
-  nn_net_free (net);
+  char *script;
+  if (nn_file_reads_as_onnx (model))
+    {
+      /* a graph: an nn.Module whose weights come from the ONNX file */
+      nn_graph *g = NULL;
+
+      if (nn_file_open_graph (model, &g, &err) != NN_OK)
+        return cli_nn_error (&err);
+      script = nn_graph_export_pytorch (g, model, &err);
+      nn_graph_free (g);
+      if (script == NULL)
+        return cli_error ("%s: %s", model, err.message);
+    }
+  else
+    {
+      if (cli_open_model (model, &net, &err) != NN_OK)
+        return cli_nn_error (&err);
+      script = nn_net_export_pytorch (net, model);
+      nn_net_free (net);
+    }
   if (script == NULL)
     return cli_error ("out of memory");
   FILE *f = fopen (output, "w");

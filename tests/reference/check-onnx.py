@@ -169,6 +169,29 @@ def check_model(name, kwargs, side, opset, variant, needs, model_cache):
            % (desc, err_abs, err_abs / max(scale, 1e-30), scale))
     os.remove(out_path)
     check_resave(onnx_path, x_path, want, scale, desc)
+    if variant == "eval" and opset == 13:
+        check_export_pytorch(onnx_path, x_path, want, scale, desc)
+
+
+def check_export_pytorch(onnx_path, x_path, want, scale, desc):
+    """export-pytorch on the ONNX file: the script's nn.Module computes PyTorch's output."""
+    script = onnx_path[:-5] + "-export.py"
+    y_path = onnx_path[:-5] + "-export-y.npy"
+    rc, _, err = run_cli(["export-pytorch", onnx_path, "-o", script])
+    if rc != 0:
+        report(False, "%s: export-pytorch: %s" % (desc, err))
+        return
+    r = subprocess.run([sys.executable, script, onnx_path, x_path, y_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        report(False, "%s: the exported script failed: %s" % (desc, r.stderr.strip()[-300:]))
+        return
+    got = np.load(y_path)
+    e = max_error(got, want) if got.shape == want.shape else float("inf")
+    report(e <= TOL * max(scale, 1e-6), "%s: export-pytorch's nn.Module computes PyTorch's "
+           "output (max error %.3g)" % (desc, e))
+    os.remove(script)
+    os.remove(y_path)
 
 
 def check_resave(onnx_path, x_path, want, scale, desc):

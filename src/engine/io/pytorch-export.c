@@ -26,6 +26,9 @@
 #include "graph/graph-private.h"
 #include "nn-private.h"
 
+/* Constants of at most this many elements are written into the script. */
+#define EMBEDDED_MAX 1024
+
 typedef struct pyx {
   nn_graph *g;
   nn_strbuf init, fwd, keys, consts;
@@ -129,6 +132,8 @@ value_expr (pyx *p, nn_strbuf *sb, int v)
   /* small integers and scalars: literals (torch.tensor for the tensor operands) */
   if (a->type.dtype == NN_DTYPE_FLOAT32 && a->type.rank == 0)
     float_literal (sb, nn_array_get_f64 (a, 0));
+  else if (a->type.rank == 0)   /* a scalar index stays a scalar (Gather drops its axis) */
+    nn_strbuf_printf (sb, "%lld", (long long) nn_array_get_i64 (a, 0));
   else
     {
       int64_t n = nn_array_numel (a), v64[16];
@@ -591,6 +596,13 @@ write_node (pyx *p, const nn_node *n)
       nn_strbuf_printf (f, ", %s, %s", attr (n, "keepdims")->i ? "True" : "False",
                         attr (n, "noop_with_empty_axes")->i ? "True" : "False");
     }
+  else if (strcmp (op, "Pad") == 0)
+    {
+      nn_strbuf_printf (f, "_pad(");
+      IN (0);
+      optional_inputs (p, n, 1, 3);
+      nn_strbuf_printf (f, ", \"%s\"", attr (n, "mode")->s);
+    }
   else if (strcmp (op, "Softmax") == 0)
     {
       nn_strbuf_printf (f, "torch.softmax(");
@@ -662,6 +674,15 @@ static const char helpers[] =
   "        x = x.index_select(axis, torch.tensor(index, dtype=torch.int64))\n"
   "    return x\n"
   "\n\n"
+  "def _pad(x, pads, value, mode):  # ONNX pads: all begins, then all ends\n"
+  "    r = x.dim()\n"
+  "    torch_pads = []\n"
+  "    for d in reversed(range(r)):\n"
+  "        torch_pads += [int(pads[d]), int(pads[d + r])]\n"
+  "    if mode == \"constant\":\n"
+  "        return F.pad(x, torch_pads, value=0.0 if value is None else float(value))\n"
+  "    return F.pad(x, torch_pads, mode={\"reflect\": \"reflect\", \"edge\": \"replicate\"}[mode])\n"
+  "\n\n"
   "def _reduce_mean(x, axes, keepdims, noop_with_empty_axes):\n"
   "    if axes is None or len(axes) == 0:\n"
   "        if noop_with_empty_axes:\n"
@@ -718,6 +739,26 @@ nn_graph_export_pytorch (nn_graph *g, const char *onnx_path, nn_error *err)
           if (a == NULL || is_literal (a) || p.const_of[v] >= 0)
             continue;
           p.const_of[v] = p.n_consts++;
+          if (nn_array_numel (a) <= EMBEDDED_MAX)
+            {
+              /* small constants (some made by folding, in no file) are written out */
+              nn_strbuf_printf (&p.init, "        self.register_buffer(\"c%d\", torch.tensor([",
+                                p.const_of[v]);
+              for (int64_t e = 0; e < nn_array_numel (a); e++)
+                {
+                  nn_strbuf_printf (&p.init, e ? ", " : "");
+                  if (a->type.dtype == NN_DTYPE_FLOAT32)
+                    float_literal (&p.init, nn_array_get_f64 (a, e));
+                  else
+                    nn_strbuf_printf (&p.init, "%lld", (long long) nn_array_get_i64 (a, e));
+                }
+              nn_strbuf_printf (&p.init, "], dtype=torch.%s).reshape(",
+                                a->type.dtype == NN_DTYPE_FLOAT32 ? "float32"
+                                : a->type.dtype == NN_DTYPE_BOOL ? "bool" : "int64");
+              ints_literal (&p.init, a->type.rank, a->type.shape, true);
+              nn_strbuf_printf (&p.init, "), persistent=False)\n");
+              continue;
+            }
           nn_strbuf_printf (&p.init, "        self.register_buffer(\"c%d\", torch.zeros(",
                             p.const_of[v]);
           ints_literal (&p.init, a->type.rank, a->type.shape, true);
@@ -779,8 +820,16 @@ nn_graph_export_pytorch (nn_graph *g, const char *onnx_path, nn_error *err)
       nn_strbuf_printf (&s, "model_path = sys.argv[1] if len(sys.argv) > 1 else ");
       nn_strbuf_pystr (&s, onnx_path);
       nn_strbuf_printf (&s, "\nnetwork = Network()\n"
+                        "_model = onnx.load(model_path)\n"
                         "_init = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())\n"
-                        "         for t in onnx.load(model_path).graph.initializer}\n"
+                        "         for t in _model.graph.initializer}\n"
+                        "for _n in _model.graph.node:   # Constant nodes hold weights too\n"
+                        "    if _n.op_type == \"Constant\" and _n.attribute:\n"
+                        "        _v = onnx.helper.get_attribute_value(_n.attribute[0])\n"
+                        "        _v = numpy_helper.to_array(_v) if isinstance(_v, onnx.TensorProto) else np.array(_v)\n"
+                        "        _init[_n.output[0]] = torch.from_numpy(np.array(_v))\n"
+                        "    elif _n.op_type == \"Identity\" and _n.input[0] in _init:\n"
+                        "        _init[_n.output[0]] = _init[_n.input[0]]   # a shared weight\n"
                         "_state = network.state_dict()\n"
                         "network.load_state_dict({k: _init[WEIGHTS[k]] if k in WEIGHTS else v\n"
                         "                         for k, v in _state.items()})\n"
