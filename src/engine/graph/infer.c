@@ -152,8 +152,10 @@ nn_graph_node_cost (const nn_graph *g, int node, nn_node_cost *cost, nn_error *e
           ctx.in[k] = t;
           ctx.value[k] = g->values[v].init;
           /* weights; integer constants (shapes, indices, axes) are no parameters, nor
-           * BatchNormalization's running statistics (buffers, as PyTorch counts them) */
+           * BatchNormalization's running statistics (buffers, as PyTorch counts them),
+           * nor single numbers (ReLU6's bounds, epsilons and exponents an exporter wrote) */
           if (g->values[v].init != NULL && g->values[v].init->type.dtype == NN_DTYPE_FLOAT32
+              && nn_array_numel (g->values[v].init) > 1
               && !(n->op == NN_OP_BATCH_NORMALIZATION && k >= 3))
             cost->params += nn_array_numel (g->values[v].init);
         }
