@@ -263,7 +263,7 @@ test_not_a_chain (void)
                          (const char *const[]) { "y" }, NULL, &err), &err);
   ok (nn_graph_add_output (g, "y", &err), &err);
   g_assert_cmpint (nn_net_from_graph (g, &net, &err), ==, NN_STATUS_UNSUPPORTED);
-  g_assert_nonnull (strstr (err.message, "node '/relu' (Relu) reads a value that other nodes"));
+  g_assert_nonnull (strstr (err.message, "node '/relu' (Relu) shares its input with another node"));
   g_assert_null (net);
   nn_graph_free (g);
 

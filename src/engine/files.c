@@ -82,9 +82,9 @@ onnx_open_net (const char *path, nn_net **out, nn_error *err)
   st = nn_net_from_graph (g, out, &why);
   nn_graph_free (g);
   if (st != NN_OK)
-    return nn_error_set (err, st, -1, "%s: %s. Until the graph canvas lands, the window "
-                         "shows ONNX models that are a chain of its layers; layerlab-cli "
-                         "summary, run and convert take any of them", path, why.message);
+    return nn_error_set (err, st, -1, "%s: %s. Until the graph canvas lands, the list "
+                         "view opens ONNX models that are one chain of its layers", path,
+                         why.message);
   return NN_OK;
 }
 

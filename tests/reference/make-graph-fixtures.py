@@ -1170,8 +1170,8 @@ c.node("BatchNormalization", ["d", inits["4.weight"], inits["4.bias"], inits["4.
 c.node("Add", ["e", xn], ["f"], "add", "layer1.0")
 c.node("Relu", ["f"], ["y"], "relu2", "layer1.0")
 c.output(ref)
-n_params = sum(v.numel() for k, v in block.state_dict().items()
-               if not k.endswith("num_batches_tracked"))
+# parameters as torchinfo and model.parameters() count them: not the running statistics
+n_params = sum(p.numel() for p in block.parameters())
 c.done(["params %d" % n_params, "peak-below-total"])
 
 with open(os.path.join(OUT, "cases.txt"), "w") as f:

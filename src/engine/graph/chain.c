@@ -283,7 +283,7 @@ static nn_status
 not_a_layer (const reader *r, const char *why)
 {
   return nn_error_set (r->err, NN_STATUS_UNSUPPORTED, (int) (r->n - r->g->nodes),
-                       "node '%s' (%s) %s; the list view holds a straight chain of Conv2d, "
+                       "node '%s' (%s) %s; the list view holds one chain of Conv2d, "
                        "ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, MaxPool2d, AvgPool2d, "
                        "BatchNorm2d, Dropout, Flatten and Linear layers", r->n->name,
                        nn_ops[r->n->op]->name, why);
@@ -558,7 +558,8 @@ nn_net_from_graph (nn_graph *g, nn_net **out, nn_error *err)
       if (readers_of (g, prev) != 1)
         {
           nn_net_free (net);
-          return not_a_layer (&r, "reads a value that other nodes read too");
+          return not_a_layer (&r, "shares its input with another node (a skip "
+                              "connection or a branch)");
         }
       if (strcmp (nn_ops[n->op]->name, "Identity") == 0)
         {
