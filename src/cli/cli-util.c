@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -239,6 +241,19 @@ nn_status
 cli_open_graph (const char *path, nn_graph **out, nn_error *err)
 {
   return nn_file_open_graph (path, out, err);
+}
+
+const char *
+cli_shape_text (const nn_type *t, char *buf, size_t size)
+{
+  size_t len = (size_t) snprintf (buf, size, "[");
+
+  for (int32_t d = 0; d < t->rank && len < size; d++)
+    len += (size_t) snprintf (buf + len, size - len, "%s%" PRId64, d ? ", " : "",
+                              t->shape[d] == NN_DIM_SYMBOLIC ? -1 : t->shape[d]);
+  if (len < size)
+    snprintf (buf + len, size - len, "]");
+  return buf;
 }
 
 nn_status

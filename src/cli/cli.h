@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include "nn.h"
+#include "nn-graph.h"
 #include "dataset.h"
 
 #define CLI_EXIT_OK 0
@@ -45,8 +46,10 @@ nn_status cli_open_model_for_input (const char *path, const nn_shape *input, nn_
                                     nn_error *err);
 /* Opens a model file as a graph: a chain network (.h5, .pt) as the graph it exports to
  * ONNX (nn_graph_from_net). */
-typedef struct nn_graph nn_graph;
 nn_status cli_open_graph (const char *path, nn_graph **out, nn_error *err);
+/* "[-1, 64, 112, 112]" into buf: a symbolic dim (the batch) is -1, as torchsummary
+ * prints it; returns buf */
+const char *cli_shape_text (const nn_type *t, char *buf, size_t size);
 /* Loads a weights file (strict) into net, by extension like cli_open_model(). */
 nn_status cli_load_weights (const char *path, nn_net *net, nn_error *err);
 

@@ -31,17 +31,6 @@ static const char diff_help[] =
 
 static const char *const kind_sign = " +-~";   /* by nn_diff_kind */
 
-static void
-type_text (const nn_type *t, char *buf, size_t size)
-{
-  size_t len = (size_t) snprintf (buf, size, "[");
-
-  for (int i = 0; i < t->rank && len < size; i++)
-    len += (size_t) snprintf (buf + len, size - len, "%s%" PRId64, i ? ", " : "", t->shape[i]);
-  if (len < size)
-    snprintf (buf + len, size - len, "]");
-}
-
 static int64_t
 numel (const nn_type *t)
 {
@@ -94,11 +83,11 @@ print_text (const nn_graph_diff *d, const char *input, uint64_t seed)
 
       if (w->kind == NN_DIFF_SAME)
         continue;
-      type_text (w->kind == NN_DIFF_ADDED ? &w->type_b : &w->type_a, ta, sizeof ta);
+      cli_shape_text (w->kind == NN_DIFF_ADDED ? &w->type_b : &w->type_a, ta, sizeof ta);
       printf ("  %c %s %s", kind_sign[w->kind], w->name, ta);
       if (w->kind == NN_DIFF_CHANGED && isnan (w->max_abs))
         {
-          type_text (&w->type_b, tb, sizeof tb);
+          cli_shape_text (&w->type_b, tb, sizeof tb);
           printf (" -> %s", tb);
         }
       else if (w->kind == NN_DIFF_CHANGED)
@@ -171,8 +160,8 @@ print_json (const char *pa, const char *pb, const nn_graph_diff *d, uint64_t see
       const nn_weight_diff *w = &d->weights[i];
       char ta[128], tb[128];
 
-      type_text (&w->type_a, ta, sizeof ta);
-      type_text (&w->type_b, tb, sizeof tb);
+      cli_shape_text (&w->type_a, ta, sizeof ta);
+      cli_shape_text (&w->type_b, tb, sizeof tb);
       printf ("%s{\"change\": \"%s\", \"name\": ", i ? ", " : "", kinds[w->kind]);
       json_string (w->name);
       printf (", \"shape_a\": %s, \"shape_b\": %s, \"max_abs\": ",

@@ -40,20 +40,6 @@ thousands (int64_t v, char *buf, size_t size)
   return buf;
 }
 
-/* "[-1, 64, 112, 112]": a symbolic dim (the batch) is -1, as torchsummary prints it */
-static const char *
-shape_text (const nn_type *t, char *buf, size_t size)
-{
-  size_t len = (size_t) snprintf (buf, size, "[");
-
-  for (int32_t d = 0; d < t->rank && len < size; d++)
-    len += (size_t) snprintf (buf + len, size - len, "%s%" PRId64, d ? ", " : "",
-                              t->shape[d] == NN_DIM_SYMBOLIC ? -1 : t->shape[d]);
-  if (len < size)
-    snprintf (buf + len, size - len, "]");
-  return buf;
-}
-
 static int
 open_graph (const char *path, nn_graph **g)
 {
@@ -91,7 +77,7 @@ print_values (const nn_graph *g, const char *what, int n, const char *(*name_of)
       char shape[160];
 
       printf ("%-8s %-24s %s %s\n", i == 0 ? what : "", name,
-              t ? shape_text (t, shape, sizeof shape) : "?",
+              t ? cli_shape_text (t, shape, sizeof shape) : "?",
               t ? nn_dtype_name (t->dtype) : "");
     }
 }
@@ -125,7 +111,7 @@ print_nodes (const nn_graph *g)
         return cli_nn_error (&err);
       snprintf (op, sizeof op, "%s (%s)", nn_graph_node_op (g, i), nn_graph_node_torch (g, i));
       if (t != NULL)
-        shape_text (t, shape, sizeof shape);
+        cli_shape_text (t, shape, sizeof shape);
       printf ("%-*s %-*s %-*s %*s %*s\n", W_NAME, nn_graph_node_name (g, i), W_OP, op,
               W_SHAPE, shape, W_NUM, thousands (cost.params, a, sizeof a), W_NUM,
               thousands (cost.macs, b, sizeof b));

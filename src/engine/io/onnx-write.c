@@ -149,9 +149,11 @@ ir_version_for_opset (int64_t opset)
   return 8;
 }
 
-/* A ValueInfoProto of value v: its name and, when known, its type. */
+/* A ValueInfoProto called name: without a type when elem_type is 0; with a tensor type
+ * of that element type, and for rank >= 0 a shape whose dims are dims[] (a symbolic one
+ * as dim_param "N"), or unknown when dims is NULL. */
 static Onnx__ValueInfoProto *
-value_info (arena *a, const nn_value *v, bool with_type)
+value_info_of (arena *a, char *name, int32_t elem_type, int32_t rank, const int64_t *dims)
 {
   Onnx__ValueInfoProto *vi = ARENA_NEW (a, Onnx__ValueInfoProto, ONNX__VALUE_INFO_PROTO__INIT);
   Onnx__TypeProto *tp;
@@ -160,17 +162,23 @@ value_info (arena *a, const nn_value *v, bool with_type)
 
   if (vi == NULL)
     return NULL;
-  vi->name = v->name;
-  if (!with_type)
-    return vi;
-  if (!v->typed)
+  vi->name = name;
+  if (elem_type == 0)
     return vi;
   tp = ARENA_NEW (a, Onnx__TypeProto, ONNX__TYPE_PROTO__INIT);
   tt = ARENA_NEW (a, Onnx__TypeProto__Tensor, ONNX__TYPE_PROTO__TENSOR__INIT);
-  shape = ARENA_NEW (a, Onnx__TensorShapeProto, ONNX__TENSOR_SHAPE_PROTO__INIT);
-  if (tp == NULL || tt == NULL || shape == NULL)
+  if (tp == NULL || tt == NULL)
     return NULL;
-  shape->n_dim = (size_t) v->type.rank;
+  tt->has_elem_type = true;
+  tt->elem_type = elem_type;
+  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+  tp->tensor_type = tt;
+  vi->type = tp;
+  if (rank < 0)
+    return vi;
+  if ((shape = ARENA_NEW (a, Onnx__TensorShapeProto, ONNX__TENSOR_SHAPE_PROTO__INIT)) == NULL)
+    return NULL;
+  shape->n_dim = (size_t) rank;
   shape->dim = arena_alloc (a, shape->n_dim, sizeof *shape->dim);
   for (size_t i = 0; shape->dim != NULL && i < shape->n_dim; i++)
     {
@@ -180,7 +188,9 @@ value_info (arena *a, const nn_value *v, bool with_type)
 
       if ((shape->dim[i] = d) == NULL)
         return NULL;
-      if (v->type.shape[i] == NN_DIM_SYMBOLIC)
+      if (dims == NULL)
+        continue;   /* an unknown dim */
+      if (dims[i] == NN_DIM_SYMBOLIC)
         {
           d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
           d->dim_param = "N";
@@ -188,16 +198,20 @@ value_info (arena *a, const nn_value *v, bool with_type)
       else
         {
           d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-          d->dim_value = v->type.shape[i];
+          d->dim_value = dims[i];
         }
     }
-  tt->has_elem_type = true;
-  tt->elem_type = onnx_type_of (v->type.dtype);
   tt->shape = shape;
-  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-  tp->tensor_type = tt;
-  vi->type = tp;
   return a->failed ? NULL : vi;
+}
+
+/* A ValueInfoProto of value v: its name and, when known, its type. */
+static Onnx__ValueInfoProto *
+value_info (arena *a, const nn_value *v, bool with_type)
+{
+  if (!with_type || !v->typed)
+    return value_info_of (a, v->name, 0, -1, NULL);
+  return value_info_of (a, v->name, onnx_type_of (v->type.dtype), v->type.rank, v->type.shape);
 }
 
 /* A graph output known only by its element type and rank (-1: unknown): ONNX requires
@@ -205,34 +219,8 @@ value_info (arena *a, const nn_value *v, bool with_type)
 static Onnx__ValueInfoProto *
 output_of_rank (arena *a, const nn_value *v, int32_t rank)
 {
-  Onnx__ValueInfoProto *vi = ARENA_NEW (a, Onnx__ValueInfoProto, ONNX__VALUE_INFO_PROTO__INIT);
-  Onnx__TypeProto *tp = ARENA_NEW (a, Onnx__TypeProto, ONNX__TYPE_PROTO__INIT);
-  Onnx__TypeProto__Tensor *tt = ARENA_NEW (a, Onnx__TypeProto__Tensor,
-                                           ONNX__TYPE_PROTO__TENSOR__INIT);
-
-  if (vi == NULL || tp == NULL || tt == NULL)
-    return NULL;
-  vi->name = v->name;
-  tt->has_elem_type = true;
-  tt->elem_type = onnx_type_of (v->typed ? v->type.dtype : NN_DTYPE_FLOAT32);
-  if (rank >= 0)
-    {
-      Onnx__TensorShapeProto *shape = ARENA_NEW (a, Onnx__TensorShapeProto,
-                                                 ONNX__TENSOR_SHAPE_PROTO__INIT);
-
-      if (shape == NULL)
-        return NULL;
-      shape->n_dim = (size_t) rank;
-      shape->dim = arena_alloc (a, shape->n_dim, sizeof *shape->dim);
-      for (int32_t i = 0; shape->dim != NULL && i < rank; i++)
-        shape->dim[i] = ARENA_NEW (a, Onnx__TensorShapeProto__Dimension,
-                                   ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT);
-      tt->shape = shape;
-    }
-  tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-  tp->tensor_type = tt;
-  vi->type = tp;
-  return a->failed ? NULL : vi;
+  return value_info_of (a, v->name, onnx_type_of (v->typed ? v->type.dtype : NN_DTYPE_FLOAT32),
+                        rank, NULL);
 }
 
 /* The ranks of g's outputs when the graph infers only for a concrete batch (it
